@@ -1,0 +1,8 @@
+/** A rate schedule: phases of constant total source rate. Each phase is one tuning episode. */
+export interface RatePhase {
+  /** Total source rate, records per second. */
+  readonly rate: number;
+  /** How long the phase may last at most (seconds of engine time). */
+  readonly durationSec: number;
+}
+export type RateSchedule = readonly RatePhase[];

@@ -1,0 +1,54 @@
+/**
+ * The engine seam (thin, like a YCSB binding): deploy a job, observe windows, rescale, change the rate, stop.
+ * Engines never decide; the control loop in experiment/ owns time and the tuner owns the decision.
+ */
+import type { JobGraph } from '../core/job.js';
+import type { Snapshot } from '../core/metrics.js';
+import type { Parallelism } from '../core/parallelism.js';
+
+export interface RescaleReport {
+  /** Seconds during which the job processed nothing. */
+  readonly downtimeSeconds: number;
+  /** Whether every operator now runs at the requested parallelism. */
+  readonly tookEffect: boolean;
+  /** The parallelism actually running after the rescale. */
+  readonly parallelism: Parallelism;
+}
+
+export interface Deployment {
+  /** Runs for windowSeconds (virtual time on the simulator) and returns the metrics of that window. */
+  observe(windowSeconds: number): Promise<Snapshot>;
+  /** Lets time pass without measuring (warm-up after a rescale). */
+  advance(seconds: number): Promise<void>;
+  rescale(parallelism: Parallelism): Promise<RescaleReport>;
+  /** Sets the total source rate (records/s). */
+  setRate(rate: number): Promise<void>;
+  /** The parallelism currently running. */
+  readonly parallelism: Parallelism;
+  /** Engine time in seconds since deploy. */
+  now(): number;
+  stop(): Promise<void>;
+}
+
+/** Ground truth that only a model of the system can give (the simulator). */
+export interface GroundTruth {
+  /** Each operator's demanded input rate (records/s) at a total source rate, ignoring backpressure. */
+  demandedRates(rate: number): Record<string, number>;
+  /** Each operator's capacity (records/s of input) at a parallelism. */
+  capacities(parallelism: Parallelism): Record<string, number>;
+  /** The minimal parallelism vector that sustains the rate, with whether it is feasible within max parallelism. */
+  oracle(rate: number): { parallelism: Parallelism; feasible: boolean };
+  /** Per-operator bottleneck label: demand above capacity at this parallelism and rate. */
+  bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean>;
+}
+
+export interface Engine {
+  readonly kind: string;
+  /** True when all operators share one worker pool (Timely): a tuner's vector is reduced to one worker count. */
+  readonly sharedWorkers: boolean;
+  deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<Deployment>;
+  /** Present only on engines that model the system (the simulator). */
+  groundTruth?(job: JobGraph): GroundTruth;
+  /** Releases engine-wide resources (a JVM, a binary). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+/**
+ * The tuner seam: a policy over observations. decide() does no I/O, reads no clock and prints nothing; the
+ * control loop owns warm-up, windows, intervals and counting. May return a promise (model inference).
+ */
+import type { Decision } from '../core/decision.js';
+import type { JobGraph } from '../core/job.js';
+import type { Snapshot } from '../core/metrics.js';
+import type { Parallelism } from '../core/parallelism.js';
+import type { GroundTruth } from '../engines/engine.js';
+import type { Rng } from '../core/random.js';
+
+export interface Observation {
+  readonly parallelism: Parallelism;
+  readonly snapshot: Snapshot;
+  /** Target total source rate during this observation. */
+  readonly rate: number;
+}
+
+export interface TunerView {
+  readonly job: JobGraph;
+  readonly parallelism: Parallelism;
+  readonly snapshot: Snapshot;
+  /** The target total source rate of this episode. */
+  readonly targetRate: number;
+  /** This episode's valid observations, oldest first, the latest included. */
+  readonly episode: readonly Observation[];
+  /** Every valid observation of this run so far (all episodes), oldest first. */
+  readonly history: readonly Observation[];
+  /** Seconds of engine time since the run started (the loop's clock, virtual on the simulator). */
+  readonly clock: number;
+  /** True when the engine runs all operators on one worker pool (Timely). */
+  readonly sharedWorkers: boolean;
+}
+
+export interface TunerContext {
+  readonly rng: Rng;
+  /** Present on the simulator only; the oracle tuner needs it. */
+  readonly groundTruth?: GroundTruth;
+  readonly engineKind: string;
+}
+
+export interface Tuner {
+  readonly name: string;
+  /** Optional set-up before the run: load models, pick an encoder. May do I/O. */
+  prepare?(job: JobGraph, context: TunerContext): Promise<void>;
+  /** Called when a new rate phase (episode) begins. */
+  startEpisode?(targetRate: number): void;
+  decide(view: TunerView): Decision | Promise<Decision>;
+}
+
+export class TunerSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TunerSetupError';
+  }
+}

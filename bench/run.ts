@@ -1,0 +1,1 @@
+// placeholder so lint has a target

@@ -1,0 +1,289 @@
+/**
+ * The embedded simulator: a discrete-time fluid model of the job DAG with finite buffers (model.ts has the
+ * capacity physics). Each step of dt seconds, operators are visited sinks first: an operator processes what its
+ * input buffer holds, up to its capacity and to the free space of its downstream buffers; what it cannot push
+ * is time spent backpressured. Sources emit the target rate plus their backlog (lag), so backpressure
+ * throttles them and lag grows at (target - achieved). A rescale stops processing for a downtime proportional
+ * to the state of the operators that change, after which the backlog is caught up.
+ *
+ * Virtual clock: nothing sleeps; with the same seed the snapshot stream is identical.
+ */
+import type { JobGraph } from '../../core/job.js';
+import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metrics.js';
+import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
+import { Rng } from '../../core/random.js';
+import type { Deployment, Engine, GroundTruth, RescaleReport } from '../engine.js';
+import { efficiency, hotShare, instanceRate, ModelTruth, type ModelOptions } from './model.js';
+
+export interface SimulatorOptions extends ModelOptions {
+  /** Step of the fluid model, seconds. */
+  dt: number;
+  /** Input buffer per instance, in seconds of that instance's processing rate. */
+  bufferSeconds: number;
+  /** Relative standard deviation of the multiplicative measurement noise (0 = exact metrics). */
+  noise: number;
+  /** Fixed part of a rescale's downtime, seconds. */
+  rescaleBaseSec: number;
+  /** Downtime per MB of state of every operator whose parallelism changes, seconds. */
+  rescaleSecPerMb: number;
+  seed: number;
+}
+
+export const SIMULATOR_DEFAULTS: SimulatorOptions = {
+  mode: 'flink',
+  coordinationOverhead: 0.01,
+  dt: 0.1,
+  bufferSeconds: 0.5,
+  noise: 0.03,
+  rescaleBaseSec: 5,
+  rescaleSecPerMb: 0.01,
+  seed: 1,
+};
+
+export class SimulatorEngine implements Engine {
+  readonly kind = 'simulator';
+  readonly options: SimulatorOptions;
+  constructor(options: Partial<SimulatorOptions> = {}) {
+    this.options = { ...SIMULATOR_DEFAULTS, ...options };
+  }
+  get sharedWorkers(): boolean {
+    return this.options.mode === 'timely';
+  }
+  async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<SimulatedDeployment> {
+    return new SimulatedDeployment(job, this.normalise(job, parallelism), rate, this.options);
+  }
+  groundTruth(job: JobGraph): GroundTruth {
+    return new ModelTruth(job, this.options);
+  }
+  /** Timely mode runs every operator on all W workers: W is the largest requested value. */
+  normalise(job: JobGraph, p: Parallelism): Parallelism {
+    validateParallelism(job, p);
+    if (this.options.mode !== 'timely') return p;
+    const w = Math.max(...Object.values(p));
+    return Object.fromEntries(job.operatorIds.map((id) => [id, w]));
+  }
+  async close(): Promise<void> {}
+}
+
+export class SimulatedDeployment implements Deployment {
+  private p: Parallelism;
+  private rate: number;
+  private t = 0;
+  private readonly rng: Rng;
+  private readonly ids: readonly string[];
+  private readonly n: number;
+  private readonly isSource: Uint8Array;
+  private readonly share: Float64Array; // source share of the total rate
+  private readonly selectivity: Float64Array;
+  private readonly downTo: Int32Array[]; // downstream operator indexes
+  private readonly downFactor: Float64Array[]; // records into each downstream buffer per record processed
+  // Per deployment (recomputed on rescale):
+  private readonly mu = new Float64Array(0);
+  private readonly hot = new Float64Array(0);
+  private readonly buffer = new Float64Array(0);
+  private readonly baseRate: Float64Array; // instance rate without overhead
+  private readonly queue: Float64Array; // input buffer (records); for a source: its lag
+  private downtime = 0;
+  private stopped = false;
+  // Accumulators of the current window.
+  private readonly aIn: Float64Array;
+  private readonly aBusy: Float64Array;
+  private readonly aBp: Float64Array;
+  private readonly aBusyMax: Float64Array;
+  private readonly aBpMax: Float64Array;
+
+  constructor(
+    private readonly job: JobGraph,
+    parallelism: Parallelism,
+    rate: number,
+    private readonly o: SimulatorOptions,
+  ) {
+    if (!(rate >= 0)) throw new RangeError(`simulator: rate must be >= 0, got ${rate}`);
+    this.p = parallelism;
+    this.rate = rate;
+    this.rng = new Rng(o.seed).fork(`sim:${job.name}`);
+    this.ids = job.operatorIds;
+    const n = (this.n = this.ids.length);
+    const index = new Map(this.ids.map((id, i) => [id, i]));
+    const shares = job.sourceShares();
+    const ops = job.operators();
+    this.isSource = Uint8Array.from(ops, (op) => (op.type === 'source' ? 1 : 0));
+    this.share = Float64Array.from(ops, (op) => shares[op.id] ?? 0);
+    this.selectivity = Float64Array.from(ops, (op) => op.selectivity);
+    this.baseRate = Float64Array.from(ops, (op) => instanceRate(op));
+    this.downTo = ops.map((op) => Int32Array.from(job.downstream(op.id), (d) => index.get(d) as number));
+    this.downFactor = ops.map((op) => Float64Array.from(job.downstream(op.id), (d) => op.selectivity * job.edge(op.id, d).share));
+    this.mu = new Float64Array(n);
+    this.hot = new Float64Array(n);
+    this.buffer = new Float64Array(n);
+    this.queue = new Float64Array(n);
+    this.aIn = new Float64Array(n);
+    this.aBusy = new Float64Array(n);
+    this.aBp = new Float64Array(n);
+    this.aBusyMax = new Float64Array(n);
+    this.aBpMax = new Float64Array(n);
+    this.configure();
+  }
+
+  get parallelism(): Parallelism {
+    return this.p;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  async setRate(rate: number): Promise<void> {
+    if (!(rate >= 0)) throw new RangeError(`simulator: rate must be >= 0, got ${rate}`);
+    this.rate = rate;
+  }
+
+  async advance(seconds: number): Promise<void> {
+    this.run(seconds);
+  }
+
+  async observe(windowSeconds: number): Promise<Snapshot> {
+    for (const a of [this.aIn, this.aBusy, this.aBp, this.aBusyMax, this.aBpMax]) a.fill(0);
+    const steps = this.run(windowSeconds);
+    const T = steps * this.o.dt;
+    const operators: Record<string, OperatorMetrics> = {};
+    const sources: Record<string, SourceMetrics> = {};
+    const sigma = this.o.noise;
+    const noisy = (x: number): number => (sigma > 0 ? x * Math.exp(sigma * this.rng.normal() - (sigma * sigma) / 2) : x);
+    let achieved = 0;
+    for (let i = 0; i < this.n; i++) {
+      const id = this.ids[i] as string;
+      const p = this.p[id] ?? 1;
+      const sel = this.selectivity[i] as number;
+      const exactIn = (this.aIn[i] as number) / T;
+      const inRate = noisy(exactIn);
+      const outRate = inRate * sel;
+      const bp = Math.min(1000, (1000 * (this.aBp[i] as number)) / (p * T));
+      const busy = Math.min(1000 - bp, noisy((1000 * (this.aBusy[i] as number)) / (p * T)));
+      const busyMax = Math.max(busy, Math.min(1000, noisy((1000 * (this.aBusyMax[i] as number)) / T)));
+      const bpMax = Math.min(1000 - busyMax, Math.max(bp, (1000 * (this.aBpMax[i] as number)) / T));
+      const busySec = busy / 1000;
+      operators[id] = {
+        parallelism: p,
+        busyMsPerSecond: busy,
+        busyMsPerSecondMax: busyMax,
+        idleMsPerSecond: Math.max(0, 1000 - busy - bp),
+        backPressuredMsPerSecond: bp,
+        backPressuredMsPerSecondMax: bpMax,
+        recordsInPerSecond: inRate,
+        recordsOutPerSecond: outRate,
+        trueProcessingRate: busySec > 0 ? inRate / busySec : 0,
+        trueOutputRate: busySec > 0 ? outRate / busySec : 0,
+      };
+      if (this.isSource[i]) {
+        achieved += exactIn;
+        sources[id] = { targetRate: this.rate * (this.share[i] as number), achievedRate: exactIn, lagRecords: this.queue[i] as number };
+      }
+    }
+    return { time: this.t, windowSeconds: T, operators, sources, targetRate: this.rate, achievedRate: achieved, valid: true };
+  }
+
+  async rescale(parallelism: Parallelism): Promise<RescaleReport> {
+    validateParallelism(this.job, parallelism);
+    const next = this.o.mode === 'timely' ? uniformMax(this.job.operatorIds, parallelism) : parallelism;
+    if (sameParallelism(next, this.p)) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.p };
+    const stateMb = this.job.operators().reduce((s, op) => s + (next[op.id] !== this.p[op.id] ? op.stateSizeMb : 0), 0);
+    const downtime = this.o.rescaleBaseSec + stateMb * this.o.rescaleSecPerMb;
+    this.p = next;
+    this.configure();
+    this.downtime += downtime;
+    return { downtimeSeconds: downtime, tookEffect: true, parallelism: next };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+
+  private configure(): void {
+    this.job.operators().forEach((op, i) => {
+      const p = this.p[op.id] ?? 1;
+      this.mu[i] = (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead);
+      this.hot[i] = hotShare(this.job, op, p);
+      this.buffer[i] = (this.mu[i] as number) * this.o.bufferSeconds * p;
+    });
+  }
+
+  /** Runs whole steps covering `seconds`; returns the number of steps. */
+  private run(seconds: number): number {
+    if (this.stopped) throw new Error('simulator: deployment already stopped');
+    const steps = Math.max(1, Math.round(seconds / this.o.dt));
+    const budgets = this.o.mode === 'timely' ? new Float64Array(this.n) : null;
+    for (let i = 0; i < steps; i++) this.step(budgets);
+    return steps;
+  }
+
+  private step(budgets: Float64Array | null): void {
+    const dt = this.o.dt;
+    const q = this.queue;
+    this.t += dt;
+    if (this.downtime > 1e-12) {
+      // Restarting: nothing runs; the sources' due records pile up as lag.
+      const frac = Math.min(1, this.downtime / dt);
+      this.downtime = Math.max(0, this.downtime - dt);
+      for (let i = 0; i < this.n; i++) if (this.isSource[i]) q[i] = (q[i] as number) + this.rate * (this.share[i] as number) * dt * frac;
+      if (frac >= 1) return;
+    }
+    if (budgets) this.timelyBudgets(budgets);
+    // Sinks first: downstream buffers drain before upstream operators push into them.
+    for (let i = this.n - 1; i >= 0; i--) {
+      const mu = this.mu[i] as number;
+      const h = this.hot[i] as number;
+      const cap = budgets ? Math.min(budgets[i] as number, (mu * dt) / h) : (mu * dt) / h;
+      const avail = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (q[i] as number) : (q[i] as number);
+      const want = avail < cap ? avail : cap;
+      let x = want;
+      const to = this.downTo[i] as Int32Array;
+      const f = this.downFactor[i] as Float64Array;
+      for (let k = 0; k < to.length; k++) {
+        const fk = f[k] as number;
+        if (fk <= 0) continue;
+        const d = to[k] as number;
+        const room = (this.buffer[d] as number) - (q[d] as number);
+        const lim = room > 0 ? room / fk : 0;
+        if (lim < x) x = lim;
+      }
+      q[i] = avail - x; // a source's buffer is its lag
+      for (let k = 0; k < to.length; k++) q[to[k] as number] = (q[to[k] as number] as number) + x * (f[k] as number);
+      this.aIn[i] = (this.aIn[i] as number) + x;
+      this.aBusy[i] = (this.aBusy[i] as number) + x / mu;
+      this.aBp[i] = (this.aBp[i] as number) + (want - x) / mu;
+      const hb = (x * h) / mu;
+      this.aBusyMax[i] = (this.aBusyMax[i] as number) + (hb < dt ? hb : dt);
+      const hbp = ((want - x) * h) / mu;
+      this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
+    }
+  }
+
+  /** Timely: W workers time-share all operators; each gets its wanted work scaled to the shared budget. */
+  private timelyBudgets(out: Float64Array): void {
+    const dt = this.o.dt;
+    const w = this.p[this.ids[0] as string] ?? 1;
+    const budget = w * efficiency(w, this.o.coordinationOverhead) * dt;
+    let work = 0;
+    for (let i = 0; i < this.n; i++) {
+      let claim = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (this.queue[i] as number) : (this.queue[i] as number);
+      // Work that could not be pushed downstream claims no worker time.
+      const to = this.downTo[i] as Int32Array;
+      const f = this.downFactor[i] as Float64Array;
+      for (let k = 0; k < to.length; k++) {
+        const fk = f[k] as number;
+        const d = to[k] as number;
+        if (fk > 0) claim = Math.min(claim, Math.max(0, (this.buffer[d] as number) - (this.queue[d] as number)) / fk);
+      }
+      out[i] = claim;
+      work += claim / (this.baseRate[i] as number);
+    }
+    const scale = work > budget ? budget / work : 1;
+    for (let i = 0; i < this.n; i++) out[i] = (out[i] as number) * scale;
+  }
+}
+
+function uniformMax(ids: readonly string[], p: Parallelism): Parallelism {
+  const w = Math.max(...Object.values(p));
+  return Object.fromEntries(ids.map((id) => [id, w]));
+}

@@ -1,0 +1,237 @@
+/**
+ * Nexmark query templates (reference/nexmark.md §2): real operator DAGs with one vertex per operator, keyed
+ * edges, window shapes and selectivities from the generator's 1:3:46 person:auction:bid mix.
+ *
+ * Rates are total generator events per second. Per-operator costs are data: the defaults are chosen so that at
+ * 10 x W_u (the top of ContTune's protocol) each operator needs about `peak` instances, and a calibration on
+ * real Flink (datasets/calibration/<q>.json, written by `npm run calibrate`) overrides them.
+ *
+ * Key skew: the generator's hot auction/person rotates every 100 ids, i.e. every few milliseconds at these
+ * rates, so over a buffer's worth of time the hot key spreads across subtasks. The templates therefore carry a
+ * small effective skew; raise `keySkew` in a synthetic job to study a persistent hot key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { JobGraph, type EdgeSpec, type OperatorSpecInput } from '../../core/job.js';
+import type { Workload } from '../workload.js';
+
+/** Event shares of the generator mix (eventId % 50: 1 person, 3 auctions, 46 bids). */
+export const MIX = { person: 1 / 50, auction: 3 / 50, bid: 46 / 50 } as const;
+
+interface OpTemplate extends Omit<OperatorSpecInput, 'cost'> {
+  /** Instances this operator needs at 10 x W_u (sets the default cost). */
+  peak: number;
+}
+
+interface QueryTemplate {
+  /** ContTune's W_u for this query, converted to generator events per second. */
+  workloadUnit: number;
+  semantics: string;
+  operators: OpTemplate[];
+  edges: EdgeSpec[];
+}
+
+const bidChain = (mid: OpTemplate[], unit: number, semantics: string): QueryTemplate => {
+  const ids = ['source', ...mid.map((m) => m.id), 'sink'];
+  return {
+    workloadUnit: unit,
+    semantics,
+    operators: [{ id: 'source', type: 'source', peak: 16 }, ...mid, { id: 'sink', type: 'sink', peak: 4 }],
+    edges: ids.slice(1).map((to, i) => ({ from: ids[i] as string, to })),
+  };
+};
+
+export const NEXMARK_QUERIES = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q11'] as const;
+export type NexmarkQuery = (typeof NEXMARK_QUERIES)[number];
+
+const TEMPLATES: Record<NexmarkQuery, QueryTemplate> = {
+  q0: bidChain(
+    [
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 12 },
+      { id: 'project', type: 'map', peak: 10 },
+    ],
+    700_000 / MIX.bid,
+    'pass-through of bids',
+  ),
+  q1: bidChain(
+    [
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 12 },
+      { id: 'currency', type: 'map', peak: 14 },
+    ],
+    700_000 / MIX.bid,
+    'currency conversion: price x 0.908',
+  ),
+  q2: bidChain(
+    [
+      { id: 'select', type: 'filter', selectivity: MIX.bid / 123, peak: 14 },
+      { id: 'project', type: 'map', peak: 1 },
+    ],
+    900_000 / MIX.bid,
+    'selection: auction % 123 == 0',
+  ),
+  q3: {
+    workloadUnit: 3_000_000,
+    semantics: 'local item suggestion: auctions in category 10 joined with persons in OR, ID, CA on seller = id',
+    operators: [
+      { id: 'source', type: 'source', peak: 18 },
+      { id: 'persons', type: 'filter', selectivity: MIX.person * 0.5, peak: 9 },
+      { id: 'auctions', type: 'filter', selectivity: MIX.auction * 0.2, peak: 10 },
+      { id: 'join', type: 'join', selectivity: 0.5, keySkew: 0.02, stateSizeMb: 400, peak: 6 },
+      { id: 'sink', type: 'sink', peak: 1 },
+    ],
+    edges: [
+      { from: 'source', to: 'persons' },
+      { from: 'source', to: 'auctions' },
+      { from: 'persons', to: 'join' },
+      { from: 'auctions', to: 'join' },
+      { from: 'join', to: 'sink' },
+    ],
+  },
+  q4: {
+    workloadUnit: 1_000_000,
+    semantics: 'average closing price per category: winning bid per auction, then average per category',
+    operators: [
+      { id: 'source', type: 'source', peak: 12 },
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
+      { id: 'auctions', type: 'filter', selectivity: MIX.auction, peak: 8 },
+      { id: 'winningBid', type: 'join', selectivity: 0.02, keySkew: 0.02, stateSizeMb: 300, peak: 16 },
+      { id: 'average', type: 'keyedAggregate', selectivity: 1, maxParallelism: 5, peak: 2 },
+      { id: 'sink', type: 'sink', peak: 1 },
+    ],
+    edges: [
+      { from: 'source', to: 'bids' },
+      { from: 'source', to: 'auctions' },
+      { from: 'bids', to: 'winningBid' },
+      { from: 'auctions', to: 'winningBid' },
+      { from: 'winningBid', to: 'average' },
+      { from: 'average', to: 'sink' },
+    ],
+  },
+  q5: bidChain(
+    [
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 3 },
+      {
+        id: 'hotCount',
+        type: 'window',
+        selectivity: 0.02,
+        keySkew: 0.02,
+        stateSizeMb: 200,
+        window: { sizeSec: 10, slideSec: 2 },
+        peak: 14,
+      },
+      { id: 'maxCount', type: 'window', selectivity: 0.01, maxParallelism: 1, window: { sizeSec: 10, slideSec: 2 }, peak: 1 },
+    ],
+    80_000 / MIX.bid,
+    'hot items: per sliding window (10 s, slide 2 s) the auction(s) with the most bids',
+  ),
+  q6: {
+    workloadUnit: 1_000_000,
+    semantics: 'average price of the last 10 closed auctions per seller',
+    operators: [
+      { id: 'source', type: 'source', peak: 12 },
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
+      { id: 'auctions', type: 'filter', selectivity: MIX.auction, peak: 8 },
+      { id: 'winningBid', type: 'join', selectivity: 0.02, keySkew: 0.02, stateSizeMb: 300, peak: 16 },
+      { id: 'sellerAvg', type: 'keyedAggregate', selectivity: 1, keySkew: 0.04, stateSizeMb: 50, peak: 2 },
+      { id: 'sink', type: 'sink', peak: 1 },
+    ],
+    edges: [
+      { from: 'source', to: 'bids' },
+      { from: 'source', to: 'auctions' },
+      { from: 'bids', to: 'winningBid' },
+      { from: 'auctions', to: 'winningBid' },
+      { from: 'winningBid', to: 'sellerAvg' },
+      { from: 'sellerAvg', to: 'sink' },
+    ],
+  },
+  q7: bidChain(
+    [
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
+      { id: 'preMax', type: 'window', selectivity: 0.001, partitioning: 'forward', window: { sizeSec: 10, slideSec: 10 }, peak: 12 },
+      { id: 'globalMax', type: 'window', selectivity: 1, maxParallelism: 1, window: { sizeSec: 10, slideSec: 10 }, peak: 1 },
+    ],
+    700_000 / MIX.bid,
+    'highest bid per tumbling 10 s window',
+  ),
+  q8: {
+    workloadUnit: 2_000_000,
+    semantics: 'new users: persons joined with auctions (id = seller) in the same tumbling 10 s window',
+    operators: [
+      { id: 'source', type: 'source', peak: 14 },
+      { id: 'persons', type: 'map', selectivity: MIX.person, peak: 6 },
+      { id: 'auctions', type: 'map', selectivity: MIX.auction, peak: 6 },
+      { id: 'join', type: 'join', selectivity: 0.2, keySkew: 0.02, stateSizeMb: 150, window: { sizeSec: 10, slideSec: 10 }, peak: 10 },
+      { id: 'sink', type: 'sink', peak: 1 },
+    ],
+    edges: [
+      { from: 'source', to: 'persons', share: 1 },
+      { from: 'source', to: 'auctions', share: 1 },
+      { from: 'persons', to: 'join' },
+      { from: 'auctions', to: 'join' },
+      { from: 'join', to: 'sink' },
+    ],
+  },
+  q11: bidChain(
+    [
+      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 8 },
+      { id: 'sessions', type: 'window', selectivity: 0.05, keySkew: 0.04, stateSizeMb: 100, window: { sizeSec: 10, slideSec: 10 }, peak: 9 },
+    ],
+    500_000 / MIX.bid,
+    'user sessions: bids per bidder per session (gap 10 s)',
+  ),
+};
+
+export interface CalibrationFile {
+  query: string;
+  operators: Record<string, { cost?: number; selectivity?: number }>;
+}
+
+export function isNexmarkQuery(q: string): q is NexmarkQuery {
+  return (NEXMARK_QUERIES as readonly string[]).includes(q);
+}
+
+/** Default location of a query's calibration, written by `npm run calibrate`. */
+export function calibrationPath(q: NexmarkQuery, root = process.cwd()): string {
+  return `${root}/datasets/calibration/${q}.json`;
+}
+
+/**
+ * Builds a Nexmark workload. Costs come from the calibration file when one exists (or is given), else from the
+ * template's defaults.
+ */
+export function nexmark(q: NexmarkQuery, options: { calibration?: CalibrationFile | null; maxParallelism?: number } = {}): Workload {
+  const t = TEMPLATES[q];
+  const calibration = options.calibration === undefined ? readCalibration(q) : options.calibration;
+  const draft = JobGraph.create({ name: `nexmark-${q}`, operators: t.operators.map((o) => stripPeak(o)), edges: t.edges });
+  const load = draft.loadFactors();
+  const peakRate = 10 * t.workloadUnit;
+  const operators = t.operators.map((o) => {
+    const over = calibration?.operators[o.id] ?? {};
+    const defaultCost = (1e6 * o.peak) / (peakRate * (load[o.id] ?? 1) || 1);
+    return {
+      ...stripPeak(o),
+      cost: over.cost ?? round3(defaultCost),
+      selectivity: over.selectivity ?? o.selectivity,
+      maxParallelism: o.maxParallelism ?? options.maxParallelism ?? 128,
+    };
+  });
+  return {
+    job: JobGraph.create({ name: `nexmark-${q}`, operators, edges: t.edges }),
+    workloadUnit: t.workloadUnit,
+    description: `nexmark:${q}${calibration ? ' (calibrated)' : ''}: ${t.semantics}`,
+  };
+}
+
+function stripPeak(o: OpTemplate): OperatorSpecInput {
+  const { peak: _peak, ...rest } = o;
+  return rest;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function readCalibration(q: NexmarkQuery): CalibrationFile | null {
+  const p = calibrationPath(q);
+  if (!existsSync(p)) return null;
+  return JSON.parse(readFileSync(p, 'utf8')) as CalibrationFile;
+}

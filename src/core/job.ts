@@ -267,7 +267,14 @@ function topologicalOrder(g: InstanceType<typeof DirectedGraph>, ids: string[]):
     }
   }
   if (order.length !== ids.length) {
-    const stuck = ids.filter((id) => !order.includes(id)).sort();
+    // Operators left over lie on a cycle or downstream of one; peel off those with no way back into the rest.
+    let stuck = ids.filter((id) => !order.includes(id));
+    for (let changed = true; changed; ) {
+      const keep = stuck.filter((id) => [...g.outNeighbors(id)].some((d) => stuck.includes(d)));
+      changed = keep.length !== stuck.length;
+      stuck = keep;
+    }
+    stuck.sort();
     throw new JobValidationError(`the job has a cycle through operator '${stuck[0]}' (operators on it: ${stuck.join(', ')})`);
   }
   return order;

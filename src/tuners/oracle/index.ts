@@ -1,0 +1,53 @@
+/**
+ * Oracle baseline: one step to the simulator's ground-truth minimal parallelism for the episode's target rate
+ * (GroundTruth.oracle, src/engines/engine.ts), then keep. Only engines that model the system (the simulator) have
+ * ground truth; prepare() refuses the others.
+ *
+ * On a shared-worker engine the oracle's answer is used as is when it is already one worker count for all
+ * operators; a per-operator answer is reduced with workerCount() like every other tuner's.
+ */
+import { z } from 'zod';
+import { keep, rescale, type Decision } from '../../core/decision.js';
+import type { JobGraph } from '../../core/job.js';
+import { sameParallelism, type Parallelism } from '../../core/parallelism.js';
+import type { GroundTruth } from '../../engines/engine.js';
+import { TunerSetupError, type Tuner, type TunerContext, type TunerView } from '../tuner.js';
+import { reduceToWorkers } from '../shared/workers.js';
+
+export const doc = "Oracle baseline: one step to the simulator's ground-truth minimal parallelism, then keep.";
+
+export const options = z.strictObject({});
+export type OracleOptions = z.infer<typeof options>;
+
+export function create(_opts: OracleOptions): Tuner {
+  let truth: GroundTruth | undefined;
+  let steppedAt: number | undefined;
+  return {
+    name: 'oracle',
+    prepare(_job: JobGraph, context: TunerContext): Promise<void> {
+      if (!context.groundTruth)
+        throw new TunerSetupError(`the oracle tuner needs the simulator's ground truth; engine ${context.engineKind} has none`);
+      truth = context.groundTruth;
+      return Promise.resolve();
+    },
+    startEpisode(): void {
+      steppedAt = undefined;
+    },
+    decide(view: TunerView): Decision {
+      if (!truth) throw new TunerSetupError("the oracle tuner needs the simulator's ground truth: prepare() was not called");
+      if (steppedAt === view.targetRate) return keep('oracle: at the ground-truth parallelism');
+      steppedAt = view.targetRate;
+      const answer = truth.oracle(view.targetRate);
+      const target = view.sharedWorkers ? toWorkers(view.job, answer.parallelism) : answer.parallelism;
+      const why = `oracle for ${view.targetRate} records/s${answer.feasible ? '' : ' (infeasible within max parallelism)'}`;
+      return rescale(view.parallelism, target, why);
+    },
+  };
+}
+
+function toWorkers(job: JobGraph, p: Parallelism): Parallelism {
+  const values = job.operatorIds.map((id) => p[id] ?? 1);
+  const first = values[0] ?? 1;
+  const uniform = Object.fromEntries(job.operatorIds.map((id) => [id, first]));
+  return values.every((v) => v === first) && sameParallelism(uniform, p) ? p : reduceToWorkers(job, p);
+}

@@ -1,0 +1,3 @@
+export * from './decisions.js';
+export * from './workers.js';
+export * from './metrics.js';

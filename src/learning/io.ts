@@ -110,7 +110,7 @@ export async function loadModel(dir: string): Promise<BottleneckModel> {
   try {
     json = JSON.parse(await readFile(file, 'utf8')) as ModelJson;
   } catch (e) {
-    throw new Error(`cannot read model ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`cannot read model ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const weights = new Uint8Array(await readFile(path.join(dir, json.weightsFile ?? WEIGHTS_BIN)));
   return deserializeModel({ json, weights });

@@ -1,0 +1,55 @@
+/**
+ * The typed table of tuners: name -> options schema (zod, every field defaulted and documented), factory and a
+ * one-line doc. A new tuner (streamtune) is one more entry built with defineTuner().
+ */
+import { z } from 'zod';
+import { TunerSetupError, type Tuner } from './tuner.js';
+import * as autoscaler from './autoscaler/index.js';
+import * as conttune from './conttune/index.js';
+import * as dhalion from './dhalion/index.js';
+import * as ds2 from './ds2/index.js';
+import * as oracle from './oracle/index.js';
+import * as staticTuner from './static/index.js';
+
+/** One registry entry: the options schema, the factory taking parsed options, a one-line description. */
+export interface TunerEntry<S extends z.ZodType = z.ZodType> {
+  readonly options: S;
+  readonly create: (opts: z.output<S>) => Tuner;
+  readonly doc: string;
+}
+
+/** Builds an entry from a tuner module (or any { options, create, doc }), keeping its option types. */
+export function defineTuner<S extends z.ZodType>(mod: { options: S; create: (opts: z.output<S>) => Tuner; doc: string }): TunerEntry<S> {
+  return { options: mod.options, create: mod.create, doc: mod.doc };
+}
+
+export const TUNERS = {
+  ds2: defineTuner(ds2),
+  static: defineTuner(staticTuner),
+  oracle: defineTuner(oracle),
+  conttune: defineTuner(conttune),
+  autoscaler: defineTuner(autoscaler),
+  dhalion: defineTuner(dhalion),
+} as const satisfies Record<string, TunerEntry>;
+
+export type TunerName = keyof typeof TUNERS;
+export const TUNER_NAMES = Object.keys(TUNERS) as TunerName[];
+
+/** The parsed options type of one tuner. */
+export type TunerOptions<N extends TunerName> = z.output<(typeof TUNERS)[N]['options']>;
+
+export function isTunerName(name: string): name is TunerName {
+  return Object.prototype.hasOwnProperty.call(TUNERS, name);
+}
+
+/**
+ * Parses rawOptions with the tuner's schema (defaults filled in, unknown keys rejected) and creates the tuner.
+ * Throws TunerSetupError naming the tuner and the offending option.
+ */
+export function createTuner(name: string, rawOptions: unknown = {}): Tuner {
+  if (!isTunerName(name)) throw new TunerSetupError(`unknown tuner '${name}'; known tuners: ${TUNER_NAMES.join(', ')}`);
+  const entry: TunerEntry = TUNERS[name];
+  const parsed = entry.options.safeParse(rawOptions ?? {});
+  if (!parsed.success) throw new TunerSetupError(`tuner '${name}': invalid options:\n${z.prettifyError(parsed.error)}`);
+  return entry.create(parsed.data);
+}

@@ -119,13 +119,31 @@ export function parallelismFeatures(scaler: FeatureScaler, p: tf.Tensor2D): tf.T
   );
 }
 
-/** Unconstrained logits for rows h [M, D] each paired with one candidate p [M, 1]. */
-export function unconstrainedLogits(store: ParamStore, scaler: FeatureScaler, h: tf.Tensor2D, p: tf.Tensor2D): tf.Tensor2D {
+/**
+ * The p-free part of the unconstrained head's first layer: h W1[:D] + b1 [N, hidden]. Splitting the first layer
+ * this way lets the search evaluate many candidate p per operator without re-multiplying the embedding.
+ */
+export function unconstrainedHidden(store: ParamStore, h: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const z = tf.concat([h, parallelismFeatures(scaler, p)], 1);
-    const hid = tf.relu(tf.add(tf.matMul(z, store.get('head.u.w1') as tf.Tensor2D), store.get('head.u.b1')));
+    const w1 = store.get('head.u.w1') as tf.Tensor2D;
+    const d = h.shape[1];
+    return tf.add(tf.matMul(h, tf.slice(w1, [0, 0], [d, w1.shape[1]])), store.get('head.u.b1')) as tf.Tensor2D;
+  });
+}
+
+/** Unconstrained logits [M, 1] from rows of unconstrainedHidden [M, hidden], each with one candidate p [M, 1]. */
+export function unconstrainedFromHidden(store: ParamStore, scaler: FeatureScaler, hw: tf.Tensor2D, p: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const w1 = store.get('head.u.w1') as tf.Tensor2D;
+    const wp = tf.slice(w1, [w1.shape[0] - 2, 0], [2, w1.shape[1]]);
+    const hid = tf.relu(tf.add(hw, tf.matMul(parallelismFeatures(scaler, p), wp)));
     return tf.add(tf.matMul(hid, store.get('head.u.w2') as tf.Tensor2D), store.get('head.u.b2')) as tf.Tensor2D;
   });
+}
+
+/** Unconstrained logits for rows h [M, D] each paired with one candidate p [M, 1]: an MLP over [h, p, log p]. */
+export function unconstrainedLogits(store: ParamStore, scaler: FeatureScaler, h: tf.Tensor2D, p: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => unconstrainedFromHidden(store, scaler, unconstrainedHidden(store, h), p));
 }
 
 /** Logits [N, 1] for embeddings h [N, D] at parallelism p [N, 1], either head. */
@@ -192,7 +210,7 @@ function logitOf(theta: number): number {
 }
 
 function isModelInputs(x: HeadEvaluator | ModelInputs): x is ModelInputs {
-  return 'model' in x && 'graph' in x;
+  return typeof (x as Partial<HeadEvaluator>).logitsAt !== 'function';
 }
 
 function withEvaluator<T>(inputs: HeadEvaluator | ModelInputs, f: (ev: HeadEvaluator) => T): T {

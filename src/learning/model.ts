@@ -25,7 +25,9 @@ import {
   initHead,
   monotoneLogits,
   monotoneParts,
-  unconstrainedLogits,
+  phi,
+  unconstrainedFromHidden,
+  unconstrainedHidden,
   validateHeadConfig,
   type HeadConfig,
   type HeadEvaluator,
@@ -156,14 +158,25 @@ export class BottleneckModel implements Preparable {
   }
 }
 
-/** One graph's cached embedding (and, for the monotone head, g and the slope): a HeadEvaluator. */
+/**
+ * One graph's cached encoder output and p-free head parts: a HeadEvaluator for the smallest-safe-parallelism
+ * search. For the monotone head, g(h_v), the slope and a table of phi(1..pMax) are read out once, and each probe
+ * g - slope * phi(p) is then evaluated in float32 arithmetic in JS (Math.fround after every operation, which gives
+ * exactly IEEE float32 results), bit-identical to the TF.js forward pass but without a kernel launch per probe.
+ * Non-integer or out-of-table p, and the unconstrained head, go through TF.js.
+ */
 export class PreparedGraph implements HeadEvaluator {
   readonly nodeIds: readonly string[];
   readonly maxParallelism: Int32Array;
   readonly monotone: boolean;
-  private readonly h: tf.Tensor2D;
+  /** Monotone head: cached tensors and their values. */
   private readonly g?: tf.Tensor2D;
   private readonly slope?: tf.Tensor2D;
+  private readonly gValues?: Float32Array;
+  private readonly slopeValues?: Float32Array;
+  private phiTable?: Float32Array;
+  /** Unconstrained head: h W1[:D] + b1 per node. */
+  private readonly hidden?: tf.Tensor2D;
 
   constructor(
     private readonly model: BottleneckModel,
@@ -174,30 +187,68 @@ export class PreparedGraph implements HeadEvaluator {
     this.monotone = model.monotone;
     const b = model.batch([graph]);
     try {
-      this.h = tf.keep(model.embed(b));
-      if (this.monotone) {
-        const parts = monotoneParts(model.params, model.config.head, this.h);
-        this.g = tf.keep(parts.g);
-        this.slope = tf.keep(parts.slope);
-      }
+      const parts = tf.tidy(() => {
+        const h = model.embed(b);
+        return this.monotone ? monotoneParts(model.params, model.config.head, h) : { hidden: unconstrainedHidden(model.params, h) };
+      });
+      if ('g' in parts) {
+        this.g = parts.g;
+        this.slope = parts.slope;
+      } else this.hidden = parts.hidden;
     } finally {
       b.dispose();
     }
+    if (this.g && this.slope) {
+      this.gValues = new Float32Array(this.g.dataSync() as Float32Array);
+      this.slopeValues = new Float32Array(this.slope.dataSync() as Float32Array);
+    }
+  }
+
+  /** phi(1..n), computed by TF.js once (and again only when a larger p is asked for). */
+  private phiUpTo(n: number): Float32Array {
+    if (!this.phiTable || this.phiTable.length < n) {
+      const size = Math.max(n, ...Array.from(this.maxParallelism));
+      this.phiTable = tf.tidy(
+        () => new Float32Array(phi(this.model.params, this.model.config.head, tf.range(1, size + 1, 1, 'float32')).dataSync() as Float32Array),
+      );
+    }
+    return this.phiTable;
   }
 
   logitsAt(nodes: Int32Array, p: Float32Array): Float32Array {
     if (nodes.length !== p.length) throw new Error('logitsAt: nodes and p differ in length');
     if (nodes.length === 0) return new Float32Array(0);
+    for (const i of nodes) if (!(i >= 0 && i < this.nodeIds.length)) throw new Error(`logitsAt: no node ${i}`);
     const { params, config, scaler } = this.model;
+    const g = this.gValues;
+    const s = this.slopeValues;
+    if (g && s) {
+      let pmax = 0;
+      let integral = true;
+      for (const v of p) {
+        if (!(Number.isInteger(v) && v >= 1)) integral = false;
+        if (v > pmax) pmax = v;
+      }
+      if (integral) {
+        const table = this.phiUpTo(pmax);
+        const out = new Float32Array(nodes.length);
+        const global = s.length === 1;
+        for (let k = 0; k < nodes.length; k++) {
+          const i = nodes[k] as number;
+          const prod = Math.fround((s[global ? 0 : i] as number) * (table[(p[k] as number) - 1] as number));
+          out[k] = Math.fround((g[i] as number) - prod);
+        }
+        return out;
+      }
+    }
     return tf.tidy(() => {
       const idx = tf.tensor1d(nodes, 'int32');
       const pt = tf.tensor2d(p, [p.length, 1]);
       if (this.g && this.slope) {
-        const g = tf.gather(this.g, idx);
-        const s = config.head.slope === 'global' ? this.slope : tf.gather(this.slope, idx);
-        return monotoneLogits(params, config.head, g, s, pt).dataSync() as Float32Array;
+        const sl = config.head.slope === 'global' ? this.slope : tf.gather(this.slope, idx);
+        return monotoneLogits(params, config.head, tf.gather(this.g, idx), sl, pt).dataSync() as Float32Array;
       }
-      return unconstrainedLogits(params, scaler, tf.gather(this.h, idx), pt).dataSync() as Float32Array;
+      return unconstrainedFromHidden(params, scaler, tf.gather(this.hidden as tf.Tensor2D, idx), pt).dataSync() as Float32Array;
     });
   }
 
@@ -207,8 +258,8 @@ export class PreparedGraph implements HeadEvaluator {
   }
 
   dispose(): void {
-    this.h.dispose();
     this.g?.dispose();
     this.slope?.dispose();
+    this.hidden?.dispose();
   }
 }

@@ -101,16 +101,22 @@ describe('learning/head', () => {
     assert.ok(violations > 0);
   });
 
-  it("the prepared evaluator agrees with the model's forward pass", () => {
+  it("the prepared evaluator agrees with the model's forward pass (bit for bit for the monotone head)", () => {
     const data = toyDataset(new Rng(3), { graphs: 3, metrics: true });
-    for (const kind of ['monotone', 'unconstrained'] as const) {
-      const model = BottleneckModel.create({ head: { kind }, seed: 2 }, FeatureScaler.fit(data));
+    for (const head of [{ kind: 'monotone' as const }, { kind: 'monotone' as const, phi: 'bases' as const, slope: 'global' as const }, { kind: 'unconstrained' as const }]) {
+      const model = BottleneckModel.create({ head, seed: 2 }, FeatureScaler.fit(data));
       randomizeWeights(model, 5, 0.8);
       for (const g of data) {
         const ev = model.prepare(g);
-        const a = ev.logitsAtParallelism();
-        const b = model.predictLogits([g])[0] as Float32Array;
-        a.forEach((v, i) => assert.ok(Math.abs(v - (b[i] as number)) < 1e-5, `${kind}: ${v} vs ${b[i]}`));
+        const b = model.batch([g]);
+        for (const p of [undefined, 1, 7, 100, 2.5]) {
+          const pv = p === undefined ? g.p : new Float32Array(g.nodeIds.length).fill(p);
+          const a = ev.logitsAtParallelism(pv);
+          const z = tf.tidy(() => model.logits(b, tf.tensor2d(pv, [pv.length, 1])).dataSync() as Float32Array);
+          if (head.kind === 'monotone') assert.deepEqual(Array.from(a), Array.from(z), `${JSON.stringify(head)} p=${p}`);
+          else a.forEach((v, i) => assert.ok(Math.abs(v - (z[i] as number)) < 1e-5, `${v} vs ${z[i]}`));
+        }
+        b.dispose();
         ev.dispose();
       }
       model.dispose();
@@ -147,6 +153,25 @@ describe('learning/head', () => {
         model.dispose();
       }
     });
+
+  it('reuses a prepared graph (one encoder pass for all operators) and prepares once from model inputs', () => {
+    const data = toyDataset(new Rng(2), { graphs: 1, minOps: 8, maxOps: 8 });
+    const g = data[0] as GraphFeatures;
+    const model = BottleneckModel.create({ seed: 1 });
+    let prepares = 0;
+    const prepare = model.prepare.bind(model);
+    model.prepare = (x) => {
+      prepares++;
+      return prepare(x);
+    };
+    const ev = model.prepare(g);
+    for (const id of g.nodeIds) smallestSafeParallelism(ev, id);
+    assert.equal(prepares, 1);
+    smallestSafeParallelismAll({ model, graph: g });
+    assert.equal(prepares, 2);
+    ev.dispose();
+    model.dispose();
+  });
 
   it('respects pMin and defaults pMax to the operator maxParallelism', () => {
     const data = toyDataset(new Rng(1), { graphs: 1 });

@@ -1,0 +1,114 @@
+/**
+ * Loading an experiment file: path resolution (the current folder, then experiments/), JSON parsing and
+ * validation, with one clear line per problem naming the file and the JSON path.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { experimentConfig, type Experiment } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The project's root folder (where package.json is). */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Resolves a config path against the current folder first, then experiments/. */
+export function resolveConfigPath(path: string, cwd = process.cwd()): string {
+  const candidates = isAbsolute(path) ? [path] : [resolve(cwd, path), resolve(PROJECT_ROOT, 'experiments', path)];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new ConfigError(`${path}: no such file (looked in ${candidates.join(' and ')})`);
+  return found;
+}
+
+export function readJson(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: malformed JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Formats zod issues as `<where>: <json.path>: <what was expected>` lines. */
+export function describeIssues(where: string, issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${where}: ${formatPath(i.path)}: ${describeIssue(i)}`).join('\n');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+}
+
+function describeIssue(i: z.core.$ZodIssue): string {
+  switch (i.code) {
+    case 'unrecognized_keys':
+      return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}${knownKeysHint(i)}`;
+    case 'invalid_union': {
+      const disc = (i as { note?: string; discriminator?: string }).discriminator;
+      const opts = (i as { options?: unknown[] }).options;
+      if (opts) return `expected one of ${opts.map((o) => JSON.stringify(o)).join(', ')}${disc ? ` for '${disc}'` : ''}`;
+      return i.message;
+    }
+    case 'invalid_type':
+      return `expected ${i.expected}${'received' in i ? '' : ''}, ${i.message.replace(/^Invalid input: expected [^,]+, /, '')}`;
+    default:
+      return i.message;
+  }
+}
+
+function knownKeysHint(i: z.core.$ZodIssue): string {
+  const known = (i as { known?: string[] }).known;
+  return known ? ` (expected one of ${known.join(', ')})` : '';
+}
+
+/** Validates a parsed config; throws ConfigError listing every problem. */
+export function validateExperiment(raw: unknown, where: string): Experiment {
+  const r = experimentConfig.safeParse(raw);
+  if (!r.success) throw new ConfigError(describeIssues(where, annotate(r.error.issues)));
+  return r.data;
+}
+
+/** Adds the known keys to unknown-key issues, so "unknown tuner" says which tuners exist. */
+function annotate(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.map((i) => {
+    if (i.code !== 'unrecognized_keys') return i;
+    const known = keysAt(i.path);
+    return known ? ({ ...i, known } as z.core.$ZodIssue) : i;
+  });
+}
+
+function keysAt(path: readonly PropertyKey[]): string[] | undefined {
+  let s: unknown = experimentConfig;
+  for (const p of path) {
+    const shape = shapeOf(s);
+    if (!shape || typeof p !== 'string') return undefined;
+    s = shape[p];
+  }
+  const shape = shapeOf(s);
+  return shape ? Object.keys(shape) : undefined;
+}
+
+function shapeOf(s: unknown): Record<string, unknown> | undefined {
+  let cur = s as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
+  for (let k = 0; k < 5 && cur && !cur.shape; k++) cur = (cur.def?.innerType ?? cur.unwrap?.()) as typeof cur;
+  return cur?.shape;
+}
+
+export interface LoadedExperiment {
+  file: string;
+  raw: Record<string, unknown>;
+  experiment: Experiment;
+}
+
+export function loadExperiment(path: string, cwd = process.cwd()): LoadedExperiment {
+  const file = resolveConfigPath(path, cwd);
+  const raw = readJson(file);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: (top level): expected an object`);
+  return { file, raw: raw as Record<string, unknown>, experiment: validateExperiment(raw, file) };
+}

@@ -1,0 +1,173 @@
+/**
+ * Running an experiment: expand the sweep into runs, execute them (in parallel worker threads on the simulator),
+ * persist each finished run atomically under runs/<key>/ (so --resume skips it), then merge the rows in run
+ * order into episodes.csv, timeline.csv and history.csv and write summary.md, charts and index.html.
+ * Results never depend on the number of workers: runs are independent and seeded, and merged in a fixed order.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { parse } from 'csv-parse/sync';
+import { ConfigError, loadExperiment, readJson } from './config.js';
+import { expandSweep } from './sweep.js';
+import { executeRun, expandRuns, episodeCount, type RunSpec } from './runs.js';
+import { writeAtomic, writeCsv } from './files.js';
+import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from './rows.js';
+import { HISTORY_COLUMNS } from '../history/record.js';
+import type { LoopResult } from './loop.js';
+import { writeReport } from '../report/report.js';
+import type { Experiment } from './schema.js';
+
+export interface ExperimentOptions {
+  config: string;
+  out?: string;
+  resume?: string;
+  jobs?: number;
+  seed?: number;
+  /** Progress callbacks (the CLI draws a bar). */
+  progress?: Progress;
+  cwd?: string;
+  /** Identifies the run folder; defaults to the UTC time. */
+  runId?: string;
+}
+
+export interface Progress {
+  start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
+  episode(): void;
+  run(key: string, ok: boolean): void;
+  stop(): void;
+}
+
+export interface ExperimentOutcome {
+  dir: string;
+  runs: number;
+  skipped: number;
+  failed: { key: string; error: string }[];
+}
+
+const RESOLVED = 'config.resolved.json';
+
+export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOutcome> {
+  const cwd = o.cwd ?? process.cwd();
+  let raw: Record<string, unknown>;
+  let file: string;
+  let dir: string;
+  if (o.resume) {
+    dir = resolve(cwd, o.resume);
+    const stored = join(dir, RESOLVED);
+    if (!existsSync(stored)) throw new ConfigError(`${o.resume}: not a run folder (no ${RESOLVED})`);
+    const saved = readJson(stored) as { file: string; raw: Record<string, unknown> };
+    raw = saved.raw;
+    file = saved.file;
+  } else {
+    const loaded = loadExperiment(o.config, cwd);
+    raw = loaded.raw;
+    file = loaded.file;
+    if (o.seed !== undefined) raw = { ...raw, seeds: [o.seed] };
+    const name = loaded.experiment.name;
+    const root = resolve(cwd, o.out ?? loaded.experiment.outputs.dir);
+    dir = join(root, name, o.runId ?? new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
+  }
+  const points = expandSweep(raw, file);
+  const runs = expandRuns(points);
+  checkEngineSupport(points.map((p) => p.experiment), file);
+  writeAtomic(join(dir, RESOLVED), `${JSON.stringify({ file, raw, points: points.map((p) => ({ label: p.label, experiment: p.experiment })) }, null, 2)}\n`);
+
+  const pending = runs.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
+  const simulated = points.every((p) => p.experiment.engine.kind === 'simulator');
+  const jobs = simulated ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
+  o.progress?.start(runs.length, pending.reduce((s, r) => s + episodeCount(r), 0), runs.length - pending.length);
+  const failed: { key: string; error: string }[] = [];
+  const persist = (spec: RunSpec, result: LoopResult): void => {
+    const d = join(dir, 'runs', spec.key);
+    writeCsv(join(d, 'episodes.csv'), EPISODE_COLUMNS, result.episodes);
+    writeCsv(join(d, 'timeline.csv'), TIMELINE_COLUMNS, result.timeline);
+    writeCsv(join(d, 'history.csv'), HISTORY_COLUMNS, result.history);
+    writeAtomic(join(d, 'done.json'), `${JSON.stringify({ key: spec.key, tuner: spec.tuner, seed: spec.seed, sweep: spec.sweep })}\n`);
+    o.progress?.run(spec.key, true);
+  };
+  const fail = (spec: RunSpec, error: string): void => {
+    failed.push({ key: spec.key, error });
+    writeAtomic(join(dir, 'runs', spec.key, 'error.txt'), `${error}\n`);
+    o.progress?.run(spec.key, false);
+  };
+  try {
+    if (jobs <= 1) {
+      for (const spec of pending) {
+        try {
+          persist(spec, await executeRun(spec, () => o.progress?.episode()));
+        } catch (e) {
+          fail(spec, (e as Error).message);
+        }
+      }
+    } else {
+      await runInWorkers(pending, jobs, persist, fail, () => o.progress?.episode());
+    }
+  } finally {
+    o.progress?.stop();
+  }
+  const done = runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json')));
+  mergeResults(dir, done);
+  const first = points[0]?.experiment as Experiment;
+  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
+}
+
+function checkEngineSupport(experiments: Experiment[], file: string): void {
+  for (const x of experiments)
+    if (x.tuners.oracle !== undefined && x.engine.kind !== 'simulator')
+      throw new ConfigError(`${file}: tuners.oracle: the oracle tuner needs the simulator's ground truth; engine '${x.engine.kind}' has none`);
+}
+
+function mergeResults(dir: string, done: RunSpec[]): void {
+  const read = (key: string, name: string): Record<string, string>[] => {
+    const f = join(dir, 'runs', key, name);
+    return existsSync(f) ? (parse(readFileSync(f, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[]) : [];
+  };
+  writeCsv(join(dir, 'episodes.csv'), EPISODE_COLUMNS, done.flatMap((r) => read(r.key, 'episodes.csv')));
+  writeCsv(join(dir, 'timeline.csv'), TIMELINE_COLUMNS, done.flatMap((r) => read(r.key, 'timeline.csv')));
+  writeCsv(join(dir, 'history.csv'), HISTORY_COLUMNS, done.flatMap((r) => read(r.key, 'history.csv')));
+}
+
+function runInWorkers(
+  specs: RunSpec[],
+  jobs: number,
+  persist: (s: RunSpec, r: LoopResult) => void,
+  fail: (s: RunSpec, e: string) => void,
+  onEpisode: () => void,
+): Promise<void> {
+  const queue = [...specs];
+  const byKey = new Map(specs.map((s) => [s.key, s]));
+  const workers: Worker[] = [];
+  return new Promise<void>((resolvePool, rejectPool) => {
+    let active = 0;
+    const next = (w: Worker): void => {
+      const spec = queue.shift();
+      if (!spec) {
+        void w.terminate();
+        if (--active === 0) resolvePool();
+        return;
+      }
+      w.postMessage(spec);
+    };
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+      workers.push(w);
+      active++;
+      w.on('message', (m: { kind: string; key: string; result?: LoopResult; error?: string }) => {
+        const spec = byKey.get(m.key) as RunSpec;
+        if (m.kind === 'episode') return onEpisode();
+        try {
+          if (m.kind === 'done') persist(spec, m.result as LoopResult);
+          else fail(spec, m.error ?? 'unknown error');
+        } catch (e) {
+          rejectPool(e);
+        }
+        next(w);
+      });
+      w.on('error', (e) => rejectPool(e));
+      next(w);
+    }
+  }).finally(() => Promise.all(workers.map((w) => w.terminate())));
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadExperiment, PROJECT_ROOT, validateExperiment } from '../../../src/experiment/config.js';
+import { expandSweep } from '../../../src/experiment/sweep.js';
+import { runCli } from '../../helpers/cli.js';
+
+const good = () => ({
+  name: 't',
+  workload: { kind: 'nexmark', query: 'q1' },
+  rates: { kind: 'constant', rate: 2, durationSec: 60 },
+  tuners: { ds2: {}, static: {} },
+});
+
+function errorOf(raw: unknown): string {
+  try {
+    validateExperiment(raw, 'x.json');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    return e.message;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('experiment config', () => {
+  it('fills the documented defaults', () => {
+    const x = validateExperiment(good(), 'x.json');
+    assert.equal(x.engine.kind, 'simulator');
+    assert.deepEqual(x.seeds, [1]);
+    assert.equal(x.loop.maxReconfigurations, 10);
+    assert.equal(x.outputs.dir, 'results');
+  });
+  it('names the JSON path of a wrong type', () => {
+    const m = errorOf({ ...good(), loop: { windowSec: 'ten' } });
+    assert.match(m, /^x\.json: loop\.windowSec: expected number/);
+  });
+  it('rejects an unknown tuner and lists the known ones', () => {
+    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners: unknown key 'ds3' \(expected one of ds2, .*static/);
+  });
+  it('rejects an unknown engine', () => {
+    assert.match(errorOf({ ...good(), engine: { kind: 'storm' } }), /x\.json: engine\.kind: expected one of "simulator"/);
+  });
+  it('rejects an unknown key anywhere (a typo is never ignored)', () => {
+    assert.match(errorOf({ ...good(), loop: { warmupSecs: 3 } }), /x\.json: loop: unknown key 'warmupSecs' \(expected one of warmupSec/);
+  });
+  it('rejects a tuner option of the wrong type', () => {
+    assert.match(errorOf({ ...good(), tuners: { ds2: { overProvisioning: 'lots' } } }), /tuners\.ds2\.overProvisioning: expected number/);
+  });
+  it('resolves configs/x.json against experiments/', () => {
+    const { file } = loadExperiment('configs/nexmark-q5.json', tmpdir());
+    assert.equal(file, join(PROJECT_ROOT, 'experiments/configs/nexmark-q5.json'));
+  });
+  it('expands a sweep by dotted path and validates every point', () => {
+    const pts = expandSweep({ ...good(), sweep: { 'tuners.ds2.overProvisioning': [0, 0.2], seeds: [[1], [2]] } }, 'x.json');
+    assert.equal(pts.length, 4);
+    assert.equal(pts[1]?.experiment.seeds[0], 2);
+    assert.equal(pts[2]?.experiment.tuners.ds2?.overProvisioning, 0.2);
+    assert.throws(() => expandSweep({ ...good(), sweep: { 'loop.nope': [1] } }, 'x.json'), /loop: unknown key 'nope'/);
+  });
+  it('every committed config is valid', () => {
+    const dir = join(PROJECT_ROOT, 'experiments/configs');
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) loadExperiment(join(dir, f));
+  });
+});
+
+describe('experiment CLI: bad input gets one line and exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const cli = (args: string[]) => runCli('src/cli/experiment.ts', args, dir);
+  const write = (name: string, body: string): string => {
+    writeFileSync(join(dir, name), body);
+    return name;
+  };
+  const cases: [string, () => string, RegExp][] = [
+    ['a missing file', () => 'nope.json', /nope\.json: no such file/],
+    ['malformed JSON', () => write('bad.json', '{"name": "x",'), /bad\.json: malformed JSON/],
+    ['a wrong type', () => write('type.json', JSON.stringify({ ...good(), seeds: 'one' })), /type\.json: seeds: expected array/],
+    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners: unknown key 'magic'/],
+    ['an unknown engine', () => write('engine.json', JSON.stringify({ ...good(), engine: { kind: 'storm' } })), /engine\.kind: expected one of/],
+    ['an unknown key', () => write('key.json', JSON.stringify({ ...good(), colour: 'red' })), /\(top level\): unknown key 'colour'/],
+  ];
+  for (const [what, make, pattern] of cases) {
+    it(what, () => {
+      const r = cli([make(), '--out', dir]);
+      assert.equal(r.status, 2, r.stderr);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0] as string, pattern);
+      assert.doesNotMatch(r.stderr, /\n\s+at /); // no stack trace
+    });
+  }
+});

@@ -24,11 +24,10 @@ export function create(_opts: OracleOptions): Tuner {
   let steppedAt: number | undefined;
   return {
     name: 'oracle',
-    prepare(_job: JobGraph, context: TunerContext): Promise<void> {
+    async prepare(_job: JobGraph, context: TunerContext): Promise<void> {
       if (!context.groundTruth)
         throw new TunerSetupError(`the oracle tuner needs the simulator's ground truth; engine ${context.engineKind} has none`);
       truth = context.groundTruth;
-      return Promise.resolve();
     },
     startEpisode(): void {
       steppedAt = undefined;

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { parallelismKey, totalParallelism, type Parallelism } from '../../../src/core/parallelism.js';
+import { Rng } from '../../../src/core/random.js';
+import { cbo, classify, create, options, PaHistory } from '../../../src/tuners/conttune/index.js';
+import { GaussianProcess, type GpFitOptions } from '../../../src/tuners/conttune/gp.js';
+import { minimizeBounded } from '../../../src/tuners/conttune/lbfgsb.js';
+import type { Observation } from '../../../src/tuners/tuner.js';
+import { chain, runLoop, snapshot, viewOf, type OpInput } from '../../fixtures/snapshots.js';
+
+const gpOpts: GpFitOptions = { init: { l: 4.37, sigmaF: 1e6 }, lBounds: [1e-5, 1e5], sigmaFBounds: [1e-5, 5e5], jitter: 1e-8, optimize: true };
+const thresholds = { backpressureThr: 0.1, coreMaxThr: 0.8, coreMinThr: 0.5 };
+const conttune = (o: Record<string, unknown> = {}) => create(options.parse(o));
+const job = chain('c', 'src:source', 'map:map', 'sink:sink');
+
+function snap(ops: Record<string, OpInput>, rate: number, time = 10) {
+  return snapshot({ time, operators: ops, sources: { src: { targetRate: rate } } });
+}
+
+describe('ContTune controller (section 7)', () => {
+  it('under: some bpPer >= 0.1 and CPU > 0.8; over: no backpressure and CPU < 0.5; else fit', () => {
+    const under = snap({ src: { parallelism: 1, recordsIn: 1, busy: 0.1, backpressure: 0.5 }, map: { parallelism: 1, recordsIn: 1, busy: 0.95 }, sink: { parallelism: 1, recordsIn: 1, busy: 0.1 } }, 1);
+    const over = snap({ src: { parallelism: 1, recordsIn: 1, busy: 0.1 }, map: { parallelism: 1, recordsIn: 1, busy: 0.45 }, sink: { parallelism: 1, recordsIn: 1, busy: 0.1 } }, 1);
+    const fit = snap({ src: { parallelism: 1, recordsIn: 1, busy: 0.1 }, map: { parallelism: 1, recordsIn: 1, busy: 0.6 }, sink: { parallelism: 1, recordsIn: 1, busy: 0.1 } }, 1);
+    const bpLowCpu = snap({ src: { parallelism: 1, recordsIn: 1, busy: 0.1, backpressure: 0.5 }, map: { parallelism: 1, recordsIn: 1, busy: 0.7 }, sink: { parallelism: 1, recordsIn: 1, busy: 0.1 } }, 1);
+    assert.equal(classify(under, thresholds), 'under');
+    assert.equal(classify(over, thresholds), 'over');
+    assert.equal(classify(fit, thresholds), 'fit');
+    assert.equal(classify(bpLowCpu, thresholds), 'fit');
+  });
+});
+
+describe('ContTune Big (Algorithm 1)', () => {
+  const bottlenecked = (p: Parallelism, time = 10) =>
+    snap(
+      {
+        src: { parallelism: p.src ?? 1, recordsIn: 500, busy: 0.1, backpressure: 0.8 },
+        map: { parallelism: p.map ?? 1, recordsIn: 500, busy: 1 },
+        sink: { parallelism: p.sink ?? 1, recordsIn: 500, busy: 0.1 },
+      },
+      1000,
+      time,
+    );
+
+  it('sets every operator to p_max, the largest parallelism in the history', async () => {
+    const t = conttune();
+    const earlier: Observation = { parallelism: { src: 1, map: 4, sink: 1 }, snapshot: bottlenecked({ src: 1, map: 4, sink: 1 }, 5), rate: 500 };
+    const now = bottlenecked({ src: 1, map: 2, sink: 1 });
+    const d = await t.decide(viewOf({ job, snapshot: now, history: [earlier] }));
+    assert.equal(d.kind, 'rescale');
+    if (d.kind === 'rescale') assert.deepEqual(d.parallelism, { src: 4, map: 4, sink: 4 });
+  });
+
+  it('doubles p_max when every operator is already at p_max', async () => {
+    const d = await conttune().decide(viewOf({ job, snapshot: bottlenecked({ src: 3, map: 3, sink: 3 }) }));
+    assert.ok(d.kind === 'rescale');
+    if (d.kind === 'rescale') assert.deepEqual(d.parallelism, { src: 6, map: 6, sink: 6 });
+  });
+
+  it('on shared workers: W <- 2W', async () => {
+    const d = await conttune().decide(viewOf({ job, snapshot: bottlenecked({ src: 3, map: 3, sink: 3 }), sharedWorkers: true }));
+    assert.ok(d.kind === 'rescale' && d.parallelism.map === 6 && d.parallelism.src === 6);
+  });
+});
+
+describe('ContTune Small (Algorithm 2, conservative BO)', () => {
+  // PA(p) = 1000 * p^0.8, observed at p = 2, 4, 6, 8: PA(2) = 1741, PA(3) = 2408, PA(4) = 3031.
+  const pa = (p: number) => 1000 * p ** 0.8;
+  const observed = [2, 4, 6, 8].map((p) => ({ p, pa: pa(p) }));
+
+  it('applies the smallest p whose GP mean reaches lambda when an observed p is within alpha', () => {
+    const a = cbo(observed, 2300, 8, 3, 99, gpOpts);
+    assert.equal(a.source, 'gp');
+    assert.equal(a.pAcq, 3);
+    assert.equal(a.p, 3);
+    assert.equal(a.distance, 1);
+  });
+
+  it('falls back to DS2 when no observed p is within alpha, or without observations', () => {
+    assert.deepEqual(cbo(observed, 2300, 8, 0, 4, gpOpts), { p: 4, source: 'ds2', pAcq: 3, distance: 1 });
+    assert.deepEqual(cbo([], 2300, 8, 3, 4, gpOpts), { p: 4, source: 'ds2' });
+    // lambda beyond anything the GP predicts up to p_max
+    assert.equal(cbo(observed, 1e9, 8, 3, 7, gpOpts).source, 'ds2');
+  });
+
+  it('reproduces the README example: lambda = 4e6 gives ceil(10.64) = 11 on the Q1 Mapper history', () => {
+    const mp: Record<number, number> = { 1: 529573.16752, 2: 966817.36242, 4: 1829695.58, 6: 2535502.7616, 7: 2936888.579, 8: 3118477.8826, 10: 3721099.1836, 13: 4624714.165666, 15: 4967828.2586, 20: 6350677.0454, 21: 6465249.805, 25: 7089387.3074, 26: 7476391.84 };
+    const obs = Object.entries(mp).map(([p, v]) => ({ p: Number(p), pa: v }));
+    const a = cbo(obs, 4e6, 26, 3, 99, gpOpts);
+    assert.deepEqual([a.p, a.source, a.distance], [11, 'gp', 1]);
+  });
+
+  it('averages the Top-K most recent observations per parallelism', () => {
+    const h = new PaHistory();
+    for (const v of [100, 200, 300, 400, 500, 600]) h.add('map', 2, v);
+    h.add('map', 1, 50);
+    assert.deepEqual(h.topK('map', 5), [
+      { p: 1, pa: 50 },
+      { p: 2, pa: 400 },
+    ]);
+    assert.deepEqual(h.topK('map', 2), [
+      { p: 1, pa: 50 },
+      { p: 2, pa: 550 },
+    ]);
+  });
+
+  it('decide(): an over-provisioned job gets per-operator CBO answers in one reconfiguration', async () => {
+    const history: Observation[] = [2, 4, 6, 8].map((p, i) => ({
+      parallelism: { src: 1, map: p, sink: 1 },
+      rate: 1000,
+      snapshot: snap({ src: { parallelism: 1, recordsIn: 1000, busy: 0.1 }, map: { parallelism: p, recordsIn: 1000, busy: 1000 / pa(p) }, sink: { parallelism: 1, recordsIn: 1000, busy: 0.1 } }, 1000, i),
+    }));
+    // Now at map = 8 (over-provisioned) and rate 2300.
+    const now = snap({ src: { parallelism: 1, recordsIn: 2300, busy: 0.23 }, map: { parallelism: 8, recordsIn: 2300, busy: 2300 / pa(8) }, sink: { parallelism: 1, recordsIn: 2300, busy: 0.23 } }, 2300, 100);
+    const d = await conttune().decide(viewOf({ job, snapshot: now, history }));
+    assert.equal(d.kind, 'rescale');
+    if (d.kind === 'rescale') assert.deepEqual(d.parallelism, { src: 1, map: 3, sink: 1 });
+    // alpha = 0: no observation at 3, so DS2: ceil(2300 / (PA(8)/8)) = ceil(3.49) = 4.
+    const d0 = await conttune({ alpha: 0 }).decide(viewOf({ job, snapshot: now, history }));
+    assert.ok(d0.kind === 'rescale' && d0.parallelism.map === 4);
+  });
+
+  it('keeps when the change is below decisionThr', async () => {
+    const history: Observation[] = [2, 3].map((p, i) => ({
+      parallelism: { src: 1, map: p, sink: 1 },
+      rate: 1000,
+      snapshot: snap({ src: { parallelism: 1, recordsIn: 1000, busy: 0.1 }, map: { parallelism: p, recordsIn: 1000, busy: 1000 / pa(p) }, sink: { parallelism: 1, recordsIn: 1000, busy: 0.1 } }, 1000, i),
+    }));
+    const now = snap({ src: { parallelism: 1, recordsIn: 1000, busy: 0.1 }, map: { parallelism: 3, recordsIn: 1000, busy: 1000 / pa(3) }, sink: { parallelism: 1, recordsIn: 1000, busy: 0.1 } }, 1000, 100);
+    // CPU 0.42 < 0.5: over-provisioned; the Small step lowers map; it is deployed iff max(P/P', P'/P) >= 1 + decisionThr.
+    const d = await conttune().decide(viewOf({ job, snapshot: now, history }));
+    assert.equal(d.kind, 'rescale');
+    if (d.kind !== 'rescale') return;
+    const ratio = 5 / totalParallelism(d.parallelism);
+    assert.ok(ratio > 1.1);
+    assert.equal((await conttune({ decisionThr: ratio - 1 + 0.01 }).decide(viewOf({ job, snapshot: now, history }))).kind, 'keep');
+    assert.equal((await conttune({ decisionThr: ratio - 1 - 0.01 }).decide(viewOf({ job, snapshot: now, history }))).kind, 'rescale');
+  });
+});
+
+describe('ContTune never proposes a configuration it observed bottlenecked at the same rate', () => {
+  it('scripted: stale Top-K observations would send the GP back to the bottlenecked configuration', async () => {
+    const C = { src: 1, map: 2, sink: 1 };
+    const ok = (time: number): Observation => ({
+      parallelism: C,
+      rate: 1000,
+      snapshot: snap({ src: { parallelism: 1, recordsIn: 1000, busy: 0.1 }, map: { parallelism: 2, recordsIn: 1000, busy: 0.25 }, sink: { parallelism: 1, recordsIn: 1000, busy: 0.1 } }, 1000, time),
+    });
+    // At 3000/s, C is bottlenecked at map (capacity 2000/s): PA(2) measured 2000.
+    const bad: Observation = {
+      parallelism: C,
+      rate: 3000,
+      snapshot: snap({ src: { parallelism: 1, recordsIn: 2000, busy: 0.2, backpressure: 0.8 }, map: { parallelism: 2, recordsIn: 2000, busy: 1 }, sink: { parallelism: 1, recordsIn: 2000, busy: 0.2 } }, 3000, 6),
+    };
+    const wide: Observation = {
+      parallelism: { src: 4, map: 4, sink: 4 },
+      rate: 500,
+      snapshot: snap({ src: { parallelism: 4, recordsIn: 500, busy: 0.0125 }, map: { parallelism: 4, recordsIn: 500, busy: 0.0625 }, sink: { parallelism: 4, recordsIn: 500, busy: 0.0125 } }, 500, 0),
+    };
+    const t = conttune();
+    const history = [wide, ...[1, 2, 3, 4, 5].map(ok), bad];
+    const big = await t.decide(viewOf({ job, snapshot: bad.snapshot, parallelism: C, targetRate: 3000, history }));
+    assert.ok(big.kind === 'rescale');
+    if (big.kind !== 'rescale') return;
+    assert.deepEqual(big.parallelism, { src: 4, map: 4, sink: 4 });
+    // After Big: free of backpressure, over-provisioned. Top-5 mean of PA at map = 2 is (4 * 4000 + 2000) / 5 = 3600
+    // >= 3000, so the GP alone would propose map = 2, i.e. C again.
+    const after = snap({ src: { parallelism: 4, recordsIn: 3000, busy: 0.0375 }, map: { parallelism: 4, recordsIn: 3000, busy: 0.375 }, sink: { parallelism: 4, recordsIn: 3000, busy: 0.0375 } }, 3000, 20);
+    const small = await t.decide(viewOf({ job, snapshot: after, targetRate: 3000, history: [...history, { parallelism: big.parallelism, snapshot: after, rate: 3000 }] }));
+    assert.equal(small.kind, 'rescale');
+    if (small.kind !== 'rescale') return;
+    assert.notEqual(parallelismKey(small.parallelism), parallelismKey(C));
+    assert.deepEqual(small.parallelism, { src: 1, map: 3, sink: 1 });
+    assert.match(small.reason, /raised off a configuration seen under-provisioned/);
+  });
+
+  it('closed loop on a noisy concave plant: no proposal repeats a bottlenecked (rate, configuration)', async () => {
+    const j = chain('p', 'src:source', 'parse:map', 'agg:keyedAggregate', 'sink:sink');
+    for (const seed of [1, 2, 3]) {
+      const rng = new Rng(seed);
+      const rates = Array.from({ length: 8 }, () => Math.round(rng.uniform(2000, 20000)));
+      const steps = await runLoop(
+        conttune(),
+        j,
+        { capacity: { src: 50000, parse: 3000, agg: 1500, sink: 8000 }, exponent: 0.9, noise: 0.05, rng: new Rng(seed + 100) },
+        rates,
+        { src: 1, parse: 1, agg: 1, sink: 1 },
+        { maxSteps: 20 },
+      );
+      const seen = new Set<string>();
+      for (const { view, decision } of steps) {
+        if (classify(view.snapshot, thresholds) === 'under') seen.add(`${view.targetRate}|${parallelismKey(view.parallelism)}`);
+        if (decision.kind === 'rescale')
+          assert.ok(!seen.has(`${view.targetRate}|${parallelismKey(decision.parallelism)}`), `seed ${seed}: re-proposed ${parallelismKey(decision.parallelism)} at ${view.targetRate}/s`);
+      }
+      assert.ok(steps.some((s) => s.decision.kind === 'rescale'));
+    }
+  });
+});
+
+describe('ContTune numerics', () => {
+  it('bounded L-BFGS finds an interior minimum and stops at an active bound', () => {
+    const f = (x: readonly number[]) => {
+      const [a = 0, b = 0] = x;
+      return { value: (a - 3) ** 2 + 10 * (b + 1) ** 2, gradient: [2 * (a - 3), 20 * (b + 1)] };
+    };
+    const free = minimizeBounded(f, [0, 0], { lower: [-10, -10], upper: [10, 10] });
+    assert.ok(Math.abs((free.x[0] ?? 0) - 3) < 1e-5 && Math.abs((free.x[1] ?? 0) + 1) < 1e-5);
+    const bounded = minimizeBounded(f, [0, 0], { lower: [-10, 0], upper: [2, 10] });
+    assert.deepEqual(bounded.x, [2, 0]);
+  });
+
+  it('the GP interpolates its observations and is deterministic', () => {
+    const xs = [1, 2, 4, 8];
+    const ys = xs.map((p) => 1e5 * p ** 0.8);
+    const a = GaussianProcess.fit(xs, ys, gpOpts);
+    const b = GaussianProcess.fit(xs, ys, gpOpts);
+    assert.deepEqual(a.hyper, b.hyper);
+    const { mean } = a.predict(xs);
+    mean.forEach((m, i) => assert.ok(Math.abs(m - (ys[i] ?? 0)) / (ys[i] ?? 1) < 1e-3));
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { keep, rescale } from '../../../src/core/decision.js';
+import { workerCount } from '../../../src/core/parallelism.js';
+import { isConverged, isWait, wait, WAIT_PREFIX } from '../../../src/tuners/shared/decisions.js';
+import { backpressureShare, maxBusyFraction } from '../../../src/tuners/shared/metrics.js';
+import { deployedWorkers, maxWorkers, reduceToWorkers, workersParallelism } from '../../../src/tuners/shared/workers.js';
+import { chain, op } from '../../fixtures/snapshots.js';
+
+describe('tuners/shared: waiting', () => {
+  it("wait() is a keep whose reason starts with 'wait:'", () => {
+    const d = wait('stabilizing');
+    assert.equal(d.kind, 'keep');
+    assert.ok(d.reason.startsWith(WAIT_PREFIX));
+    assert.equal(isWait(d), true);
+    assert.equal(isConverged(d), false);
+    assert.equal(isWait(keep('done')), false);
+    assert.equal(isConverged(keep('done')), true);
+    assert.equal(isWait(rescale({ a: 1 }, { a: 2 }, 'up')), false);
+  });
+});
+
+describe('tuners/shared: Timely reduction', () => {
+  const job = chain('t', 'src:source', { id: 'map', type: 'map', maxParallelism: 16 }, 'sink:sink');
+
+  it('W = ceil(sum of un-rounded per-operator values), every operator at W', () => {
+    const p = reduceToWorkers(job, { src: 0.4, map: 2.25, sink: 1.3 });
+    assert.equal(workerCount({ src: 0.4, map: 2.25, sink: 1.3 }), 4);
+    assert.deepEqual(p, { src: 4, map: 4, sink: 4 });
+  });
+
+  it('an exact sum is not rounded up by float noise, and missing operators count 0', () => {
+    assert.deepEqual(reduceToWorkers(job, { src: 0.1, map: 0.2, sink: 2.7 }), { src: 3, map: 3, sink: 3 });
+    assert.deepEqual(reduceToWorkers(job, { map: 2 }), { src: 2, map: 2, sink: 2 });
+  });
+
+  it('W is at least 1 and at most the smallest max parallelism', () => {
+    assert.deepEqual(reduceToWorkers(job, { src: 0, map: 0, sink: 0 }), { src: 1, map: 1, sink: 1 });
+    assert.equal(maxWorkers(job), 16);
+    assert.deepEqual(workersParallelism(job, 40), { src: 16, map: 16, sink: 16 });
+    assert.equal(deployedWorkers({ src: 5, map: 5, sink: 5 }), 5);
+  });
+});
+
+describe('tuners/shared: metric readings', () => {
+  it('bpPer = bp / (bp + idle + busy) and the busiest subtask busy fraction', () => {
+    const m = op({ parallelism: 2, recordsIn: 10, busy: 0.3, backpressure: 0.5, busyMax: 0.9 });
+    assert.ok(Math.abs(backpressureShare(m) - 0.5) < 1e-12);
+    assert.equal(maxBusyFraction(m), 0.9);
+  });
+});

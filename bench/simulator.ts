@@ -49,7 +49,7 @@ export async function benchSimulator(): Promise<BenchRow[]> {
       engine,
       tuner: observer,
       schedule: [{ rate, durationSec: 600 }],
-      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, initialParallelism: p, carryOver: true },
+      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, settleSec: 60, initialParallelism: p, carryOver: true },
       keepHistory: false,
     });
     ep = Math.min(ep, performance.now() - t);

@@ -77,6 +77,14 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       let convergedAt = Number.NaN;
       let last: Snapshot | undefined;
       const extra = Math.max(0, (loop.policyIntervalSec ?? loop.windowSec) - loop.windowSec);
+      /** Records a keep; true once the configuration has held for settleSec (or the phase is over). */
+      const settled = (): boolean => {
+        if (outcome !== 'converged') {
+          outcome = 'converged';
+          convergedAt = deployment.now() - start;
+        }
+        return deployment.now() - start - convergedAt >= loop.settleSec;
+      };
       await deployment.advance(loop.warmupSec);
       const row = (event: string, reason: string, s: Snapshot): void => {
         timeline.push({
@@ -141,9 +149,8 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
             continue;
           }
           row('keep', decision.reason, snapshot);
-          outcome = 'converged';
-          convergedAt = deployment.now() - start;
-          break;
+          if (settled()) break;
+          continue;
         }
         if (sinceRescale < loop.activation) {
           row('pending', decision.reason, snapshot);
@@ -156,12 +163,13 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
         }
         if (parallelismKey(decision.parallelism) === parallelismKey(p)) {
           row('keep', `${decision.reason} (same configuration)`, snapshot);
-          outcome = 'converged';
-          convergedAt = deployment.now() - start;
-          break;
+          if (settled()) break;
+          continue;
         }
         const report = await deployment.rescale(decision.parallelism);
         reconfigurations++;
+        outcome = 'timeout';
+        convergedAt = Number.NaN;
         downtime += report.downtimeSeconds;
         sinceRescale = 0;
         row('rescale', decision.reason, snapshot);

@@ -60,6 +60,11 @@ export const loopConfig = z.strictObject({
   policyIntervalSec: z.number().positive().optional().describe('Time between decisions; defaults to the window'),
   activation: z.int().min(1).default(1).describe('Evaluations since the last rescale before a decision is acted on (DS2 activation_time)'),
   maxReconfigurations: z.int().min(1).default(10).describe('Cap on reconfigurations per episode'),
+  settleSec: z
+    .number()
+    .min(0)
+    .default(60)
+    .describe('After the tuner keeps, go on observing and deciding this long before the next rate phase: a later rescale counts, and the final metrics come from a settled window'),
   initialParallelism: z.union([z.int().min(1), z.record(z.string(), z.int().min(1))]).default(1).describe('Parallelism at deploy: one value for all operators, or per operator'),
   carryOver: z.boolean().default(true).describe('Start each episode from the previous episode\'s parallelism (false: redeploy at the initial one)'),
 });

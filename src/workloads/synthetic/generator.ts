@@ -97,9 +97,16 @@ export function syntheticJob(partial: Partial<SyntheticOptions> = {}): Workload 
   const draft = JobGraph.create({ name: `synthetic-${o.seed}`, operators: ops, edges });
   // W_u: at 10 x W_u the most loaded operator needs peakParallelism instances (linear estimate).
   const load = draft.loadFactors();
-  const heaviest = Math.max(...draft.operators().map((op) => ((load[op.id] ?? 0) * op.cost) / 1e6));
+  const heaviest = Math.max(...draft.operators().filter((op) => op.type !== 'source').map((op) => ((load[op.id] ?? 0) * op.cost) / 1e6));
   const workloadUnit = Math.round(o.peakParallelism / heaviest / 10);
-  return { job: draft, workloadUnit, description: `synthetic:seed=${o.seed},operators=${draft.size}` };
+  // Sources stand for an external log (Kafka): one instance emits 10 x W_u, so tuners compete on the operators.
+  const sourceCost = (id: string) => round((0.9 * 1e6) / (10 * workloadUnit * (load[id] ?? 1)));
+  const job = JobGraph.create({
+    name: draft.name,
+    operators: ops.map((op) => (op.type === 'source' ? { ...op, cost: sourceCost(op.id) } : op)),
+    edges,
+  });
+  return { job, workloadUnit, description: `synthetic:seed=${o.seed},operators=${job.size}` };
 }
 
 function round(x: number): number {

@@ -1,0 +1,572 @@
+/**
+ * The Flink engine: deploys a harness JobGraph on real Flink (the Nexmark query of the same name, or any DAG as
+ * the synthetic job), observes windows from REST metrics, rescales in place (adaptive scheduler) or by
+ * savepoint and resubmission, and changes the source rate while the job runs.
+ *
+ * Local mode starts one MiniCluster JVM per deployment (jobs/flink Launcher) and kills it on stop; remote mode
+ * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { JobGraph } from '../../core/job.js';
+import type { Snapshot } from '../../core/metrics.js';
+import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
+import type { Deployment, Engine, RescaleReport } from '../engine.js';
+import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
+import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
+import { computeSnapshot, takeSample, type GaugeNames, type JobSample } from './metrics.js';
+import { mapVertices } from './names.js';
+import { RateServer } from './rate-server.js';
+import { FlinkRestClient, FlinkRestError, TERMINAL_STATES, type JobDetails } from './rest.js';
+
+/** Operator ids of the Nexmark queries the Flink job implements (jobs/flink .../nexmark/Queries.java). */
+export const NEXMARK_ON_FLINK: Readonly<Record<string, readonly string[]>> = {
+  q0: ['source', 'bids', 'project', 'sink'],
+  q1: ['source', 'bids', 'currency', 'sink'],
+  q2: ['source', 'select', 'project', 'sink'],
+  q3: ['source', 'persons', 'auctions', 'join', 'sink'],
+  q5: ['source', 'bids', 'hotCount', 'maxCount', 'sink'],
+  q7: ['source', 'bids', 'preMax', 'globalMax', 'sink'],
+  q8: ['source', 'persons', 'auctions', 'join', 'sink'],
+  q11: ['source', 'bids', 'sessions', 'sink'],
+};
+
+export class FlinkJobFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlinkJobFailedError';
+  }
+}
+
+export type FlinkWorkload = { kind: 'nexmark'; query: string } | { kind: 'synthetic' };
+
+/** Which Flink job runs a harness job: the real Nexmark query for a job named nexmark-qN, else the synthetic job. */
+export function workloadOf(job: JobGraph, mode: FlinkConfig['workload'] = 'auto'): FlinkWorkload {
+  if (mode === 'synthetic') return { kind: 'synthetic' };
+  const m = /^(?:nexmark[-_:])?(q\d+)$/.exec(job.name);
+  const query = m?.[1];
+  if (query === undefined || (mode === 'auto' && !job.name.startsWith('nexmark'))) {
+    if (mode === 'nexmark') throw new Error(`job '${job.name}' is not a Nexmark query (expected a name like nexmark-q5)`);
+    return { kind: 'synthetic' };
+  }
+  const ops = NEXMARK_ON_FLINK[query];
+  if (!ops)
+    throw new Error(
+      `Nexmark ${query} is not implemented on Flink (have ${Object.keys(NEXMARK_ON_FLINK).join(', ')}); set workload: 'synthetic' to run its DAG as a synthetic job`,
+    );
+  const have = [...job.operatorIds].sort().join(',');
+  const want = [...ops].sort().join(',');
+  if (have !== want) throw new Error(`job '${job.name}' has operators ${have}, but the Flink ${query} has ${want}`);
+  return { kind: 'nexmark', query };
+}
+
+/** Program arguments of JobMain for a job, parallelism and rate. */
+export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: number, rateUrl: string | undefined, cfg: FlinkConfig): string[] {
+  const w = workloadOf(job, cfg.workload);
+  const maxP = Math.max(cfg.maxParallelism, ...Object.values(parallelism));
+  const args =
+    w.kind === 'nexmark'
+      ? ['--job', 'nexmark', '--query', w.query]
+      : ['--job', 'synthetic', '--spec', JSON.stringify(job.toSpec()), '--wait-fraction', String(cfg.waitFraction), '--keys', String(cfg.keys)];
+  args.push(
+    '--name',
+    job.name,
+    '--parallelism',
+    JSON.stringify(parallelism),
+    '--rate',
+    String(rate),
+    '--splits',
+    String(cfg.splits),
+    '--checkpoint-interval-ms',
+    String(cfg.checkpointIntervalMs),
+    '--max-parallelism',
+    String(maxP),
+    '--seed',
+    String(cfg.seed),
+  );
+  if (rateUrl) args.push('--rate-url', rateUrl);
+  return args;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+function allRunning(d: JobDetails, expect?: Readonly<Record<string, number>>): boolean {
+  if (d.state !== 'RUNNING') return false;
+  return d.vertices.every((v) => (v.tasks?.RUNNING ?? 0) === v.parallelism && (expect?.[v.id] === undefined || expect[v.id] === v.parallelism));
+}
+
+async function rootCause(client: FlinkRestClient, jobId: string): Promise<string> {
+  try {
+    const ex = await client.get<{ 'root-exception'?: string; exceptionHistory?: { entries?: { exceptionName?: string; stacktrace?: string }[] } }>(
+      `/jobs/${jobId}/exceptions`,
+      { retries: 1 },
+    );
+    const text = ex['root-exception'] ?? ex.exceptionHistory?.entries?.[0]?.stacktrace ?? '';
+    const lines = text.split('\n');
+    return [lines[0], ...lines.filter((l) => l.startsWith('Caused by'))].filter(Boolean).join(' | ').slice(0, 1500);
+  } catch {
+    return '';
+  }
+}
+
+/** Polls until the job runs with every subtask RUNNING (at the expected per-vertex parallelism, if given). */
+export async function waitUntilRunning(
+  client: FlinkRestClient,
+  jobId: string,
+  timeoutSec: number,
+  expect?: Readonly<Record<string, number>>,
+  pollMs = 100,
+): Promise<JobDetails> {
+  const deadline = performance.now() + timeoutSec * 1000;
+  let last: JobDetails | undefined;
+  while (performance.now() < deadline) {
+    try {
+      last = await client.job(jobId);
+    } catch (e) {
+      if (e instanceof FlinkRestError && e.status === 404) last = undefined;
+      else throw e;
+    }
+    if (last && TERMINAL_STATES.has(last.state)) {
+      throw new FlinkJobFailedError(`Flink job ${jobId} is ${last.state}: ${await rootCause(client, jobId)}`);
+    }
+    if (last && allRunning(last, expect)) return last;
+    await sleep(pollMs);
+  }
+  const where = last ? `${last.state}; ${last.vertices.map((v) => `${v.name}: ${v.tasks?.RUNNING ?? 0}/${v.parallelism} running`).join(', ')}` : 'not found';
+  throw new FlinkJobFailedError(`Flink job ${jobId} not running within ${timeoutSec} s (${where})`);
+}
+
+export interface FlinkRescaleReport extends RescaleReport {
+  readonly mode: 'inPlace' | 'savepoint' | 'none';
+  /** Seconds from the request to every subtask running at the new parallelism. */
+  readonly totalSeconds: number;
+  readonly note?: string;
+}
+
+export interface DeployTimings {
+  /** Seconds spent building the job jar (0 if it was up to date). */
+  readonly jarBuildSeconds: number;
+  /** Local mode: seconds from spawning java to the REST endpoint answering. */
+  readonly clusterStartSeconds: number;
+  /** Seconds from jar upload to every subtask RUNNING. */
+  readonly submitSeconds: number;
+  /** Seconds from deploy() to every subtask RUNNING. */
+  readonly totalSeconds: number;
+}
+
+export class FlinkEngine implements Engine {
+  readonly kind = 'flink';
+  readonly sharedWorkers = false;
+  readonly config: FlinkConfig;
+  private readonly rateServer: RateServer;
+  private readonly deployments = new Set<FlinkDeployment>();
+  private counter = 0;
+
+  /** Options are the engine config ({"kind":"flink", ...}) with every key optional; see config.ts. */
+  constructor(options: FlinkEngineOptions = {}) {
+    this.config = resolveFlinkConfig(options);
+    this.rateServer = new RateServer(this.config.rateHost, this.config.rateAdvertise);
+  }
+
+  /** Validates a raw config object (e.g. from an experiment file) and builds the engine. */
+  static fromConfig(raw: unknown): FlinkEngine {
+    return new FlinkEngine(resolveFlinkConfig(raw));
+  }
+
+  get remote(): boolean {
+    return this.config.rest !== undefined;
+  }
+
+  async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<FlinkDeployment> {
+    const cfg = this.config;
+    const t0 = performance.now();
+    validateParallelism(job, parallelism);
+    const maxP = Math.max(...Object.values(parallelism));
+    if (!this.remote && maxP > cfg.slots) throw new Error(`parallelism ${maxP} exceeds the local cluster's ${cfg.slots} slots (config 'slots')`);
+    jobArguments(job, parallelism, rate, undefined, cfg); // validates the workload before anything starts
+
+    const jobsDir = resolve(cfg.jobsDir ?? defaultJobsDir());
+    const built = cfg.jar ? { jar: cfg.jar, classpath: cfg.jar, buildSeconds: 0 } : await ensureJobJar(jobsDir, cfg.mvn);
+    const { token, url: rateUrl } = await this.rateServer.register(rate);
+    let cluster: LocalCluster | undefined;
+    try {
+      let restUrl = cfg.rest as string;
+      let clusterStartSeconds = 0;
+      if (!this.remote) {
+        const base = cfg.stateDir ? resolve(cfg.stateDir) : mkdtempSync(join(tmpdir(), 'streamtune-flink-'));
+        cluster = await startLocalCluster({
+          java: cfg.java,
+          javaOptions: cfg.javaOptions,
+          jobsDir,
+          classpath: built.classpath,
+          slots: cfg.slots,
+          stateDir: cfg.stateDir ? join(base, `deploy-${process.pid}-${++this.counter}`) : base,
+          metricsIntervalMs: cfg.metricsIntervalMs,
+          startTimeoutSec: cfg.startTimeoutSec,
+        });
+        restUrl = cluster.url;
+        clusterStartSeconds = cluster.startSeconds;
+      }
+      const client = new FlinkRestClient(restUrl, { timeoutMs: cfg.restTimeoutMs, retries: cfg.restRetries, backoffMs: cfg.restBackoffMs });
+      const tSubmit = performance.now();
+      const jarId = await client.uploadJar(built.jar);
+      const jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg) });
+      const details = await waitUntilRunning(client, jobId, cfg.startTimeoutSec);
+      const vertexOf = mapVertices(job, details.vertices);
+      const expected = Object.fromEntries(job.operatorIds.map((op) => [vertexOf[op] as string, parallelism[op] as number]));
+      await waitUntilRunning(client, jobId, cfg.startTimeoutSec, expected);
+      const clusterConfig = await client.config();
+      const mode = cfg.rescaleMode !== 'auto' ? cfg.rescaleMode : clusterConfig['jobmanager.scheduler'] === 'adaptive' ? 'inPlace' : 'savepoint';
+      const fetchIntervalMs = parseDurationMs(clusterConfig['metrics.fetcher.update-interval']) ?? 10_000;
+      const tRunning = performance.now();
+      const deployment = new FlinkDeployment({
+        engine: this,
+        job,
+        client,
+        jarId,
+        jobId,
+        vertexOf,
+        parallelism,
+        rate,
+        rateToken: token,
+        rateUrl,
+        rateServer: this.rateServer,
+        cluster,
+        mode,
+        fetchIntervalMs,
+        timings: {
+          jarBuildSeconds: built.buildSeconds,
+          clusterStartSeconds,
+          submitSeconds: (tRunning - tSubmit) / 1000,
+          totalSeconds: (tRunning - t0) / 1000,
+        },
+      });
+      this.deployments.add(deployment);
+      return deployment;
+    } catch (e) {
+      this.rateServer.unregister(token);
+      await cluster?.stop();
+      throw e;
+    }
+  }
+
+  /** @internal */
+  forget(d: FlinkDeployment): void {
+    this.deployments.delete(d);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.deployments].map((d) => d.stop()));
+    await this.rateServer.close();
+  }
+}
+
+interface DeploymentInit {
+  engine: FlinkEngine;
+  job: JobGraph;
+  client: FlinkRestClient;
+  jarId: string;
+  jobId: string;
+  vertexOf: Record<string, string>;
+  parallelism: Parallelism;
+  rate: number;
+  rateToken: string;
+  rateUrl: string;
+  rateServer: RateServer;
+  cluster?: LocalCluster;
+  mode: 'inPlace' | 'savepoint';
+  /** The cluster's metrics.fetcher.update-interval. */
+  fetchIntervalMs: number;
+  timings: DeployTimings;
+}
+
+/** Flink duration text ("500 ms", "10 s", "1 min", "10000") in ms. */
+export function parseDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*([0-9.]+)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const v = Number(m[1]);
+  const unit = (m[2] ?? '').toLowerCase();
+  const scale: Record<string, number> = { '': 1, ms: 1, milli: 1, millis: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, min: 60_000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000 };
+  const k = scale[unit];
+  return k === undefined ? undefined : v * k;
+}
+
+export class FlinkDeployment implements Deployment {
+  readonly job: JobGraph;
+  readonly client: FlinkRestClient;
+  readonly timings: DeployTimings;
+  /** How rescale() works on this cluster unless told otherwise. */
+  readonly rescaleMode: 'inPlace' | 'savepoint';
+  private current: Parallelism;
+  private jobIdNow: string;
+  private vertexOf: Record<string, string>;
+  private rate: number;
+  private readonly startedAt = performance.now();
+  private readonly gauges = new Map<string, GaugeNames>();
+  private stopped = false;
+
+  constructor(private readonly init: DeploymentInit) {
+    this.job = init.job;
+    this.client = init.client;
+    this.timings = init.timings;
+    this.rescaleMode = init.mode;
+    this.current = { ...init.parallelism };
+    this.jobIdNow = init.jobId;
+    this.vertexOf = init.vertexOf;
+    this.rate = init.rate;
+  }
+
+  get parallelism(): Parallelism {
+    return this.current;
+  }
+
+  get jobId(): string {
+    return this.jobIdNow;
+  }
+
+  get restUrl(): string {
+    return this.client.baseUrl;
+  }
+
+  /** The local MiniCluster's JVM pid (undefined in remote mode). */
+  get pid(): number | undefined {
+    return this.init.cluster?.pid;
+  }
+
+  /** Flink vertex id of each operator. */
+  get vertices(): Readonly<Record<string, string>> {
+    return this.vertexOf;
+  }
+
+  now(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  async advance(seconds: number): Promise<void> {
+    await sleep(seconds * 1000);
+  }
+
+  async setRate(rate: number): Promise<void> {
+    this.init.rateServer.set(this.init.rateToken, rate);
+    this.rate = rate;
+  }
+
+  /**
+   * Milliseconds a sample waits for fresh metrics: Flink's REST metric fetcher refreshes lazily (a request
+   * triggers an asynchronous fetch at most every update-interval and is answered from the previous one).
+   */
+  get primeMs(): number {
+    return this.init.fetchIntervalMs + 300;
+  }
+
+  /** Sample of the job (for tools and tests): triggers a metric fetch, waits for it, then reads. */
+  async sample(): Promise<JobSample> {
+    await this.client.job(this.jobIdNow);
+    await sleep(this.primeMs);
+    return takeSample(this.client, this.jobIdNow, this.vertexOf, this.job.sources(), this.gauges);
+  }
+
+  /** A first sample whose metrics are all present (new subtasks need one metric-fetch interval). */
+  private async readySample(maxWaitMs = 5000): Promise<JobSample> {
+    const deadline = performance.now() + maxWaitMs;
+    for (;;) {
+      const s = await this.sample();
+      const ready = s.state === 'RUNNING' && Object.values(s.vertices).every((v) => v.subtasks.every((t) => t.complete && t.status === 'RUNNING'));
+      if (ready || performance.now() > deadline) return s;
+      await sleep(250);
+    }
+  }
+
+  private async failIfTerminal(): Promise<void> {
+    const d = await this.client.job(this.jobIdNow).catch(() => undefined);
+    if (d && TERMINAL_STATES.has(d.state))
+      throw new FlinkJobFailedError(`Flink job ${this.jobIdNow} is ${d.state}: ${await rootCause(this.client, this.jobIdNow)}`);
+  }
+
+  async observe(windowSeconds: number): Promise<Snapshot> {
+    this.assertLive();
+    const rate = this.rate;
+    let s0: JobSample;
+    try {
+      s0 = await this.readySample();
+    } catch (e) {
+      await this.failIfTerminal();
+      await sleep(windowSeconds * 1000);
+      return this.invalid(windowSeconds, rate, `REST sampling failed: ${(e as Error).message}`);
+    }
+    await sleep(windowSeconds * 1000 - (Date.now() - s0.at) - this.primeMs);
+    let s1: JobSample;
+    try {
+      s1 = await this.sample();
+    } catch (e) {
+      await this.failIfTerminal();
+      return this.invalid(windowSeconds, rate, `REST sampling failed: ${(e as Error).message}`);
+    }
+    if (TERMINAL_STATES.has(s1.state)) await this.failIfTerminal();
+    return computeSnapshot(s0, s1, { job: this.job, time: this.now(), windowSeconds: (s1.at - s0.at) / 1000, targetRate: rate });
+  }
+
+  private invalid(windowSeconds: number, rate: number, note: string): Snapshot {
+    const operators = Object.fromEntries(
+      this.job.operatorIds.map((id) => [
+        id,
+        {
+          parallelism: this.current[id] ?? 0,
+          busyMsPerSecond: 0,
+          busyMsPerSecondMax: 0,
+          idleMsPerSecond: 0,
+          backPressuredMsPerSecond: 0,
+          backPressuredMsPerSecondMax: 0,
+          recordsInPerSecond: 0,
+          recordsOutPerSecond: 0,
+          trueProcessingRate: 0,
+          trueOutputRate: 0,
+        },
+      ]),
+    );
+    const shares = this.job.sourceShares();
+    const sources = Object.fromEntries(this.job.sources().map((id) => [id, { targetRate: rate * (shares[id] ?? 0), achievedRate: 0, lagRecords: 0 }]));
+    return { time: this.now(), windowSeconds, operators, sources, targetRate: rate, achievedRate: 0, valid: false, note };
+  }
+
+  /**
+   * Rescales to `parallelism`: in place through the adaptive scheduler's resource requirements (the job keeps its
+   * id and restores from its latest checkpoint), or by stop-with-savepoint and resubmission. Downtime is the time
+   * during which not every subtask was running (in place), or from the stop request until every subtask of the
+   * new job runs (savepoint: the sources stop at the savepoint).
+   */
+  async rescale(parallelism: Parallelism, options: { mode?: 'inPlace' | 'savepoint' } = {}): Promise<FlinkRescaleReport> {
+    this.assertLive();
+    validateParallelism(this.job, parallelism);
+    const changed = this.job.operatorIds.some((id) => parallelism[id] !== this.current[id]);
+    if (!changed) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.current, mode: 'none', totalSeconds: 0 };
+    const cluster = this.init.cluster;
+    const maxP = Math.max(...Object.values(parallelism));
+    if (cluster && maxP > this.init.engine.config.slots)
+      return { downtimeSeconds: 0, tookEffect: false, parallelism: this.current, mode: 'none', totalSeconds: 0, note: `parallelism ${maxP} exceeds the cluster's slots` };
+    const mode = options.mode ?? this.rescaleMode;
+    return mode === 'inPlace' ? this.rescaleInPlace(parallelism) : this.rescaleBySavepoint(parallelism);
+  }
+
+  private expected(parallelism: Parallelism): Record<string, number> {
+    return Object.fromEntries(this.job.operatorIds.map((op) => [this.vertexOf[op] as string, parallelism[op] as number]));
+  }
+
+  private actualParallelism(d: JobDetails): Parallelism {
+    const byVertex = new Map(d.vertices.map((v) => [v.id, v.parallelism]));
+    return Object.fromEntries(this.job.operatorIds.map((op) => [op, byVertex.get(this.vertexOf[op] as string) ?? this.current[op] ?? 1]));
+  }
+
+  private async rescaleInPlace(parallelism: Parallelism): Promise<FlinkRescaleReport> {
+    const cfg = this.init.engine.config;
+    const expect = this.expected(parallelism);
+    const req = await this.client.resourceRequirements(this.jobIdNow);
+    for (const [vid, p] of Object.entries(expect)) req[vid] = { parallelism: { lowerBound: 1, upperBound: p } };
+    const t0 = performance.now();
+    await this.client.setResourceRequirements(this.jobIdNow, req);
+    let downAt: number | undefined;
+    let lastPoll = t0;
+    let last: JobDetails | undefined;
+    const deadline = t0 + cfg.rescaleTimeoutSec * 1000;
+    while (performance.now() < deadline) {
+      const at = performance.now();
+      try {
+        last = await this.client.job(this.jobIdNow);
+      } catch (e) {
+        if (!(e instanceof FlinkRestError)) throw e;
+        await sleep(100);
+        continue;
+      }
+      if (TERMINAL_STATES.has(last.state))
+        throw new FlinkJobFailedError(`Flink job ${this.jobIdNow} is ${last.state} after a rescale: ${await rootCause(this.client, this.jobIdNow)}`);
+      if (allRunning(last, expect)) {
+        const upAt = performance.now();
+        downAt ??= lastPoll; // the restart fell between two polls
+        this.current = this.actualParallelism(last);
+        return {
+          downtimeSeconds: (upAt - downAt) / 1000,
+          tookEffect: true,
+          parallelism: this.current,
+          mode: 'inPlace',
+          totalSeconds: (upAt - t0) / 1000,
+        };
+      }
+      if (downAt === undefined && !allRunning(last)) downAt = at;
+      lastPoll = at;
+      await sleep(100);
+    }
+    if (last) this.current = this.actualParallelism(last);
+    return {
+      downtimeSeconds: downAt !== undefined ? (performance.now() - downAt) / 1000 : 0,
+      tookEffect: false,
+      parallelism: this.current,
+      mode: 'inPlace',
+      totalSeconds: (performance.now() - t0) / 1000,
+      note: `not every operator ran at the requested parallelism within ${cfg.rescaleTimeoutSec} s`,
+    };
+  }
+
+  private async rescaleBySavepoint(parallelism: Parallelism): Promise<FlinkRescaleReport> {
+    const cfg = this.init.engine.config;
+    const t0 = performance.now();
+    const oldJob = this.jobIdNow;
+    const trigger = await this.client.stopWithSavepoint(oldJob, cfg.savepointDir, false);
+    let location: string | undefined;
+    const deadline = t0 + cfg.rescaleTimeoutSec * 1000;
+    while (performance.now() < deadline) {
+      const st = await this.client.savepointStatus(oldJob, trigger);
+      if (st.status.id === 'COMPLETED') {
+        const failure = st.operation?.['failure-cause'];
+        if (failure || !st.operation?.location) {
+          const why = failure?.['stack-trace']?.split('\n')[0] ?? 'no savepoint location';
+          const d = await this.client.job(oldJob).catch(() => undefined);
+          if (d && d.state === 'RUNNING')
+            return { downtimeSeconds: 0, tookEffect: false, parallelism: this.current, mode: 'savepoint', totalSeconds: (performance.now() - t0) / 1000, note: `stop-with-savepoint failed: ${why}` };
+          throw new FlinkJobFailedError(`stop-with-savepoint of ${oldJob} failed and the job is ${d?.state ?? 'gone'}: ${why}`);
+        }
+        location = st.operation.location;
+        break;
+      }
+      await sleep(100);
+    }
+    if (!location) throw new FlinkJobFailedError(`stop-with-savepoint of ${oldJob} did not complete within ${cfg.rescaleTimeoutSec} s`);
+    const tStopped = performance.now();
+    const args = jobArguments(this.job, parallelism, this.rate, this.init.rateUrl, cfg);
+    const jobId = await this.client.runJar(this.init.jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: args, savepointPath: location, allowNonRestoredState: false });
+    this.jobIdNow = jobId;
+    this.gauges.clear();
+    const first = await waitUntilRunning(this.client, jobId, cfg.rescaleTimeoutSec);
+    this.vertexOf = mapVertices(this.job, first.vertices);
+    const d = await waitUntilRunning(this.client, jobId, cfg.rescaleTimeoutSec, this.expected(parallelism));
+    const upAt = performance.now();
+    this.current = this.actualParallelism(d);
+    return {
+      downtimeSeconds: (upAt - t0) / 1000,
+      tookEffect: true,
+      parallelism: this.current,
+      mode: 'savepoint',
+      totalSeconds: (upAt - t0) / 1000,
+      note: `savepoint ${((tStopped - t0) / 1000).toFixed(1)} s, resubmission ${((upAt - tStopped) / 1000).toFixed(1)} s (${location})`,
+    };
+  }
+
+  private assertLive(): void {
+    if (this.stopped) throw new Error('this Flink deployment was stopped');
+  }
+
+  /** Cancels the job and, in local mode, kills the cluster's JVM. Idempotent; never throws. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.init.engine.forget(this);
+    this.init.rateServer.unregister(this.init.rateToken);
+    if (this.init.cluster) {
+      await this.init.cluster.stop(); // the job dies with its MiniCluster
+      return;
+    }
+    await this.client.cancel(this.jobIdNow).catch(() => undefined);
+    await this.client.deleteJar(this.init.jarId).catch(() => undefined);
+  }
+}

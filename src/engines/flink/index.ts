@@ -1,0 +1,26 @@
+/**
+ * The Flink engine (real Apache Flink 2.3 through its REST API).
+ *
+ *   import { FlinkEngine } from './engines/flink/index.js';
+ *   const engine = new FlinkEngine({});                                  // local MiniCluster per deployment
+ *   const engine = FlinkEngine.fromConfig({ kind: 'flink', rest: 'http://host:8081' }); // existing cluster
+ *   const d = await engine.deploy(job, parallelism, rate);  ...  await d.stop(); await engine.close();
+ */
+export { flinkConfig, FLINK_DEFAULTS, resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
+export {
+  FlinkEngine,
+  FlinkDeployment,
+  FlinkJobFailedError,
+  NEXMARK_ON_FLINK,
+  jobArguments,
+  waitUntilRunning,
+  workloadOf,
+  type DeployTimings,
+  type FlinkRescaleReport,
+  type FlinkWorkload,
+} from './engine.js';
+export { FlinkRestClient, FlinkRestError, type RestOptions } from './rest.js';
+export { commandWorks, defaultJobsDir, ensureJobJar, jarIsStale, livePids, pidAlive, startLocalCluster, type LocalCluster } from './launcher.js';
+export { computeSnapshot, operatorMetrics, invalidReason, type JobSample, type VertexSample, type SubtaskSample } from './metrics.js';
+export { mapVertices, operatorIdOfVertexName } from './names.js';
+export { RateServer } from './rate-server.js';

@@ -1,0 +1,272 @@
+/**
+ * From two REST samples of a running job to the harness's Snapshot, by differencing Flink's accumulated
+ * per-subtask counters (records in/out, accumulated busy/idle/backpressured time) rather than reading its 60 s
+ * smoothed per-second gauges. Per subtask, busy + idle + backpressured is the wall time the subtask ran between
+ * the two samples (Flink computes busy as the remainder), so ratios and rates are measured on the same clock
+ * as the counters, whatever the metric fetcher's staleness.
+ */
+import type { JobGraph } from '../../core/job.js';
+import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metrics.js';
+import type { FlinkRestClient, JobDetails, VertexDetails } from './rest.js';
+
+export interface SubtaskSample {
+  readonly index: number;
+  readonly attempt: number;
+  readonly startTime: number;
+  readonly status: string;
+  /** False when Flink's metric store has no value yet for this subtask. */
+  readonly complete: boolean;
+  readonly busyMs: number;
+  readonly idleMs: number;
+  readonly backPressuredMs: number;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+}
+
+export interface VertexSample {
+  readonly vertexId: string;
+  readonly parallelism: number;
+  readonly status: string;
+  readonly subtasks: readonly SubtaskSample[];
+}
+
+export interface SourceGauges {
+  readonly lagRecords?: number;
+  readonly targetRate?: number;
+}
+
+export interface JobSample {
+  /** Wall clock (ms) when the sample was taken. */
+  readonly at: number;
+  readonly jobId: string;
+  readonly state: string;
+  readonly vertices: Readonly<Record<string, VertexSample>>;
+  readonly sources: Readonly<Record<string, SourceGauges>>;
+}
+
+function num(x: unknown): number {
+  const v = typeof x === 'number' ? x : Number(x);
+  return Number.isFinite(v) ? v : NaN;
+}
+
+export function vertexSample(d: VertexDetails, status: string): VertexSample {
+  return {
+    vertexId: d.id,
+    parallelism: d.parallelism,
+    status,
+    subtasks: d.subtasks.map((s) => ({
+      index: s.subtask,
+      attempt: s.attempt,
+      startTime: s['start-time'],
+      status: s.status,
+      complete: s.metrics['read-records-complete'] !== false && s.metrics['write-records-complete'] !== false,
+      busyMs: num(s.metrics['accumulated-busy-time']),
+      idleMs: num(s.metrics['accumulated-idle-time']),
+      backPressuredMs: num(s.metrics['accumulated-backpressured-time']),
+      recordsIn: num(s.metrics['read-records']),
+      recordsOut: num(s.metrics['write-records']),
+    })),
+  };
+}
+
+/** Names of a source vertex's gauges (operator-scoped, e.g. "Source__source.lagRecords"), discovered by suffix. */
+export interface GaugeNames {
+  lag?: string;
+  targetRate?: string;
+}
+
+export function findGaugeNames(names: readonly string[]): GaugeNames {
+  return {
+    lag: names.find((n) => n.endsWith('.lagRecords')),
+    targetRate: names.find((n) => n.endsWith('.targetRate')),
+  };
+}
+
+/** Takes one sample: the job, each operator's vertex (per subtask), the sources' lag gauges. */
+export async function takeSample(
+  client: FlinkRestClient,
+  jobId: string,
+  vertexOf: Readonly<Record<string, string>>,
+  sources: readonly string[],
+  gauges: Map<string, GaugeNames>,
+): Promise<JobSample> {
+  const details: JobDetails = await client.job(jobId);
+  const statusOf = new Map(details.vertices.map((v) => [v.id, v.status]));
+  const ops = Object.keys(vertexOf);
+  const at = Date.now();
+  const per = await Promise.all(ops.map((op) => client.vertex(jobId, vertexOf[op] as string)));
+  const vertices: Record<string, VertexSample> = {};
+  ops.forEach((op, i) => {
+    const d = per[i] as VertexDetails;
+    vertices[op] = vertexSample(d, statusOf.get(d.id) ?? 'UNKNOWN');
+  });
+  const srcs: Record<string, SourceGauges> = {};
+  await Promise.all(
+    sources.map(async (op) => {
+      const vid = vertexOf[op] as string;
+      let g = gauges.get(op);
+      if (!g?.lag) {
+        g = findGaugeNames(await client.subtaskMetricNames(jobId, vid).catch(() => []));
+        if (g.lag) gauges.set(op, g);
+      }
+      const names = [g.lag, g.targetRate].filter((n): n is string => !!n);
+      const m = await client.subtaskMetrics(jobId, vid, names, 'sum').catch(() => ({}) as Record<string, { sum?: number }>);
+      srcs[op] = { lagRecords: g.lag ? m[g.lag]?.sum : undefined, targetRate: g.targetRate ? m[g.targetRate]?.sum : undefined };
+    }),
+  );
+  return { at, jobId, state: details.state, vertices, sources: srcs };
+}
+
+/** Why a pair of samples cannot be differenced (a restart, a rescale, missing metrics), or undefined. */
+export function invalidReason(s0: JobSample, s1: JobSample): string | undefined {
+  if (s0.jobId !== s1.jobId) return 'the job was resubmitted during the window';
+  for (const s of [s0, s1]) if (s.state !== 'RUNNING') return `job state ${s.state}`;
+  for (const op of Object.keys(s1.vertices)) {
+    const a = s0.vertices[op];
+    const b = s1.vertices[op] as VertexSample;
+    if (!a) return `operator ${op} missing from the first sample`;
+    if (a.parallelism !== b.parallelism || a.subtasks.length !== b.subtasks.length) return `operator ${op} was rescaled during the window`;
+    for (const x of b.subtasks) {
+      const y = a.subtasks.find((s) => s.index === x.index);
+      if (!y) return `operator ${op} subtask ${x.index} is new`;
+      if (y.attempt !== x.attempt || y.startTime !== x.startTime) return `operator ${op} subtask ${x.index} restarted during the window`;
+      if (x.status !== 'RUNNING' || y.status !== 'RUNNING') return `operator ${op} subtask ${x.index} is ${x.status}`;
+      if (!x.complete || !y.complete) return `operator ${op} subtask ${x.index} has no metrics yet`;
+    }
+  }
+  return undefined;
+}
+
+export interface SnapshotContext {
+  job: JobGraph;
+  /** Engine time (s since deploy) at the end of the window. */
+  time: number;
+  /** Nominal window length in seconds. */
+  windowSeconds: number;
+  /** Total target rate the harness asked for (records/s). */
+  targetRate: number;
+}
+
+const ZERO: OperatorMetrics = {
+  parallelism: 0,
+  busyMsPerSecond: 0,
+  busyMsPerSecondMax: 0,
+  idleMsPerSecond: 0,
+  backPressuredMsPerSecond: 0,
+  backPressuredMsPerSecondMax: 0,
+  recordsInPerSecond: 0,
+  recordsOutPerSecond: 0,
+  trueProcessingRate: 0,
+  trueOutputRate: 0,
+};
+
+/**
+ * One operator's metrics over the window. Sources count emitted records as their input. The true processing rate
+ * is p x (records in / busy seconds, summed over subtasks) = records in per second / average busy ratio, as the
+ * simulator defines it.
+ */
+export function operatorMetrics(a: VertexSample, b: VertexSample, isSource: boolean): { metrics: OperatorMetrics; elapsedSec: number } {
+  let busySum = 0;
+  let idleSum = 0;
+  let bpSum = 0;
+  let inSum = 0;
+  let outSum = 0;
+  let elapsedSum = 0;
+  let busyMax = 0;
+  let bpMax = 0;
+  let n = 0;
+  let busyRatioSum = 0;
+  let bpRatioSum = 0;
+  let idleRatioSum = 0;
+  for (const x of b.subtasks) {
+    const y = a.subtasks.find((s) => s.index === x.index);
+    if (!y) continue;
+    const busy = Math.max(0, x.busyMs - y.busyMs);
+    const idle = Math.max(0, x.idleMs - y.idleMs);
+    const bp = Math.max(0, x.backPressuredMs - y.backPressuredMs);
+    const total = busy + idle + bp;
+    busySum += busy;
+    idleSum += idle;
+    bpSum += bp;
+    elapsedSum += total;
+    inSum += Math.max(0, (isSource ? x.recordsOut - y.recordsOut : x.recordsIn - y.recordsIn) || 0);
+    outSum += Math.max(0, x.recordsOut - y.recordsOut || 0);
+    if (total > 0) {
+      const br = (1000 * busy) / total;
+      const pr = (1000 * bp) / total;
+      busyRatioSum += br;
+      bpRatioSum += pr;
+      idleRatioSum += (1000 * idle) / total;
+      busyMax = Math.max(busyMax, br);
+      bpMax = Math.max(bpMax, pr);
+      n++;
+    }
+  }
+  const p = b.parallelism;
+  if (n === 0 || elapsedSum <= 0) return { metrics: { ...ZERO, parallelism: p }, elapsedSec: 0 };
+  const elapsedSec = elapsedSum / n / 1000;
+  const inRate = inSum / elapsedSec;
+  const outRate = outSum / elapsedSec;
+  const busyAvg = busyRatioSum / n;
+  const busyFraction = busySum / (busySum + idleSum + bpSum);
+  return {
+    elapsedSec,
+    metrics: {
+      parallelism: p,
+      busyMsPerSecond: busyAvg,
+      busyMsPerSecondMax: busyMax,
+      idleMsPerSecond: idleRatioSum / n,
+      backPressuredMsPerSecond: bpRatioSum / n,
+      backPressuredMsPerSecondMax: bpMax,
+      recordsInPerSecond: inRate,
+      recordsOutPerSecond: outRate,
+      trueProcessingRate: busyFraction > 0 ? inRate / busyFraction : 0,
+      trueOutputRate: busyFraction > 0 ? outRate / busyFraction : 0,
+    },
+  };
+}
+
+/** The Snapshot of the window between two samples; valid=false (with a note) when they cannot be differenced. */
+export function computeSnapshot(s0: JobSample, s1: JobSample, ctx: SnapshotContext): Snapshot {
+  const { job } = ctx;
+  const reason = invalidReason(s0, s1);
+  const operators: Record<string, OperatorMetrics> = {};
+  const sources: Record<string, SourceMetrics> = {};
+  const shares = job.sourceShares();
+  let achieved = 0;
+  const stale: string[] = [];
+  for (const id of job.operatorIds) {
+    const a = s0.vertices[id];
+    const b = s1.vertices[id];
+    const isSource = job.operator(id).type === 'source';
+    if (!a || !b || reason) {
+      operators[id] = { ...ZERO, parallelism: b?.parallelism ?? a?.parallelism ?? 0 };
+    } else {
+      const { metrics, elapsedSec } = operatorMetrics(a, b, isSource);
+      operators[id] = metrics;
+      if (!(elapsedSec > 0)) stale.push(id);
+    }
+    if (isSource) {
+      const m = operators[id] as OperatorMetrics;
+      const g = s1.sources[id] ?? {};
+      achieved += m.recordsInPerSecond;
+      sources[id] = {
+        targetRate: ctx.targetRate * (shares[id] ?? 0),
+        achievedRate: m.recordsInPerSecond,
+        lagRecords: g.lagRecords ?? 0,
+      };
+    }
+  }
+  const note = reason ?? (stale.length > 0 ? `Flink metrics of ${stale.join(', ')} did not advance during the window` : undefined);
+  const snapshot: Snapshot = {
+    time: ctx.time,
+    windowSeconds: ctx.windowSeconds,
+    operators,
+    sources,
+    targetRate: ctx.targetRate,
+    achievedRate: achieved,
+    valid: note === undefined,
+    ...(note ? { note } : {}),
+  };
+  return snapshot;
+}

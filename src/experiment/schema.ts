@@ -18,6 +18,11 @@ export const workloadConfig = z.discriminatedUnion('kind', [
     maxParallelism: z.int().min(1).default(128).describe('Max parallelism of every operator (the slots available)'),
   }),
   z.strictObject({
+    kind: z.literal('wordcount').describe("ContTune's WordCount: source, splitter, keyed counter"),
+    calibrated: z.boolean().default(true).describe('Use datasets/calibration/wordcount.json costs when present'),
+    maxParallelism: z.int().min(1).default(128),
+  }),
+  z.strictObject({
     kind: z.literal('synthetic'),
     seed: z.int().default(S.seed).describe('Seed of the DAG generator (independent of the run seeds)'),
     minOperators: z.int().min(3).max(40).default(S.minOperators),

@@ -14,7 +14,7 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const episodes = readRows(join(dir, 'episodes.csv'));
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
-  const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : 'synthetic job'} on ${x.engine.kind}`;
+  const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
   const md = summaryMarkdown(title, x.description ?? '', summary);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];

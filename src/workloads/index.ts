@@ -7,7 +7,8 @@ export type { Workload } from './workload.js';
 
 /** Builds the workload a config names. */
 export function buildWorkload(c: WorkloadConfig): Workload {
-  if (c.kind === 'nexmark') return nexmark(c.query, { maxParallelism: c.maxParallelism, ...(c.calibrated ? {} : { calibration: null }) });
+  if (c.kind === 'nexmark' || c.kind === 'wordcount')
+    return nexmark(c.kind === 'nexmark' ? c.query : 'wordcount', { maxParallelism: c.maxParallelism, ...(c.calibrated ? {} : { calibration: null }) });
   const { kind: _kind, ...options } = c;
   return syntheticJob(options);
 }

@@ -49,7 +49,23 @@ const bidChain = (mid: OpTemplate[], unit: number, semantics: string): QueryTemp
 export const NEXMARK_QUERIES = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q11'] as const;
 export type NexmarkQuery = (typeof NEXMARK_QUERIES)[number];
 
-const TEMPLATES: Record<NexmarkQuery, QueryTemplate> = {
+/** ContTune's WordCount companion (3 operators: source, splitter, keyed counter; W_u = 100K lines/s). */
+export type TemplateName = NexmarkQuery | 'wordcount';
+
+const TEMPLATES: Record<TemplateName, QueryTemplate> = {
+  wordcount: {
+    workloadUnit: 100_000,
+    semantics: 'WordCount: split lines into words, count per word',
+    operators: [
+      { id: 'source', type: 'source', peak: SOURCE_PEAK },
+      { id: 'splitter', type: 'flatMap', selectivity: 8, peak: 10 },
+      { id: 'counter', type: 'keyedAggregate', selectivity: 0, keySkew: 0.02, stateSizeMb: 50, peak: 16 },
+    ],
+    edges: [
+      { from: 'source', to: 'splitter' },
+      { from: 'splitter', to: 'counter' },
+    ],
+  },
   q0: bidChain(
     [
       { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 12 },
@@ -196,7 +212,7 @@ export function isNexmarkQuery(q: string): q is NexmarkQuery {
 }
 
 /** Default location of a query's calibration, written by `npm run calibrate`. */
-export function calibrationPath(q: NexmarkQuery, root = process.cwd()): string {
+export function calibrationPath(q: TemplateName, root = process.cwd()): string {
   return `${root}/datasets/calibration/${q}.json`;
 }
 
@@ -204,10 +220,11 @@ export function calibrationPath(q: NexmarkQuery, root = process.cwd()): string {
  * Builds a Nexmark workload. Costs come from the calibration file when one exists (or is given), else from the
  * template's defaults.
  */
-export function nexmark(q: NexmarkQuery, options: { calibration?: CalibrationFile | null; maxParallelism?: number } = {}): Workload {
+export function nexmark(q: TemplateName, options: { calibration?: CalibrationFile | null; maxParallelism?: number } = {}): Workload {
   const t = TEMPLATES[q];
+  const name = q === 'wordcount' ? q : `nexmark-${q}`;
   const calibration = options.calibration === undefined ? readCalibration(q) : options.calibration;
-  const draft = JobGraph.create({ name: `nexmark-${q}`, operators: t.operators.map((o) => stripPeak(o)), edges: t.edges });
+  const draft = JobGraph.create({ name, operators: t.operators.map((o) => stripPeak(o)), edges: t.edges });
   const load = draft.loadFactors();
   const peakRate = 10 * t.workloadUnit;
   const operators = t.operators.map((o) => {
@@ -221,9 +238,9 @@ export function nexmark(q: NexmarkQuery, options: { calibration?: CalibrationFil
     };
   });
   return {
-    job: JobGraph.create({ name: `nexmark-${q}`, operators, edges: t.edges }),
+    job: JobGraph.create({ name, operators, edges: t.edges }),
     workloadUnit: t.workloadUnit,
-    description: `nexmark:${q}${calibration ? ' (calibrated)' : ''}: ${t.semantics}`,
+    description: `${q === 'wordcount' ? '' : 'nexmark:'}${q}${calibration ? ' (calibrated)' : ''}: ${t.semantics}`,
   };
 }
 
@@ -236,7 +253,7 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function readCalibration(q: NexmarkQuery): CalibrationFile | null {
+function readCalibration(q: TemplateName): CalibrationFile | null {
   const p = calibrationPath(q);
   if (!existsSync(p)) return null;
   return JSON.parse(readFileSync(p, 'utf8')) as CalibrationFile;

@@ -36,6 +36,12 @@ describe('Nexmark templates', () => {
     assert.equal(nexmark('q5', { calibration: null }).job.operator('maxCount').maxParallelism, 1);
     assert.equal(nexmark('q7', { calibration: null }).job.operator('globalMax').maxParallelism, 1);
   });
+  it("ContTune's WordCount: source, splitter, keyed counter, feasible at 10 x W_u", () => {
+    const { job, workloadUnit } = nexmark('wordcount', { calibration: null });
+    assert.equal(job.operators().map((o) => o.type).join(' '), 'source flatMap keyedAggregate');
+    assert.equal(job.edge('splitter', 'counter').ship, 'hash');
+    assert.ok(new SimulatorEngine().groundTruth(job).oracle(10 * workloadUnit).feasible);
+  });
   it('a calibration overrides costs', () => {
     const w = nexmark('q1', { calibration: { query: 'q1', operators: { currency: { cost: 42 } } } });
     assert.equal(w.job.operator('currency').cost, 42);

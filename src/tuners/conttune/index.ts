@@ -11,6 +11,12 @@
  * alpha of it, else to DS2's linear answer; PA per (operator, p) is the mean of the Top-K most recent
  * observations. A Small step is deployed only if max(P/P', P'/P) >= 1 + decisionThr (P = total parallelism).
  * The PA history persists across episodes (it is assumed workload-independent).
+ *
+ * Harness rules [INFERRED]: PA is recorded per operator whenever that operator is not itself backpressured (so the
+ * bottleneck's own capacity enters the history); a proposal equal to a configuration observed under-provisioned at
+ * the same rate is raised at that observation's bottlenecks; while the sources drain a backlog faster than the
+ * target (after a restart) the backpressure is catch-up, not under-provisioning, and ContTune waits
+ * (waitWhileCatchingUp).
  */
 import { z } from 'zod';
 import { keep, rescale, type Decision } from '../../core/decision.js';
@@ -19,6 +25,7 @@ import type { OperatorMetrics, Snapshot } from '../../core/metrics.js';
 import { parallelismKey, totalParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Observation, Tuner, TunerView } from '../tuner.js';
 import { ds2Plan } from '../ds2/index.js';
+import { wait } from '../shared/decisions.js';
 import { backpressureShare, maxBusyFraction } from '../shared/metrics.js';
 import { deployedWorkers, maxWorkers, reduceToWorkers, workersParallelism } from '../shared/workers.js';
 import { GaussianProcess, type GpFitOptions } from './gp.js';
@@ -39,6 +46,10 @@ export const options = z.strictObject({
   jitter: z.number().min(0).default(1e-8).describe('Diagonal jitter of the kernel matrix (raised only if the Cholesky factor does not exist).'),
   optimize: z.boolean().default(true).describe('Fit (l, sigma_f) by marginal likelihood; false keeps the initial values.'),
   scaling_factor: z.number().min(0).default(0).describe("DS2's over-provisioning factor for the DS2 fallback (DS2 default 0)."),
+  waitWhileCatchingUp: z
+    .boolean()
+    .default(true)
+    .describe('Harness rule: while the sources emit above their target with a backlog (catch-up after a restart), wait instead of classifying the job; false applies the section 7 controller literally.'),
 });
 export type ContTuneOptions = z.infer<typeof options>;
 
@@ -59,6 +70,14 @@ export function classify(snapshot: Snapshot, t: ControllerThresholds): Provision
   if (backpressured && cpu > t.coreMaxThr) return 'under';
   if (!backpressured && cpu < t.coreMinThr) return 'over';
   return 'fit';
+}
+
+/**
+ * The sources drain a backlog: they emitted above their target during the window (only possible with lag at its
+ * start; the lag may have reached zero by its end).
+ */
+export function catchingUp(s: Snapshot): boolean {
+  return s.achievedRate > s.targetRate * (1 + 1e-3);
 }
 
 /** PA observations per operator and parallelism, oldest first. */
@@ -143,7 +162,8 @@ export function create(opts: ContTuneOptions): Tuner {
       if (backpressureShare(m) < thresholds.backpressureThr && m.recordsInPerSecond > 0 && m.trueProcessingRate > 0 && Number.isFinite(m.trueProcessingRate))
         history.add(id, p, m.trueProcessingRate);
     }
-    if (classify(o.snapshot, thresholds) === 'under') bottlenecked.set(confKey(o.rate, o.parallelism), bottleneckOperators(o.snapshot, thresholds));
+    const draining = opts.waitWhileCatchingUp && catchingUp(o.snapshot);
+    if (!draining && classify(o.snapshot, thresholds) === 'under') bottlenecked.set(confKey(o.rate, o.parallelism), bottleneckOperators(o.snapshot, thresholds));
   }
 
   /** Moves a proposal off every configuration observed bottlenecked at this rate (raising its bottlenecks). */
@@ -190,6 +210,8 @@ export function create(opts: ContTuneOptions): Tuner {
       for (const o of view.history) ingest(o);
       ingest({ parallelism: current, snapshot, rate: view.targetRate });
       pMax = Math.max(pMax, ...Object.values(current));
+      if (opts.waitWhileCatchingUp && catchingUp(snapshot))
+        return wait(`ContTune: draining a backlog (${snapshot.achievedRate.toPrecision(4)}/s for a target of ${snapshot.targetRate.toPrecision(4)}/s)`);
       const state = classify(snapshot, thresholds);
 
       if (state === 'under') {

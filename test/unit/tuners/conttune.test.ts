@@ -4,6 +4,7 @@ import { Rng } from '../../../src/core/random.js';
 import { cbo, classify, create, options, PaHistory } from '../../../src/tuners/conttune/index.js';
 import { GaussianProcess, type GpFitOptions } from '../../../src/tuners/conttune/gp.js';
 import { minimizeBounded } from '../../../src/tuners/conttune/lbfgsb.js';
+import { isWait } from '../../../src/tuners/shared/decisions.js';
 import type { Observation } from '../../../src/tuners/tuner.js';
 import { chain, runLoop, snapshot, viewOf, type OpInput } from '../../fixtures/snapshots.js';
 
@@ -26,6 +27,25 @@ describe('ContTune controller (section 7)', () => {
     assert.equal(classify(over, thresholds), 'over');
     assert.equal(classify(fit, thresholds), 'fit');
     assert.equal(classify(bpLowCpu, thresholds), 'fit');
+  });
+});
+
+describe('ContTune while the sources drain a backlog', () => {
+  // After a restart the sources emit above the target (1100/s for 1000/s) and the operators are backpressured:
+  // catch-up, not under-provisioning.
+  const draining = snapshot({
+    operators: {
+      src: { parallelism: 1, recordsIn: 1100, busy: 0.2, backpressure: 0.8 },
+      map: { parallelism: 2, recordsIn: 1100, busy: 1 },
+      sink: { parallelism: 1, recordsIn: 1100, busy: 0.1 },
+    },
+    sources: { src: { targetRate: 1000, achievedRate: 1100, lagRecords: 0 } },
+  });
+  it('waits by default, and applies the literal controller when waitWhileCatchingUp is false', async () => {
+    const d = await conttune().decide(viewOf({ job, snapshot: draining }));
+    assert.ok(isWait(d), d.reason);
+    const literal = await conttune({ waitWhileCatchingUp: false }).decide(viewOf({ job, snapshot: draining }));
+    assert.ok(literal.kind === 'rescale' && /Big/.test(literal.reason));
   });
 });
 

@@ -243,6 +243,7 @@ export function create(opts: AutoscalerOptions): Tuner {
     } else if (next > w) delayed.clearVertex(WORKERS);
     if (!outside) return keep('autoscaler: all vertex processing rates are within their utilisation bounds');
     if (!cfg.scalingEnabled) return keep('autoscaler: scaling.enabled is false (recommendation only)');
+    if (deployedWorkers(workersParallelism(job, next)) === w) return keep(`autoscaler: ${w} workers at target`);
     return applied(view, workersParallelism(job, next), `autoscaler: ${w} -> ${next} workers`, () => 'sum of p * TARGET / (target utilisation * TPR)');
   }
 }

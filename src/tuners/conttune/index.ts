@@ -27,7 +27,7 @@ import type { Observation, Tuner, TunerView } from '../tuner.js';
 import { ds2Plan } from '../ds2/index.js';
 import { wait } from '../shared/decisions.js';
 import { backpressureShare, maxBusyFraction } from '../shared/metrics.js';
-import { deployedWorkers, maxWorkers, reduceToWorkers, workersParallelism } from '../shared/workers.js';
+import { deployedWorkers, maxWorkers, reduceToWorkers, workersDecision, workersParallelism } from '../shared/workers.js';
 import { GaussianProcess, type GpFitOptions } from './gp.js';
 
 export const doc = 'ContTune (Lian et al., PVLDB 2023): Big-small with conservative Bayesian optimisation (per-operator GP).';
@@ -62,9 +62,20 @@ export interface ControllerThresholds {
   readonly coreMinThr: number;
 }
 
-/** ContTune's controller (section 7). CPU is read as the busiest subtask's busy fraction, max over operators. */
-export function classify(snapshot: Snapshot, t: ControllerThresholds): Provisioning {
+/**
+ * ContTune's controller (section 7). CPU is read as the busiest subtask's busy fraction, max over operators.
+ * On shared workers (Timely: no backpressure between operators) [INFERRED, as Dhalion's Timely mapping]: bpPer is
+ * the sources' unmet share of the target rate and CPU the workers' utilisation (the operators' busy shares summed).
+ */
+export function classify(snapshot: Snapshot, t: ControllerThresholds, sharedWorkers = false): Provisioning {
   const ms = Object.values(snapshot.operators);
+  if (sharedWorkers) {
+    const unmet = snapshot.targetRate > 0 ? Math.max(0, 1 - snapshot.achievedRate / snapshot.targetRate) : 0;
+    const utilisation = Math.min(1, ms.reduce((a, m) => a + m.busyMsPerSecond / 1000, 0));
+    if (unmet >= t.backpressureThr && utilisation > t.coreMaxThr) return 'under';
+    if (unmet < t.backpressureThr && utilisation < t.coreMinThr) return 'over';
+    return 'fit';
+  }
   const backpressured = ms.some((m) => backpressureShare(m) >= t.backpressureThr);
   const cpu = Math.max(0, ...ms.map(maxBusyFraction));
   if (backpressured && cpu > t.coreMaxThr) return 'under';
@@ -147,9 +158,11 @@ export function create(opts: ContTuneOptions): Tuner {
   /** Configurations observed under-provisioned, keyed by rate and parallelism. */
   const bottlenecked = new Map<string, readonly string[]>();
   let pMax = 0;
+  /** Set at the first decide(): configurations are compared by worker count on shared workers. */
+  let shared = false;
 
   const obsKey = (o: Observation): string => `${o.snapshot.time}|${o.rate}|${parallelismKey(o.parallelism)}`;
-  const confKey = (rate: number, p: Parallelism): string => `${rate}|${parallelismKey(p)}`;
+  const confKey = (rate: number, p: Parallelism): string => `${rate}|${shared ? `W=${deployedWorkers(p)}` : parallelismKey(p)}`;
 
   function ingest(o: Observation): void {
     const key = obsKey(o);
@@ -163,7 +176,7 @@ export function create(opts: ContTuneOptions): Tuner {
         history.add(id, p, m.trueProcessingRate);
     }
     const draining = opts.waitWhileCatchingUp && catchingUp(o.snapshot);
-    if (!draining && classify(o.snapshot, thresholds) === 'under') bottlenecked.set(confKey(o.rate, o.parallelism), bottleneckOperators(o.snapshot, thresholds));
+    if (!draining && classify(o.snapshot, thresholds, shared) === 'under') bottlenecked.set(confKey(o.rate, o.parallelism), bottleneckOperators(o.snapshot, thresholds));
   }
 
   /** Moves a proposal off every configuration observed bottlenecked at this rate (raising its bottlenecks). */
@@ -207,16 +220,16 @@ export function create(opts: ContTuneOptions): Tuner {
     name: 'conttune',
     decide(view: TunerView): Decision {
       const { job, snapshot, parallelism: current } = view;
+      shared = view.sharedWorkers;
       for (const o of view.history) ingest(o);
       ingest({ parallelism: current, snapshot, rate: view.targetRate });
       pMax = Math.max(pMax, ...Object.values(current));
       if (opts.waitWhileCatchingUp && catchingUp(snapshot))
         return wait(`ContTune: draining a backlog (${snapshot.achievedRate.toPrecision(4)}/s for a target of ${snapshot.targetRate.toPrecision(4)}/s)`);
-      const state = classify(snapshot, thresholds);
+      const state = classify(snapshot, thresholds, shared);
 
       if (state === 'under') {
         // Big (Algorithm 1): every operator to p_max; double p_max when every operator is already there.
-        const shared = view.sharedWorkers;
         const limit = shared ? maxWorkers(job) : Math.max(...job.operators().map((o) => o.maxParallelism));
         const atMax = job.operatorIds.every((id) => (current[id] ?? 0) >= Math.min(pMax, job.operator(id).maxParallelism));
         if (atMax) pMax = Math.min(limit, pMax * 2);
@@ -225,6 +238,7 @@ export function create(opts: ContTuneOptions): Tuner {
           : Object.fromEntries(job.operatorIds.map((id) => [id, Math.min(pMax, job.operator(id).maxParallelism)]));
         if (bottlenecked.has(confKey(view.targetRate, big)))
           return keep(`ContTune Big: p_max = ${pMax} was already observed under-provisioned at this rate and cannot grow (infeasible)`);
+        if (shared) return workersDecision(job, current, pMax, `ContTune Big: under-provisioned, W <- p_max = ${pMax}`);
         return rescale(current, big, `ContTune Big: under-provisioned, every operator to p_max = ${pMax}`);
       }
       if (state === 'fit') return keep('ContTune: neither under- nor over-provisioned');
@@ -251,11 +265,12 @@ export function create(opts: ContTuneOptions): Tuner {
       if (!safe) return keep('ContTune Small: every reachable configuration was observed under-provisioned at this rate');
       const moved = safe !== next;
       next = safe;
-      const P = totalParallelism(current);
-      const Pn = totalParallelism(next);
+      const P = shared ? deployedWorkers(current) : totalParallelism(current);
+      const Pn = shared ? deployedWorkers(next) : totalParallelism(next);
       if (Math.max(P / Pn, Pn / P) < 1 + opts.decisionThr)
         return keep(`ContTune Small: total ${P} -> ${Pn} is below the decision threshold ${opts.decisionThr}`);
-      const label = view.sharedWorkers ? `${deployedWorkers(current)} -> ${deployedWorkers(next)} workers` : `total ${P} -> ${Pn}`;
+      if (shared) return workersDecision(job, current, Pn, 'ContTune Small (CBO)');
+      const label = `total ${P} -> ${Pn}`;
       return rescale(current, next, `ContTune Small (CBO): ${label}${moved ? ', raised off a configuration seen under-provisioned' : ''}`, (id) => {
         const a = answers[id];
         if (!a) return 'CBO';

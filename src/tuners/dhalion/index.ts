@@ -24,7 +24,7 @@ import type { OperatorMetrics, Snapshot } from '../../core/metrics.js';
 import type { Tuner, TunerView } from '../tuner.js';
 import { wait } from '../shared/decisions.js';
 import { maxBusyFraction } from '../shared/metrics.js';
-import { deployedWorkers, workersParallelism } from '../shared/workers.js';
+import { deployedWorkers, workersDecision } from '../shared/workers.js';
 
 export const doc = 'Dhalion (Floratou et al., PVLDB 2017): backpressure detectors and diagnosers, one component scaled up per round.';
 
@@ -147,11 +147,11 @@ function decideWorkers(view: TunerView, o: DhalionOptions): Decision {
   const achieved = Object.values(snapshot.sources).reduce((a, s) => a + s.achievedRate, 0);
   const bp = target > 0 ? 1000 * Math.max(0, 1 - achieved / target) : 0;
   if (bp > o['BackPressureDetector.noiseFilterMillis'])
-    return rescale(current, workersParallelism(job, scaleUpParallelism(w, bp)), `Dhalion: sources lag ${bp.toFixed(0)} ms/s, scale up the workers`);
+    return workersDecision(job, current, scaleUpParallelism(w, bp), `Dhalion: sources lag ${bp.toFixed(0)} ms/s, scale up the workers`);
   if (o.scaleDown) {
     const u = Object.values(snapshot.operators).reduce((a, m) => a + m.busyMsPerSecond / 1000, 0);
     if (u < o.scaleDownBusyThreshold && w > 1)
-      return rescale(current, workersParallelism(job, Math.ceil((w * u) / o.scaleDownTargetUtilization - 1e-9)), `Dhalion: workers ${u.toFixed(2)} busy, scale down`);
+      return workersDecision(job, current, (w * u) / o.scaleDownTargetUtilization, `Dhalion: workers ${u.toFixed(2)} busy, scale down`);
   }
   return keep('Dhalion: healthy (sources keep up)');
 }

@@ -15,7 +15,7 @@ import type { JobGraph } from '../../core/job.js';
 import type { Snapshot } from '../../core/metrics.js';
 import { clampParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Tuner, TunerView } from '../tuner.js';
-import { deployedWorkers, reduceToWorkers } from '../shared/workers.js';
+import { deployedWorkers, reduceToWorkers, workersDecision } from '../shared/workers.js';
 
 export const doc = 'DS2 (Kalavri et al., OSDI 2018): one linear step on true processing rates, all operators at once.';
 
@@ -110,13 +110,14 @@ export function create(opts: Ds2Options): Tuner {
     decide(view: TunerView): Decision {
       const { job, parallelism: current, snapshot } = view;
       if (view.sharedWorkers) {
+        // Timely: W = ceil(sum of pi_raw), sources included; consider_change on the worker count.
         const plan = ds2Plan(job, snapshot, current, { factor, scaleSources: true });
         const inflated = Object.fromEntries(Object.entries(plan.raw).map(([id, r]) => [id, r * (1 + factor)]));
-        const next = reduceToWorkers(job, inflated);
         const w = deployedWorkers(current);
+        const nw = deployedWorkers(reduceToWorkers(job, inflated));
         const sum = Object.values(inflated).reduce((a, b) => a + b, 0);
-        if (!considerChange(current, next)) return keep(`DS2: ${w} workers kept (sum of pi_raw = ${sum.toFixed(2)})`);
-        return rescale(current, next, `DS2: ${w} -> ${deployedWorkers(next)} workers (sum of pi_raw = ${sum.toFixed(2)})`);
+        if (!considerChange({ workers: w }, { workers: nw })) return keep(`DS2: ${w} workers kept (sum of pi_raw = ${sum.toFixed(2)})`);
+        return workersDecision(job, current, nw, `DS2 step: sum of pi_raw = ${sum.toFixed(2)}`);
       }
       const plan = ds2Plan(job, snapshot, current, { factor });
       if (!considerChange(current, plan.parallelism)) return keep('DS2: no operator up and none down by more than 1');

@@ -9,10 +9,10 @@
 import { z } from 'zod';
 import { keep, rescale, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
-import { sameParallelism, type Parallelism } from '../../core/parallelism.js';
+import type { Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../../engines/engine.js';
 import { TunerSetupError, type Tuner, type TunerContext, type TunerView } from '../tuner.js';
-import { reduceToWorkers } from '../shared/workers.js';
+import { deployedWorkers, reduceToWorkers, workersDecision } from '../shared/workers.js';
 
 export const doc = "Oracle baseline: one step to the simulator's ground-truth minimal parallelism, then keep.";
 
@@ -37,16 +37,15 @@ export function create(_opts: OracleOptions): Tuner {
       if (steppedAt === view.targetRate) return keep('oracle: at the ground-truth parallelism');
       steppedAt = view.targetRate;
       const answer = truth.oracle(view.targetRate);
-      const target = view.sharedWorkers ? toWorkers(view.job, answer.parallelism) : answer.parallelism;
       const why = `oracle for ${view.targetRate} records/s${answer.feasible ? '' : ' (infeasible within max parallelism)'}`;
-      return rescale(view.parallelism, target, why);
+      if (view.sharedWorkers) return workersDecision(view.job, view.parallelism, oracleWorkers(view.job, answer.parallelism), why);
+      return rescale(view.parallelism, answer.parallelism, why);
     },
   };
 }
 
-function toWorkers(job: JobGraph, p: Parallelism): Parallelism {
+/** The worker count of the oracle's answer: as is when already one count, else reduced like any tuner's. */
+function oracleWorkers(job: JobGraph, p: Parallelism): number {
   const values = job.operatorIds.map((id) => p[id] ?? 1);
-  const first = values[0] ?? 1;
-  const uniform = Object.fromEntries(job.operatorIds.map((id) => [id, first]));
-  return values.every((v) => v === first) && sameParallelism(uniform, p) ? p : reduceToWorkers(job, p);
+  return values.every((v) => v === values[0]) ? (values[0] ?? 1) : deployedWorkers(reduceToWorkers(job, p));
 }

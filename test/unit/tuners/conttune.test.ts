@@ -28,6 +28,16 @@ describe('ContTune controller (section 7)', () => {
     assert.equal(classify(fit, thresholds), 'fit');
     assert.equal(classify(bpLowCpu, thresholds), 'fit');
   });
+
+  it('shared workers: the sources\' unmet share is the backpressure, the summed busy shares the CPU', () => {
+    const ops = (busy: number) => ({ src: { parallelism: 4, recordsIn: 1, busy: busy / 4 }, map: { parallelism: 4, recordsIn: 1, busy: busy / 2 }, sink: { parallelism: 4, recordsIn: 1, busy: busy / 4 } });
+    const lagging = snapshot({ operators: ops(0.95), sources: { src: { targetRate: 1000, achievedRate: 800 } } });
+    const idle = snapshot({ operators: ops(0.4), sources: { src: { targetRate: 1000 } } });
+    const busy = snapshot({ operators: ops(0.7), sources: { src: { targetRate: 1000 } } });
+    assert.equal(classify(lagging, thresholds, true), 'under');
+    assert.equal(classify(idle, thresholds, true), 'over');
+    assert.equal(classify(busy, thresholds, true), 'fit');
+  });
 });
 
 describe('ContTune while the sources drain a backlog', () => {
@@ -77,7 +87,15 @@ describe('ContTune Big (Algorithm 1)', () => {
   });
 
   it('on shared workers: W <- 2W', async () => {
-    const d = await conttune().decide(viewOf({ job, snapshot: bottlenecked({ src: 3, map: 3, sink: 3 }), sharedWorkers: true }));
+    const lagging = snapshot({
+      operators: {
+        src: { parallelism: 3, recordsIn: 500, busy: 0.1 },
+        map: { parallelism: 3, recordsIn: 500, busy: 0.8 },
+        sink: { parallelism: 3, recordsIn: 500, busy: 0.05 },
+      },
+      sources: { src: { targetRate: 1000, achievedRate: 500 } },
+    });
+    const d = await conttune().decide(viewOf({ job, snapshot: lagging, sharedWorkers: true }));
     assert.ok(d.kind === 'rescale' && d.parallelism.map === 6 && d.parallelism.src === 6);
   });
 });

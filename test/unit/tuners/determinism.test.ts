@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../../src/core/random.js';
 import type { GroundTruth } from '../../../src/engines/engine.js';
 import { createTuner, TUNER_NAMES, type TunerName } from '../../../src/tuners/registry.js';
+import { deployedWorkers, workersParallelism } from '../../../src/tuners/shared/workers.js';
 import type { Tuner } from '../../../src/tuners/tuner.js';
 import { chain, replay, runLoop } from '../../fixtures/snapshots.js';
 
-const job = chain('d', 'src:source', 'parse:map', 'agg:keyedAggregate', 'sink:sink');
+const job = chain('d', 'src:source', 'parse:map', 'agg:keyedAggregate', { id: 'top', type: 'map', maxParallelism: 1 }, 'sink:sink');
 const truth: GroundTruth = {
   demandedRates: () => ({}),
   capacities: () => ({}),
-  oracle: (rate) => ({ parallelism: { src: 1, parse: Math.ceil(rate / 2500), agg: Math.ceil(rate / 1200), sink: Math.ceil(rate / 7000) }, feasible: true }),
+  oracle: (rate) => ({ parallelism: { src: 1, parse: Math.ceil(rate / 2500), agg: Math.ceil(rate / 1200), top: 1, sink: Math.ceil(rate / 7000) }, feasible: true }),
   bottlenecks: () => ({}),
 };
 const OPTIONS: Partial<Record<TunerName, Record<string, unknown>>> = { autoscaler: { profile: 'time-scaled' } };
@@ -28,9 +29,9 @@ describe('every tuner is deterministic on a recorded snapshot stream', () => {
         const steps = await runLoop(
           await fresh(name),
           job,
-          { capacity: { src: 60000, parse: 3000, agg: 1500, sink: 8000 }, exponent: 0.9, noise: 0.05, rng: new Rng(11), skew: { agg: 0.2 } },
+          { capacity: { src: 60000, parse: 3000, agg: 1500, top: 1e9, sink: 8000 }, exponent: 0.9, noise: 0.05, rng: new Rng(11), skew: { agg: 0.2 } },
           rates,
-          sharedWorkers ? { src: 2, parse: 2, agg: 2, sink: 2 } : { src: 1, parse: 1, agg: 1, sink: 1 },
+          sharedWorkers ? { src: 2, parse: 2, agg: 2, top: 1, sink: 2 } : { src: 1, parse: 1, agg: 1, top: 1, sink: 1 },
           { maxSteps: 40, sharedWorkers },
         );
         const views = steps.map((s) => s.view);
@@ -40,6 +41,7 @@ describe('every tuner is deterministic on a recorded snapshot stream', () => {
         assert.deepEqual(first, steps.map((s) => s.decision));
         assert.equal(first.some((d) => d.kind === 'rescale'), name !== 'static', `${name}: the stream should exercise rescaling`);
         if (sharedWorkers)
-          for (const d of first) if (d.kind === 'rescale') assert.equal(new Set(Object.values(d.parallelism)).size, 1, `${name}: not one worker count`);
+          for (const d of first)
+            if (d.kind === 'rescale') assert.deepEqual(d.parallelism, workersParallelism(job, deployedWorkers(d.parallelism)), `${name}: not one worker count`);
       });
 });

@@ -3,7 +3,7 @@ import { keep, rescale } from '../../../src/core/decision.js';
 import { workerCount } from '../../../src/core/parallelism.js';
 import { isConverged, isWait, wait, WAIT_PREFIX } from '../../../src/tuners/shared/decisions.js';
 import { backpressureShare, maxBusyFraction } from '../../../src/tuners/shared/metrics.js';
-import { deployedWorkers, maxWorkers, reduceToWorkers, workersParallelism } from '../../../src/tuners/shared/workers.js';
+import { deployedWorkers, maxWorkers, reduceToWorkers, workersDecision, workersParallelism } from '../../../src/tuners/shared/workers.js';
 import { chain, op } from '../../fixtures/snapshots.js';
 
 describe('tuners/shared: waiting', () => {
@@ -33,11 +33,22 @@ describe('tuners/shared: Timely reduction', () => {
     assert.deepEqual(reduceToWorkers(job, { map: 2 }), { src: 2, map: 2, sink: 2 });
   });
 
-  it('W is at least 1 and at most the smallest max parallelism', () => {
+  it('W is at least 1; an operator whose max parallelism is below W is written at its max (the engine runs the max)', () => {
     assert.deepEqual(reduceToWorkers(job, { src: 0, map: 0, sink: 0 }), { src: 1, map: 1, sink: 1 });
-    assert.equal(maxWorkers(job), 16);
-    assert.deepEqual(workersParallelism(job, 40), { src: 16, map: 16, sink: 16 });
-    assert.equal(deployedWorkers({ src: 5, map: 5, sink: 5 }), 5);
+    assert.equal(maxWorkers(job), 128);
+    const p = workersParallelism(job, 40);
+    assert.deepEqual(p, { src: 40, map: 16, sink: 40 });
+    assert.equal(deployedWorkers(p), 40);
+    assert.deepEqual(workersParallelism(job, 400), { src: 128, map: 16, sink: 128 });
+  });
+
+  it('workersDecision compares worker counts, not vectors', () => {
+    // The engine reports W everywhere (map at 20 > its max 16 after normalisation); 20 workers again is a keep.
+    const deployed = { src: 20, map: 20, sink: 20 };
+    const same = workersDecision(job, deployed, 19.2, 'x');
+    assert.equal(same.kind, 'keep');
+    const up = workersDecision(job, deployed, 24, 'x');
+    assert.ok(up.kind === 'rescale' && deployedWorkers(up.parallelism) === 24 && up.parallelism.map === 16);
   });
 });
 

@@ -1,0 +1,84 @@
+/**
+ * StreamTune's operator-level bottleneck labels, for pre-training (history windows) and online (the job's own
+ * windows) alike. Built on the two label rules of src/history/labels.ts (streamtune.md §5), with two reconstructed
+ * refinements, each a config key:
+ *
+ *  - catchUp 'healthy': a window whose sources emit at least lagRatio x the target rate sustains the target, so no
+ *    operator is a bottleneck *at that rate*, even when one is saturated while draining the backlog a rescale left
+ *    (the metric rule alone labels the busiest operator of a draining job: it is saturated and its upstream is
+ *    backpressured). 'asObserved' keeps the metric rule's labels.
+ *  - labelMask 'throttled': while the sources lag, an operator that is not labelled saw less than its demand, so
+ *    "not a bottleneck" is only known when even its projected load at full demand, busyMax x demand / input, stays
+ *    below tauBusy; otherwise the label is unknown (masked out of the loss). 'none' keeps every label.
+ *
+ * The groundTruth rule reads the simulator's demand-above-capacity labels and is never masked.
+ */
+import type { JobGraph } from '../../core/job.js';
+import type { Snapshot } from '../../core/metrics.js';
+import { metricLabels, type LabelRule } from '../../history/labels.js';
+
+export interface LabelOptions {
+  labelRule: LabelRule;
+  tauBp: number;
+  tauBusy: number;
+  lagRatio: number;
+  catchUp: 'healthy' | 'asObserved';
+  labelMask: 'throttled' | 'none';
+}
+
+/** Per operator: 1 bottleneck, 0 not, undefined unknown (masked). */
+export type WindowLabels = Record<string, 0 | 1 | undefined>;
+
+/** True when the sources emitted less than lagRatio x the target during the window. */
+export function lagging(s: Snapshot, lagRatio: number): boolean {
+  return s.targetRate > 0 && s.achievedRate < lagRatio * s.targetRate;
+}
+
+/**
+ * Labels of one window under the metric rule (with the refinements above). `rate` is the target total rate the
+ * demand is computed for (the snapshot's own by default).
+ */
+export function metricWindowLabels(job: JobGraph, s: Snapshot, o: LabelOptions, rate = s.targetRate): WindowLabels {
+  const behind = lagging(s, o.lagRatio);
+  if (o.catchUp === 'healthy' && !behind) return Object.fromEntries(job.operatorIds.map((id) => [id, 0]));
+  const raw = metricLabels(job, s, { tauBp: o.tauBp, tauBusy: o.tauBusy, lagRatio: o.lagRatio });
+  const out: WindowLabels = {};
+  const load = o.labelMask === 'throttled' && behind ? job.loadFactors() : undefined;
+  for (const id of job.operatorIds) {
+    if (raw[id]) {
+      out[id] = 1;
+      continue;
+    }
+    if (!load) {
+      out[id] = 0;
+      continue;
+    }
+    const m = s.operators[id];
+    const demand = (load[id] ?? 0) * rate;
+    const input = m?.recordsInPerSecond ?? 0;
+    const busy = Math.max(m?.busyMsPerSecondMax ?? 0, m?.busyMsPerSecond ?? 0) / 1000;
+    const projected = demand <= 0 ? 0 : input > 0 ? (busy * demand) / input : Infinity;
+    out[id] = projected < o.tauBusy ? 0 : undefined;
+  }
+  return out;
+}
+
+/** Labels of one window under the configured rule; groundTruth needs the truth labels. */
+export function windowLabels(
+  job: JobGraph,
+  s: Snapshot,
+  o: LabelOptions,
+  truth?: Readonly<Record<string, boolean>>,
+  rate = s.targetRate,
+): WindowLabels {
+  if (o.labelRule === 'groundTruth') {
+    if (!truth) throw new Error(`label rule 'groundTruth' needs the simulator's ground truth (job '${job.name}')`);
+    return Object.fromEntries(job.operatorIds.map((id) => [id, truth[id] ? 1 : 0]));
+  }
+  return metricWindowLabels(job, s, o, rate);
+}
+
+/** The operators labelled bottleneck. */
+export function bottleneckOperators(labels: WindowLabels): string[] {
+  return Object.keys(labels).filter((id) => labels[id] === 1);
+}

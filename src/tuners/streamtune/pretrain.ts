@@ -1,0 +1,318 @@
+/**
+ * StreamTune's pre-training (streamtune.md §6-7) and the pretrained set on disk.
+ *
+ *   history windows --distinct DAGs--> GED matrix --k-medoids (k by silhouette)--> clusters
+ *     each cluster's windows --label rule--> LabelledGraphs --pretrain--> one encoder + head per cluster
+ *     every window                                            --pretrain--> one global encoder + head
+ *
+ * A pretrained set is a folder: manifest.json (the recipe that made it, the history it read, the tfjs backend,
+ * the k-medoids outcome with each cluster's medoid as a DAG spec, each model's feature scaling and training loss)
+ * and one model folder per cluster plus `global` (src/learning/io.ts format).
+ *
+ * The recipe is everything that determines the models; the tuner compares its own options with a set's recipe and
+ * re-runs the recipe on the set's history (in memory, cached per process) when they differ.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { JobGraph, type JobSpec } from '../../core/job.js';
+import { PROJECT_ROOT } from '../../experiment/config.js';
+import type { LabelledGraph as DagGraph } from '../../graph/ged.js';
+import type { Direction, EncoderKind } from '../../learning/gnn.js';
+import type { HeadKind } from '../../learning/head.js';
+import { ALL_FEATURES, P_INVARIANT_FEATURES, type FeatureName, type FeatureScalerJson, type LabelledGraph } from '../../learning/features.js';
+import { loadModel, saveModel } from '../../learning/io.js';
+import type { BottleneckModel, ModelConfigInput } from '../../learning/model.js';
+import { evaluateModel, pretrain, type EvaluationReport } from '../../learning/train.js';
+import { clusterDags } from './clustering.js';
+import { dagStructure, readHistoryWindows, windowGraph, type HistoryWindow } from './dataset.js';
+import type { LabelOptions } from './labels.js';
+
+export const SET_FORMAT = 'streamtune-lab/pretrained-set';
+export const SET_FORMAT_VERSION = 1;
+export const MANIFEST = 'manifest.json';
+
+export type FeatureSet = 'pInvariant' | 'all';
+
+/** Everything that determines a pretrained set's models (the seed is the set's own, not part of a match). */
+export interface PretrainRecipe {
+  labels: LabelOptions;
+  features: FeatureSet;
+  gedExactMaxNodes: number;
+  k: number | 'auto';
+  kMax: number;
+  encoder: EncoderKind;
+  layers: number;
+  hidden: number;
+  direction: Direction;
+  head: HeadKind;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  /** Use only the first N history windows (0 = all). */
+  historySize: number;
+  seed: number;
+}
+
+export function featureNames(f: FeatureSet): FeatureName[] {
+  return [...(f === 'all' ? ALL_FEATURES : P_INVARIANT_FEATURES)];
+}
+
+export function modelConfigOf(r: PretrainRecipe, seed = r.seed): ModelConfigInput {
+  return {
+    featureNames: featureNames(r.features),
+    encoder: { kind: r.encoder, layers: r.layers, hidden: r.hidden, direction: r.direction, skip: true },
+    head: { kind: r.head, hidden: r.hidden },
+    seed,
+  };
+}
+
+/** True when two recipes make the same models (the seed aside). */
+export function sameRecipe(a: PretrainRecipe, b: PretrainRecipe): boolean {
+  const strip = ({ seed: _seed, ...rest }: PretrainRecipe) => rest;
+  return canonical(strip(a)) === canonical(strip(b));
+}
+
+function canonical(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
+  if (x && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(x);
+}
+
+export interface TrainSummary {
+  windows: number;
+  nodes: number;
+  positives: number;
+  epochs: number;
+  seconds: number;
+  firstLoss: number;
+  lastLoss: number;
+  /** Quality on the training windows at theta 0.5. */
+  fit: Pick<EvaluationReport, 'accuracy' | 'precision' | 'recall' | 'f1'>;
+}
+
+export interface ClusterEntry {
+  id: number;
+  /** The medoid DAG as a job spec (operator ids and types, edges; costs are not structure). */
+  medoid: JobSpec;
+  medoidJob: string;
+  /** Jobs (names) whose DAG falls in this cluster, and how many distinct DAGs. */
+  members: string[];
+  dags: number;
+  model: string;
+  scaler: FeatureScalerJson;
+  train: TrainSummary;
+}
+
+export interface SetManifest {
+  format: typeof SET_FORMAT;
+  version: number;
+  name: string;
+  recipe: PretrainRecipe;
+  /** History CSVs, relative to the project root when inside it. */
+  history: { file: string; windows: number }[];
+  windowsUsed: number;
+  backend: string;
+  k: number;
+  kChosenBy: 'silhouette' | 'given' | 'single';
+  silhouettes: Record<string, number>;
+  ged: { dags: number; pairs: number; exactMethodPairs: number; approxMethodPairs: number; provenPairs: number; budgetExhausted: number };
+  clusters: ClusterEntry[];
+  global: { model: string; scaler: FeatureScalerJson; train: TrainSummary };
+  command?: string;
+}
+
+/** A set in memory. Models are shared (read-only): clone before fine-tuning. */
+export interface PretrainedSet {
+  manifest: SetManifest;
+  /** Medoid DAGs (GED view), by cluster. */
+  medoids: DagGraph[];
+  clusterModels: BottleneckModel[];
+  globalModel: BottleneckModel;
+}
+
+export interface PretrainProgress {
+  (what: string): void;
+}
+
+function medoidSpec(job: JobGraph): JobSpec {
+  return {
+    name: job.name,
+    operators: job.operators().map((o) => ({ id: o.id, type: o.type })),
+    edges: job.edges().map((e) => ({ from: e.from, to: e.to })),
+  };
+}
+
+async function trainOne(data: LabelledGraph[], r: PretrainRecipe, seed: number): Promise<{ model: BottleneckModel; train: TrainSummary }> {
+  const { model, result } = await pretrain(data, modelConfigOf(r, seed), { epochs: r.epochs, lr: r.lr, batchSize: r.batchSize, seed });
+  const ev = evaluateModel(model, data);
+  return {
+    model,
+    train: {
+      windows: data.length,
+      nodes: ev.nodes,
+      positives: ev.positives,
+      epochs: result.epochs,
+      seconds: Number(result.seconds.toFixed(2)),
+      firstLoss: Number((result.losses[0] ?? NaN).toFixed(5)),
+      lastLoss: Number((result.losses[result.losses.length - 1] ?? NaN).toFixed(5)),
+      fit: { accuracy: round4(ev.accuracy), precision: round4(ev.precision), recall: round4(ev.recall), f1: round4(ev.f1) },
+    },
+  };
+}
+
+const round4 = (x: number) => Number(x.toFixed(4));
+
+/** Runs a recipe on history windows (already in order; historySize takes the first N). */
+export async function pretrainSet(
+  all: readonly HistoryWindow[],
+  recipe: PretrainRecipe,
+  meta: { name: string; history: SetManifest['history']; backend: string; command?: string },
+  progress?: PretrainProgress,
+): Promise<PretrainedSet> {
+  const windows = recipe.historySize > 0 ? all.slice(0, recipe.historySize) : [...all];
+  if (windows.length === 0) throw new Error('pretrain: the history has no windows');
+  const names = featureNames(recipe.features);
+  const graphs = windows.map((w) => windowGraph(w, recipe.labels, names));
+  // Distinct DAGs, in first-seen order.
+  const dagIndex = new Map<string, number>();
+  const dagJobs: JobGraph[] = [];
+  const windowDag = windows.map((w) => {
+    let i = dagIndex.get(w.structure);
+    if (i === undefined) {
+      dagIndex.set(w.structure, (i = dagJobs.length));
+      dagJobs.push(w.job);
+    }
+    return i;
+  });
+  const dags = dagJobs.map((j) => dagStructure(j).graph);
+  progress?.(`GED: ${dags.length} distinct DAGs`);
+  const c = clusterDags(dags, { k: recipe.k, kMax: recipe.kMax, gedExactMaxNodes: recipe.gedExactMaxNodes });
+  progress?.(`k-medoids: k = ${c.k} (${c.chosenBy}${c.chosenBy === 'silhouette' ? `: ${JSON.stringify(c.silhouettes)}` : ''})`);
+  const clusterModels: BottleneckModel[] = [];
+  const clusters: ClusterEntry[] = [];
+  for (let k = 0; k < c.k; k++) {
+    const data = graphs.filter((_, i) => c.assignment[windowDag[i] as number] === k);
+    const members = [...new Set(windows.filter((_, i) => c.assignment[windowDag[i] as number] === k).map((w) => w.job.name))];
+    progress?.(`cluster ${k}: ${data.length} windows of ${members.length} jobs`);
+    const { model, train } = await trainOne(data, recipe, recipe.seed + 1 + k);
+    clusterModels.push(model);
+    const medoid = dagJobs[c.medoids[k] as number] as JobGraph;
+    clusters.push({
+      id: k,
+      medoid: medoidSpec(medoid),
+      medoidJob: medoid.name,
+      members,
+      dags: c.assignment.filter((a) => a === k).length,
+      model: `cluster-${k}`,
+      scaler: model.scaler.toJSON(),
+      train,
+    });
+  }
+  progress?.(`global: ${graphs.length} windows`);
+  const g = await trainOne(graphs, recipe, recipe.seed);
+  const { distances: _d, ...ged } = c;
+  return {
+    manifest: {
+      format: SET_FORMAT,
+      version: SET_FORMAT_VERSION,
+      name: meta.name,
+      recipe,
+      history: meta.history,
+      windowsUsed: windows.length,
+      backend: meta.backend,
+      k: c.k,
+      kChosenBy: c.chosenBy,
+      silhouettes: c.silhouettes,
+      ged: { dags: dags.length, ...pick(ged.ged) },
+      clusters,
+      global: { model: 'global', scaler: g.model.scaler.toJSON(), train: g.train },
+      ...(meta.command ? { command: meta.command } : {}),
+    },
+    medoids: c.medoids.map((i) => dags[i] as DagGraph),
+    clusterModels,
+    globalModel: g.model,
+  };
+}
+
+function pick(g: { pairs: number; exactMethodPairs: number; approxMethodPairs: number; provenPairs: number; budgetExhausted: number }) {
+  return { pairs: g.pairs, exactMethodPairs: g.exactMethodPairs, approxMethodPairs: g.approxMethodPairs, provenPairs: g.provenPairs, budgetExhausted: g.budgetExhausted };
+}
+
+/** Writes a set: manifest.json and one model folder per cluster plus global. */
+export async function saveSet(set: PretrainedSet, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [k, m] of set.clusterModels.entries()) await saveModel(m, join(dir, set.manifest.clusters[k]?.model ?? `cluster-${k}`), { set: set.manifest.name, cluster: k });
+  await saveModel(set.globalModel, join(dir, set.manifest.global.model), { set: set.manifest.name, cluster: 'global' });
+  await writeFile(join(dir, MANIFEST), `${JSON.stringify(set.manifest, null, 2)}\n`);
+}
+
+/** A set folder given as an absolute path or relative to the project root. */
+export function resolveSetDir(path: string): string {
+  return isAbsolute(path) ? path : resolve(PROJECT_ROOT, path);
+}
+
+/** A history path as stored in a manifest: relative to the project root when inside it. */
+export function historyRef(file: string): string {
+  const abs = resolve(file);
+  const rel = relative(PROJECT_ROOT, abs);
+  return rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+}
+
+export function readManifest(dir: string): SetManifest {
+  const file = join(dir, MANIFEST);
+  if (!existsSync(file)) throw new Error(`no pretrained set at ${dir} (no ${MANIFEST}; run \`npm run pretrain\`)`);
+  const m = JSON.parse(readFileSync(file, 'utf8')) as SetManifest;
+  if (m.format !== SET_FORMAT) throw new Error(`${file}: not a pretrained set (format '${String(m.format)}')`);
+  if (m.version !== SET_FORMAT_VERSION) throw new Error(`${file}: set format version ${m.version} is not supported`);
+  return m;
+}
+
+/** Loads a set's models. */
+export async function loadSet(dir: string): Promise<PretrainedSet> {
+  const manifest = readManifest(dir);
+  const clusterModels: BottleneckModel[] = [];
+  for (const c of manifest.clusters) clusterModels.push(await loadModel(join(dir, c.model)));
+  const globalModel = await loadModel(join(dir, manifest.global.model));
+  const medoids = manifest.clusters.map((c) => dagStructure(JobGraph.create(c.medoid)).graph);
+  return { manifest, medoids, clusterModels, globalModel };
+}
+
+/** The history files a manifest names, resolved (relative paths against the project root). */
+export function historyFiles(m: SetManifest): string[] {
+  return m.history.map((h) => (isAbsolute(h.file) ? h.file : resolve(PROJECT_ROOT, h.file)));
+}
+
+const cache = new Map<string, Promise<PretrainedSet>>();
+
+/**
+ * The set to use for a recipe: the saved models when the set's recipe matches, else the recipe re-run on the set's
+ * history (with the set's seed). Cached per process: runs in one worker share the (read-only) models.
+ */
+export function obtainSet(dirPath: string, recipe: PretrainRecipe, backend: string): Promise<PretrainedSet> {
+  const dir = resolveSetDir(dirPath);
+  const manifest = readManifest(dir);
+  const matches = sameRecipe(manifest.recipe, recipe);
+  const key = matches ? `load:${dir}` : `recipe:${dir}:${canonical({ ...recipe, seed: manifest.recipe.seed })}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = matches
+      ? loadSet(dir)
+      : (async () => {
+          const windows = readHistoryWindows(historyFiles(manifest));
+          return pretrainSet(windows, { ...recipe, seed: manifest.recipe.seed }, { name: `${manifest.name} (re-run in memory)`, history: manifest.history, backend });
+        })();
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
+  }
+  return p;
+}
+
+/** The folder that holds a set's manifest (for messages). */
+export function setLabel(dir: string): string {
+  return relative(PROJECT_ROOT, dirname(join(resolveSetDir(dir), MANIFEST))) || dir;
+}

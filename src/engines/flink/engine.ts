@@ -485,8 +485,12 @@ export class FlinkDeployment implements Deployment {
         const upAt = performance.now();
         downAt ??= lastPoll; // the restart fell between two polls
         this.current = this.actualParallelism(last);
+        // Flink's own clock: from the new execution graph's creation to its last subtask running (a lower bound
+        // of the downtime: it misses the cancellation of the old tasks); polling gives an upper bound.
+        const flinkSec = await this.restartSeconds(last).catch(() => undefined);
+        const polledSec = (upAt - downAt) / 1000;
         return {
-          downtimeSeconds: (upAt - downAt) / 1000,
+          downtimeSeconds: Math.max(polledSec, flinkSec ?? 0),
           tookEffect: true,
           parallelism: this.current,
           mode: 'inPlace',
@@ -506,6 +510,20 @@ export class FlinkDeployment implements Deployment {
       totalSeconds: (performance.now() - t0) / 1000,
       note: `not every operator ran at the requested parallelism within ${cfg.rescaleTimeoutSec} s`,
     };
+  }
+
+  /** Seconds from the creation of the job's current execution graph until its last subtask was RUNNING. */
+  private async restartSeconds(d: JobDetails): Promise<number | undefined> {
+    const created = d.timestamps?.CREATED;
+    if (!created) return undefined;
+    const details = await Promise.all(d.vertices.map((v) => this.client.vertex(this.jobIdNow, v.id)));
+    let runningAt = 0;
+    for (const v of details)
+      for (const t of v.subtasks) {
+        const dur = t['status-duration'] ?? {};
+        runningAt = Math.max(runningAt, t['start-time'] + (dur.DEPLOYING ?? 0) + (dur.INITIALIZING ?? 0));
+      }
+    return runningAt > created ? (runningAt - created) / 1000 : undefined;
   }
 
   private async rescaleBySavepoint(parallelism: Parallelism): Promise<FlinkRescaleReport> {

@@ -82,6 +82,8 @@ export interface SubtaskInfo {
   status: string;
   attempt: number;
   'start-time': number;
+  /** Milliseconds spent in each execution state (CREATED, SCHEDULED, DEPLOYING, INITIALIZING, RUNNING). */
+  'status-duration'?: Record<string, number>;
   metrics: IoMetrics;
 }
 

@@ -1,0 +1,207 @@
+/**
+ * The Flink engine on a real local Flink (a MiniCluster JVM per deployment). Skipped when java or mvn is missing,
+ * unless REQUIRE_ENGINES=1, which turns their absence into a failure.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { JobGraph } from '../../src/core/job.js';
+import type { Snapshot } from '../../src/core/metrics.js';
+import type { Parallelism } from '../../src/core/parallelism.js';
+import { commandWorks, ensureJobJar, FlinkEngine, livePids, pidAlive } from '../../src/engines/flink/index.js';
+import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
+import { nexmark } from '../../src/workloads/nexmark/templates.js';
+
+const REQUIRED = process.env.REQUIRE_ENGINES === '1';
+
+function requireJavaAndMaven(ctx: Mocha.Context): void {
+  const missing = ['java', 'mvn'].filter((c) => !commandWorks(c));
+  if (missing.length === 0) return;
+  if (REQUIRED) throw new Error(`REQUIRE_ENGINES=1 but ${missing.join(' and ')} cannot run`);
+  ctx.skip();
+}
+
+function describeSnapshot(s: Snapshot): string {
+  const ops = Object.entries(s.operators)
+    .map(([id, m]) => `${id}[p=${m.parallelism} in=${m.recordsInPerSecond.toFixed(0)}/s busy=${m.busyMsPerSecond.toFixed(0)} bp=${m.backPressuredMsPerSecond.toFixed(0)}]`)
+    .join(' ');
+  return `valid=${s.valid}${s.note ? ` (${s.note})` : ''} achieved=${s.achievedRate.toFixed(0)}/${s.targetRate}/s ${ops}`;
+}
+
+/** A chain whose every operator costs enough to show busy time at a low rate. */
+const chain = JobGraph.create({
+  name: 'flink-it-chain',
+  operators: [
+    { id: 'src', type: 'source', cost: 5 },
+    { id: 'parse', type: 'map', cost: 100 },
+    { id: 'count', type: 'keyedAggregate', cost: 100, keySkew: 0.05 },
+    { id: 'out', type: 'sink', cost: 20 },
+  ],
+  edges: [
+    { from: 'src', to: 'parse' },
+    { from: 'parse', to: 'count' },
+    { from: 'count', to: 'out' },
+  ],
+});
+
+function ones(job: JobGraph): Parallelism {
+  return Object.fromEntries(job.operatorIds.map((id) => [id, 1]));
+}
+
+describe('Flink engine on a real local Flink', function () {
+  this.timeout(200_000);
+
+  before(async function () {
+    this.timeout(600_000); // a first build may download Flink from Maven Central
+    requireJavaAndMaven(this);
+    const jar = await ensureJobJar();
+    if (jar.buildSeconds > 0) console.log(`      built the job jar in ${jar.buildSeconds.toFixed(1)} s`);
+  });
+
+  afterEach(() => {
+    assert.deepEqual(livePids(), [], 'no JVM started by the engine may outlive a test');
+  });
+
+  it('runs the synthetic job, measures every operator, rescales one in place, changes the rate, stops the JVM', async () => {
+    const engine = new FlinkEngine({ slots: 4 });
+    let pid: number | undefined;
+    try {
+      const d = await engine.deploy(chain, ones(chain), 2000);
+      pid = d.pid;
+      assert.ok(pid && pidAlive(pid));
+      console.log(`      deploy: JVM up in ${d.timings.clusterStartSeconds.toFixed(1)} s, job RUNNING ${d.timings.submitSeconds.toFixed(1)} s later`);
+      await d.advance(2);
+      const s = await d.observe(5);
+      console.log(`      ${describeSnapshot(s)}`);
+      assert.equal(s.valid, true, s.note);
+      for (const id of chain.operatorIds) {
+        const m = s.operators[id];
+        assert.ok(m, id);
+        assert.ok(m.recordsInPerSecond > 0, `${id} reads records`);
+        assert.ok(m.busyMsPerSecond > 0, `${id} has busy time`);
+        assert.ok(m.trueProcessingRate > 0, `${id} has a true processing rate`);
+      }
+      assert.ok(Math.abs(s.achievedRate - 2000) < 400, `source paced at about 2000/s, got ${s.achievedRate}`);
+      assert.equal(s.sources.src?.targetRate, 2000);
+
+      const report = await d.rescale({ ...ones(chain), parse: 2 });
+      console.log(`      in-place rescale: downtime ${report.downtimeSeconds.toFixed(2)} s, total ${report.totalSeconds.toFixed(2)} s`);
+      assert.equal(report.tookEffect, true);
+      assert.equal(report.mode, 'inPlace');
+      assert.equal(d.parallelism.parse, 2);
+      const details = await d.client.job(d.jobId);
+      const parse = details.vertices.find((v) => v.name === 'parse');
+      assert.equal(parse?.parallelism, 2, 'Flink REST shows the new parallelism');
+      assert.equal(parse?.tasks.RUNNING, 2);
+
+      await d.setRate(1000);
+      await d.advance(3);
+      const after = await d.observe(5);
+      console.log(`      ${describeSnapshot(after)}`);
+      assert.equal(after.valid, true, after.note);
+      assert.equal(after.operators.parse?.parallelism, 2);
+      assert.ok(after.operators.parse && after.operators.parse.recordsInPerSecond > 0);
+      assert.ok(Math.abs(after.achievedRate - 1000) < 250, `the new rate reached the source: ${after.achievedRate}`);
+      await d.stop();
+      assert.equal(pidAlive(pid), false, 'stop() killed the JVM');
+    } finally {
+      await engine.close();
+    }
+    assert.ok(pid !== undefined && !pidAlive(pid));
+  });
+
+  it('runs Nexmark q5 and rescales by savepoint and resubmission', async () => {
+    const engine = new FlinkEngine({ slots: 4 });
+    const { job } = nexmark('q5', { calibration: null });
+    try {
+      const d = await engine.deploy(job, ones(job), 4000);
+      await d.advance(2);
+      const s = await d.observe(6);
+      console.log(`      ${describeSnapshot(s)}`);
+      assert.equal(s.valid, true, s.note);
+      for (const id of ['source', 'bids', 'hotCount', 'maxCount']) assert.ok((s.operators[id]?.recordsInPerSecond ?? 0) > 0, `${id} reads records`);
+      const oldJob = d.jobId;
+      const r = await d.rescale({ ...ones(job), hotCount: 2 }, { mode: 'savepoint' });
+      console.log(`      savepoint rescale: downtime ${r.downtimeSeconds.toFixed(2)} s; ${r.note}`);
+      assert.equal(r.tookEffect, true);
+      assert.notEqual(d.jobId, oldJob, 'a new job restored from the savepoint');
+      const s2 = await d.observe(5);
+      console.log(`      ${describeSnapshot(s2)}`);
+      assert.equal(s2.valid, true, s2.note);
+      assert.equal(s2.operators.hotCount?.parallelism, 2);
+      assert.ok((s2.operators.hotCount?.recordsInPerSecond ?? 0) > 0);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('kills the JVM when a deployment fails to start', async () => {
+    const engine = new FlinkEngine({ startTimeoutSec: 0.2 });
+    try {
+      await assert.rejects(engine.deploy(chain, ones(chain), 100), /did not report its REST URL/);
+      assert.deepEqual(livePids(), []);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  const ds2Path = new URL('../../src/tuners/ds2/index.ts', import.meta.url);
+  (existsSync(ds2Path) ? it : it.skip)('DS2 tunes the synthetic job on real Flink: it scales up the bottleneck', async () => {
+    const ds2 = (await import('../../src/tuners/ds2/index.js')) as { create(o: { overProvisioning: number }): Tuner };
+    const tuner = ds2.create({ overProvisioning: 0 });
+    // 'slow' needs 3000/s x 500 us = 1.5 instances: at parallelism 1 it is the bottleneck.
+    const job = JobGraph.create({
+      name: 'flink-it-ds2',
+      operators: [
+        { id: 'src', type: 'source', cost: 5 },
+        { id: 'light', type: 'map', cost: 30 },
+        { id: 'slow', type: 'keyedAggregate', cost: 500, keySkew: 0 },
+        { id: 'out', type: 'sink', cost: 10 },
+      ],
+      edges: [
+        { from: 'src', to: 'light' },
+        { from: 'light', to: 'slow' },
+        { from: 'slow', to: 'out' },
+      ],
+    });
+    const rate = 3000;
+    const engine = new FlinkEngine({ slots: 6 });
+    try {
+      const d = await engine.deploy(job, ones(job), rate);
+      await d.advance(4);
+      const history: { parallelism: Parallelism; snapshot: Snapshot; rate: number }[] = [];
+      let steps = 0;
+      for (let i = 0; i < 3; i++) {
+        const snapshot = await d.observe(6);
+        console.log(`      DS2 step ${i}: ${describeSnapshot(snapshot)}`);
+        if (!snapshot.valid) continue;
+        history.push({ parallelism: d.parallelism, snapshot, rate });
+        const view: TunerView = {
+          job,
+          parallelism: d.parallelism,
+          snapshot,
+          targetRate: rate,
+          episode: history,
+          history,
+          clock: d.now(),
+          sharedWorkers: engine.sharedWorkers,
+        };
+        const decision = await tuner.decide(view);
+        console.log(`      DS2 decision: ${decision.kind} ${decision.kind === 'rescale' ? JSON.stringify(decision.parallelism) : decision.reason}`);
+        if (decision.kind === 'keep') break;
+        const r = await d.rescale(decision.parallelism);
+        assert.equal(r.tookEffect, true);
+        steps++;
+        await d.advance(4);
+      }
+      assert.ok(steps >= 1, 'DS2 reconfigured at least once');
+      assert.ok((d.parallelism.slow ?? 1) >= 2, `DS2 scaled up the bottleneck: ${JSON.stringify(d.parallelism)}`);
+      assert.equal(d.parallelism.src, 1, 'DS2 keeps the sources');
+      const final = await d.observe(6);
+      console.log(`      after DS2: ${describeSnapshot(final)}`);
+      assert.ok(final.valid, final.note);
+      assert.ok(final.achievedRate > 0.8 * rate, `the tuned job keeps up: ${final.achievedRate}/s`);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -3,8 +3,7 @@
  * validation, with one clear line per problem naming the file and the JSON path.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { experimentConfig, type Experiment } from './schema.js';
 
@@ -15,8 +14,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** The project's root folder (where package.json is). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { PROJECT_ROOT } from '../core/project.js';
+
+export { PROJECT_ROOT };
 
 /** Resolves a config path against the current folder first, then experiments/. */
 export function resolveConfigPath(path: string, cwd = process.cwd()): string {

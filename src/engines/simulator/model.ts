@@ -67,7 +67,7 @@ export class ModelTruth implements GroundTruth {
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean> {
     const demand = this.demandedRates(rate);
     if (this.options.mode === 'timely') {
-      const w = parallelism[this.job.operatorIds[0] as string] ?? 1;
+      const w = Math.max(...Object.values(parallelism));
       const short = this.work(rate) > w * efficiency(w, this.options.coordinationOverhead) * (1 + 1e-9);
       return Object.fromEntries(this.job.operatorIds.map((id) => [id, short && (demand[id] ?? 0) > 0]));
     }
@@ -78,12 +78,13 @@ export class ModelTruth implements GroundTruth {
   oracle(rate: number): { parallelism: Parallelism; feasible: boolean } {
     const k = this.options.coordinationOverhead;
     if (this.options.mode === 'timely') {
-      const maxW = Math.min(...this.job.operators().map((o) => o.maxParallelism));
+      // Every operator runs on all W workers; an operator's max parallelism bounds its own vector entry only.
+      const maxW = Math.max(...this.job.operators().map((o) => o.maxParallelism));
       const need = this.work(rate);
       let w = 1;
       while (w < maxW && need > w * efficiency(w, k) * (1 + 1e-9)) w++;
       const feasible = need <= w * efficiency(w, k) * (1 + 1e-9);
-      return { parallelism: Object.fromEntries(this.job.operatorIds.map((id) => [id, w])), feasible };
+      return { parallelism: Object.fromEntries(this.job.operators().map((o) => [o.id, Math.min(w, o.maxParallelism)])), feasible };
     }
     let feasible = true;
     const p: Record<string, number> = {};

@@ -58,9 +58,7 @@ export class SimulatorEngine implements Engine {
   /** Timely mode runs every operator on all W workers: W is the largest requested value. */
   normalise(job: JobGraph, p: Parallelism): Parallelism {
     validateParallelism(job, p);
-    if (this.options.mode !== 'timely') return p;
-    const w = Math.max(...Object.values(p));
-    return Object.fromEntries(job.operatorIds.map((id) => [id, w]));
+    return this.options.mode === 'timely' ? uniformMax(job, p) : p;
   }
   async close(): Promise<void> {}
 }
@@ -153,7 +151,7 @@ export class SimulatedDeployment implements Deployment {
     let achieved = 0;
     for (let i = 0; i < this.n; i++) {
       const id = this.ids[i] as string;
-      const p = this.p[id] ?? 1;
+      const p = this.instances(id);
       const sel = this.selectivity[i] as number;
       const exactIn = (this.aIn[i] as number) / T;
       const inRate = noisy(exactIn);
@@ -185,7 +183,7 @@ export class SimulatedDeployment implements Deployment {
 
   async rescale(parallelism: Parallelism): Promise<RescaleReport> {
     validateParallelism(this.job, parallelism);
-    const next = this.o.mode === 'timely' ? uniformMax(this.job.operatorIds, parallelism) : parallelism;
+    const next = this.o.mode === 'timely' ? uniformMax(this.job, parallelism) : parallelism;
     if (sameParallelism(next, this.p)) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.p };
     const stateMb = this.job.operators().reduce((s, op) => s + (next[op.id] !== this.p[op.id] ? op.stateSizeMb : 0), 0);
     const downtime = this.o.rescaleBaseSec + stateMb * this.o.rescaleSecPerMb;
@@ -199,9 +197,14 @@ export class SimulatedDeployment implements Deployment {
     this.stopped = true;
   }
 
+  /** Instances of an operator: its entry, or in Timely mode all W workers. */
+  private instances(id: string): number {
+    return this.o.mode === 'timely' ? Math.max(...Object.values(this.p)) : (this.p[id] ?? 1);
+  }
+
   private configure(): void {
     this.job.operators().forEach((op, i) => {
-      const p = this.p[op.id] ?? 1;
+      const p = this.instances(op.id);
       this.mu[i] = (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead);
       this.hot[i] = hotShare(this.job, op, p);
       this.buffer[i] = (this.mu[i] as number) * this.o.bufferSeconds * p;
@@ -262,7 +265,7 @@ export class SimulatedDeployment implements Deployment {
   /** Timely: W workers time-share all operators; each gets its wanted work scaled to the shared budget. */
   private timelyBudgets(out: Float64Array): void {
     const dt = this.o.dt;
-    const w = this.p[this.ids[0] as string] ?? 1;
+    const w = Math.max(...Object.values(this.p));
     const budget = w * efficiency(w, this.o.coordinationOverhead) * dt;
     let work = 0;
     for (let i = 0; i < this.n; i++) {
@@ -283,7 +286,8 @@ export class SimulatedDeployment implements Deployment {
   }
 }
 
-function uniformMax(ids: readonly string[], p: Parallelism): Parallelism {
+/** Timely: W = the largest requested value; each operator's entry is W bounded by its own max parallelism. */
+function uniformMax(job: JobGraph, p: Parallelism): Parallelism {
   const w = Math.max(...Object.values(p));
-  return Object.fromEntries(ids.map((id) => [id, w]));
+  return Object.fromEntries(job.operators().map((o) => [o.id, Math.min(w, o.maxParallelism)]));
 }

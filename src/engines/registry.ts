@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Engine } from './engine.js';
 import { SIMULATOR_DEFAULTS, SimulatorEngine } from './simulator/simulator.js';
+import { FlinkEngine, flinkConfig } from './flink/index.js';
 
 const d = SIMULATOR_DEFAULTS;
 export const simulatorConfig = z.strictObject({
@@ -19,7 +20,7 @@ export const simulatorConfig = z.strictObject({
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
 
-export const ENGINE_CONFIGS = [simulatorConfig] as const;
+export const ENGINE_CONFIGS = [simulatorConfig, flinkConfig] as const;
 export const engineConfig = z.discriminatedUnion('kind', [...ENGINE_CONFIGS]);
 export type EngineConfig = z.infer<typeof engineConfig>;
 export const ENGINE_KINDS = ENGINE_CONFIGS.map((c) => c.shape.kind.value);
@@ -31,5 +32,7 @@ export async function createEngine(config: EngineConfig, seed: number): Promise<
       const { kind: _kind, ...options } = config;
       return new SimulatorEngine({ ...options, seed });
     }
+    case 'flink':
+      return new FlinkEngine(config);
   }
 }

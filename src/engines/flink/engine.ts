@@ -217,6 +217,7 @@ export class FlinkEngine implements Engine {
       const expected = Object.fromEntries(job.operatorIds.map((op) => [vertexOf[op] as string, parallelism[op] as number]));
       await waitUntilRunning(client, jobId, cfg.startTimeoutSec, expected);
       const clusterConfig = await client.config();
+      const flinkVersion = (await client.overview().catch(() => undefined))?.['flink-version'] ?? cluster?.flinkVersion ?? 'unknown';
       const mode = cfg.rescaleMode !== 'auto' ? cfg.rescaleMode : clusterConfig['jobmanager.scheduler'] === 'adaptive' ? 'inPlace' : 'savepoint';
       const fetchIntervalMs = parseDurationMs(clusterConfig['metrics.fetcher.update-interval']) ?? 10_000;
       const tRunning = performance.now();
@@ -235,6 +236,7 @@ export class FlinkEngine implements Engine {
         cluster,
         mode,
         fetchIntervalMs,
+        flinkVersion,
         timings: {
           jarBuildSeconds: built.buildSeconds,
           clusterStartSeconds,
@@ -278,6 +280,7 @@ interface DeploymentInit {
   mode: 'inPlace' | 'savepoint';
   /** The cluster's metrics.fetcher.update-interval. */
   fetchIntervalMs: number;
+  flinkVersion: string;
   timings: DeployTimings;
 }
 
@@ -324,6 +327,11 @@ export class FlinkDeployment implements Deployment {
 
   get jobId(): string {
     return this.jobIdNow;
+  }
+
+  /** The cluster's Flink version (from REST /overview). */
+  get flinkVersion(): string {
+    return this.init.flinkVersion;
   }
 
   get restUrl(): string {

@@ -69,9 +69,10 @@ public final class Launcher {
         m.put("web.tmpdir", stateDir.resolve("web").toString());
         m.put("io.tmp.dirs", stateDir.resolve("tmp").toString());
         m.put("rest.flamegraph.enabled", "false");
-        // REST answers from a cached ExecutionGraph (web.refresh-interval, 3 s by default): always read it fresh,
-        // so that job and task states (rescale progress, downtime) are seen as they change.
-        m.put("rest.cache.execution-graph.timeout", "0 ms");
+        // REST answers from a cached ExecutionGraph (web.refresh-interval, 3 s by default): keep it fresh, so that
+        // job and task states (rescale progress, downtime) are seen as they change. Not 0: with a zero TTL,
+        // concurrent requests cancel each other's fetch (CancellationException, HTTP 500).
+        m.put("rest.cache.execution-graph.timeout", "200 ms");
         m.put("web.refresh-interval", "1 s");
         m.putAll(Json.intMapAsStrings(a.get("flink-conf", "{}")));
         Files.createDirectories(stateDir.resolve("uploads"));

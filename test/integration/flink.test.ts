@@ -3,11 +3,13 @@
  * unless REQUIRE_ENGINES=1, which turns their absence into a failure.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
-import { commandWorks, ensureJobJar, FlinkEngine, livePids, pidAlive } from '../../src/engines/flink/index.js';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commandWorks, defaultJobsDir, ensureJobJar, FlinkEngine, livePids, pidAlive, startLocalCluster } from '../../src/engines/flink/index.js';
 import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
 import { nexmark } from '../../src/workloads/nexmark/templates.js';
 
@@ -132,6 +134,40 @@ describe('Flink engine on a real local Flink', function () {
     } finally {
       await engine.close();
     }
+  });
+
+  it('drives an existing cluster over REST (remote mode): submits, observes, rescales, cancels', async () => {
+    const jar = await ensureJobJar();
+    const cluster = await startLocalCluster({
+      java: 'java',
+      javaOptions: ['-Xmx1g'],
+      jobsDir: defaultJobsDir(),
+      classpath: jar.classpath,
+      slots: 4,
+      stateDir: mkdtempSync(join(tmpdir(), 'streamtune-flink-remote-')),
+      metricsIntervalMs: 500,
+      startTimeoutSec: 120,
+    });
+    try {
+      const engine = FlinkEngine.fromConfig({ kind: 'flink', rest: cluster.url });
+      assert.equal(engine.remote, true);
+      const d = await engine.deploy(chain, ones(chain), 1500);
+      assert.equal(d.pid, undefined, 'remote mode starts no JVM');
+      await d.advance(1);
+      const s = await d.observe(4);
+      assert.equal(s.valid, true, s.note);
+      assert.ok((s.operators.count?.recordsInPerSecond ?? 0) > 0);
+      const r = await d.rescale({ ...ones(chain), count: 2 });
+      assert.equal(r.tookEffect, true);
+      const jobId = d.jobId;
+      await engine.close();
+      const after = await d.client.job(jobId);
+      assert.equal(after.state, 'CANCELED', 'stop() cancelled the job');
+      assert.equal(cluster.exited, false, 'remote mode leaves the cluster running');
+    } finally {
+      await cluster.stop();
+    }
+    assert.equal(pidAlive(cluster.pid), false);
   });
 
   it('kills the JVM when a deployment fails to start', async () => {

@@ -593,6 +593,11 @@ export class FlinkDeployment implements Deployment {
       return;
     }
     await this.client.cancel(this.jobIdNow).catch(() => undefined);
+    for (const deadline = performance.now() + 15_000; performance.now() < deadline; ) {
+      const d = await this.client.job(this.jobIdNow).catch(() => undefined);
+      if (!d || TERMINAL_STATES.has(d.state)) break;
+      await sleep(200);
+    }
     await this.client.deleteJar(this.init.jarId).catch(() => undefined);
   }
 }

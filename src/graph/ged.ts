@@ -347,8 +347,12 @@ function assignmentMapping(A: PreparedGraph, B: PreparedGraph, c: GedCosts, curr
 
 /**
  * Greedy local search on a node mapping: move a node of `a` to a free node of `b` (or delete it), or swap the
- * images of two nodes of `a`, whenever that lowers the induced edit cost; deltas come from the edges incident to
- * the nodes involved. `map` is updated in place; returns the cost after refinement.
+ * images of two nodes of `a`, whenever that lowers the induced edit cost. `map` is updated in place; returns the
+ * cost after refinement.
+ *
+ * With M the number of edges of `a` whose endpoints' images are joined by an edge of `b` in the same direction, the
+ * edge part of the cost is edgeDel * (|E_a| - M) + edgeIns * (|E_b| - M), so a change's edge delta only needs the
+ * edges of `a` at the nodes that moved.
  */
 function refineMapping(A: PreparedGraph, B: PreparedGraph, map: Int32Array, c: GedCosts, passes: number): number {
   let cost = mappingCost(A, B, map, c);
@@ -356,74 +360,23 @@ function refineMapping(A: PreparedGraph, B: PreparedGraph, map: Int32Array, c: G
   const n1 = A.n;
   const n2 = B.n;
   const inv = invertMapping(map, n2);
+  const edgeGain = c.edgeDel + c.edgeIns;
   const nodeCost = (i: number, j: number): number => (j < 0 ? c.nodeDel : A.labels[i] === B.labels[j] ? 0 : c.nodeSub);
-  const stampA = new Int32Array(A.edgeFrom.length);
-  const stampB = new Int32Array(B.edgeFrom.length);
-  const edgeIdA = edgeIndex(A);
-  const edgeIdB = edgeIndex(B);
-  let stamp = 0;
-  const edgeA = (u: number, v: number): number => {
-    const k = edgeIdA[u * n1 + v] as number;
-    if (stampA[k] === stamp) return 0;
-    stampA[k] = stamp;
+  /** Matched edges of a at node u, skipping those to node `skip` (so a pair's shared edges count once). */
+  const matchedAt = (u: number, skip: number): number => {
     const x = map[u] as number;
-    const y = map[v] as number;
-    return x < 0 || y < 0 || !B.adj[x * n2 + y] ? c.edgeDel : 0;
-  };
-  const edgeB = (x: number, y: number): number => {
-    const k = edgeIdB[x * n2 + y] as number;
-    if (stampB[k] === stamp) return 0;
-    stampB[k] = stamp;
-    const u = inv[x] as number;
-    const v = inv[y] as number;
-    return u < 0 || v < 0 || !A.adj[u * n1 + v] ? c.edgeIns : 0;
-  };
-  const atA = (u: number): number => {
-    let s = 0;
-    if (u < 0) return s;
-    for (const v of A.out[u] as Int32Array) s += edgeA(u, v);
-    for (const v of A.inn[u] as Int32Array) s += edgeA(v, u);
-    return s;
-  };
-  const atB = (x: number): number => {
-    let s = 0;
-    if (x < 0) return s;
-    for (const y of B.out[x] as Int32Array) s += edgeB(x, y);
-    for (const y of B.inn[x] as Int32Array) s += edgeB(y, x);
-    return s;
-  };
-  /** Cost of every edge touching a-nodes u1, u2 or b-nodes x1, x2 (-1 = none), each edge once. */
-  const local = (u1: number, u2: number, x1: number, x2: number): number => {
-    stamp++;
-    return atA(u1) + atA(u2) + atB(x1) + atB(x2);
-  };
-  const put = (i: number, j: number): void => {
-    map[i] = j;
-    if (j >= 0) inv[j] = i;
-  };
-  // bad[i]: node i's own cost plus every edge at i (in a) and at its image (in b). A swap of two nodes with
-  // bad = 0 cannot help, so it is skipped; after an accepted change the nodes near it are re-scored.
-  const bad = new Float64Array(n1);
-  const degB = (x: number): number => (B.out[x] as Int32Array).length + (B.inn[x] as Int32Array).length;
-  const score = (i: number): void => {
-    const j = map[i] as number;
-    bad[i] = nodeCost(i, j) + local(i, -1, j, -1);
-  };
-  const rescoreAround = (us: readonly number[], xs: readonly number[]): void => {
-    for (const u of us) {
-      if (u < 0) continue;
-      score(u);
-      for (const v of A.out[u] as Int32Array) score(v);
-      for (const v of A.inn[u] as Int32Array) score(v);
+    if (x < 0) return 0;
+    let m = 0;
+    for (const v of A.out[u] as Int32Array) {
+      const y = map[v] as number;
+      if (v !== skip && y >= 0 && B.adj[x * n2 + y]) m++;
     }
-    for (const x of xs) {
-      if (x < 0) continue;
-      if ((inv[x] as number) >= 0) score(inv[x] as number);
-      for (const y of B.out[x] as Int32Array) if ((inv[y] as number) >= 0) score(inv[y] as number);
-      for (const y of B.inn[x] as Int32Array) if ((inv[y] as number) >= 0) score(inv[y] as number);
+    for (const v of A.inn[u] as Int32Array) {
+      const y = map[v] as number;
+      if (v !== skip && y >= 0 && B.adj[y * n2 + x]) m++;
     }
+    return m;
   };
-  for (let i = 0; i < n1; i++) score(i);
   for (let pass = 0; pass < passes; pass++) {
     let improved = false;
     for (let i = 0; i < n1; i++) {
@@ -431,43 +384,33 @@ function refineMapping(A: PreparedGraph, B: PreparedGraph, map: Int32Array, c: G
       for (let j = -1; j < n2; j++) {
         const old = map[i] as number;
         if (j === old || (j >= 0 && (inv[j] as number) >= 0)) continue;
-        // Bound: before <= bad[i] + inserting j with all its edges; after >= i's node cost at j + inserting old.
-        if (
-          nodeCost(i, j) + (old >= 0 ? c.nodeIns + c.edgeIns * degB(old) : 0) >=
-            (bad[i] as number) + (j >= 0 ? c.nodeIns + c.edgeIns * degB(j) : 0) - EPS
-        )
-          continue;
-        const before = nodeCost(i, old) + (j >= 0 ? c.nodeIns : 0) + local(i, -1, old, j);
-        if (old >= 0) inv[old] = -1;
-        put(i, j);
-        const after = nodeCost(i, j) + (old >= 0 ? c.nodeIns : 0) + local(i, -1, old, j);
+        const before = nodeCost(i, old) + (j >= 0 ? c.nodeIns : 0) - edgeGain * matchedAt(i, -1);
+        map[i] = j;
+        const after = nodeCost(i, j) + (old >= 0 ? c.nodeIns : 0) - edgeGain * matchedAt(i, -1);
         if (after < before - EPS) {
           cost += after - before;
           improved = true;
-          rescoreAround([i], [old, j]);
-        } else {
-          if (j >= 0) inv[j] = -1;
-          put(i, old);
-        }
+          if (old >= 0) inv[old] = -1;
+          if (j >= 0) inv[j] = i;
+        } else map[i] = old;
       }
       // Swap images with another node of a.
       for (let k = i + 1; k < n1; k++) {
         const ji = map[i] as number;
         const jk = map[k] as number;
         if (ji === jk) continue; // both deleted
-        // The swap cannot pay if its node costs alone reach the current cost around i and k.
-        if (nodeCost(i, jk) + nodeCost(k, ji) >= (bad[i] as number) + (bad[k] as number) - EPS) continue;
-        const before = nodeCost(i, ji) + nodeCost(k, jk) + local(i, k, ji, jk);
-        put(i, jk);
-        put(k, ji);
-        const after = nodeCost(i, jk) + nodeCost(k, ji) + local(i, k, ji, jk);
+        const before = nodeCost(i, ji) + nodeCost(k, jk) - edgeGain * (matchedAt(i, -1) + matchedAt(k, i));
+        map[i] = jk;
+        map[k] = ji;
+        const after = nodeCost(i, jk) + nodeCost(k, ji) - edgeGain * (matchedAt(i, -1) + matchedAt(k, i));
         if (after < before - EPS) {
           cost += after - before;
           improved = true;
-          rescoreAround([i, k], [ji, jk]);
+          if (jk >= 0) inv[jk] = i;
+          if (ji >= 0) inv[ji] = k;
         } else {
-          put(i, ji);
-          put(k, jk);
+          map[i] = ji;
+          map[k] = jk;
         }
       }
     }
@@ -476,20 +419,117 @@ function refineMapping(A: PreparedGraph, B: PreparedGraph, map: Int32Array, c: G
   return cost;
 }
 
-function edgeIndex(g: PreparedGraph): Int32Array {
-  const idx = new Int32Array(g.n * g.n).fill(-1);
-  for (let k = 0; k < g.edgeFrom.length; k++) idx[(g.edgeFrom[k] as number) * g.n + (g.edgeTo[k] as number)] = k;
-  return idx;
-}
-
 /**
  * The approximation: the bipartite mapping, refined by swaps; then `iterations` rounds of re-assignment on the
  * costs linearised around the best mapping so far, each refined again. Keeps the cheapest mapping.
  */
-function approxPrepared(A: PreparedGraph, B: PreparedGraph, c: GedCosts, passes: number, iterations: number): { distance: number; mapping: Int32Array } {
+/**
+ * A topological order that keeps chains together: among the ready nodes, prefer a successor of the node placed
+ * last (depth-first Kahn). Nodes on a cycle (not a DAG) follow in index order.
+ */
+function chainOrder(g: PreparedGraph): Int32Array {
+  const n = g.n;
+  const indeg = new Int32Array(n);
+  for (let u = 0; u < n; u++) indeg[u] = (g.inn[u] as Int32Array).length;
+  const stack: number[] = [];
+  for (let u = n - 1; u >= 0; u--) if (indeg[u] === 0) stack.push(u);
+  const order: number[] = [];
+  const placed = new Uint8Array(n);
+  while (stack.length > 0) {
+    const u = stack.pop() as number;
+    order.push(u);
+    placed[u] = 1;
+    const succ = g.out[u] as Int32Array;
+    for (let k = succ.length - 1; k >= 0; k--) {
+      const v = succ[k] as number;
+      indeg[v] = (indeg[v] as number) - 1;
+      if (indeg[v] === 0) stack.push(v);
+    }
+  }
+  for (let u = 0; u < n; u++) if (!placed[u]) order.push(u);
+  return Int32Array.from(order);
+}
+
+/**
+ * Another starting mapping for DAGs, which are mostly chains: align the two chain orders like sequences
+ * (Needleman-Wunsch: substitute with the node cost and half the degree differences, or skip a node at its
+ * deletion / insertion cost with half its edges), so that the mapping keeps order and hence most edges.
+ */
+function alignmentMapping(A: PreparedGraph, B: PreparedGraph, c: GedCosts): Int32Array {
+  const n1 = A.n;
+  const n2 = B.n;
+  const map = new Int32Array(n1).fill(-1);
+  if (n1 === 0 || n2 === 0) return map;
+  const oa = chainOrder(A);
+  const ob = chainOrder(B);
+  const degA = (u: number): [number, number] => [(A.out[u] as Int32Array).length, (A.inn[u] as Int32Array).length];
+  const degB = (x: number): [number, number] => [(B.out[x] as Int32Array).length, (B.inn[x] as Int32Array).length];
+  const W = n2 + 1;
+  const D = new Float64Array((n1 + 1) * W);
+  const del = (i: number): number => {
+    const [o, n] = degA(oa[i] as number);
+    return c.nodeDel + 0.5 * c.edgeDel * (o + n);
+  };
+  const ins = (j: number): number => {
+    const [o, n] = degB(ob[j] as number);
+    return c.nodeIns + 0.5 * c.edgeIns * (o + n);
+  };
+  const sub = (i: number, j: number): number => {
+    const u = oa[i] as number;
+    const x = ob[j] as number;
+    const [ou, iu] = degA(u);
+    const [ox, ix] = degB(x);
+    return (A.labels[u] === B.labels[x] ? 0 : c.nodeSub) + 0.5 * (diffCost(ou, ox, c.edgeDel, c.edgeIns) + diffCost(iu, ix, c.edgeDel, c.edgeIns));
+  };
+  for (let i = 1; i <= n1; i++) D[i * W] = (D[(i - 1) * W] as number) + del(i - 1);
+  for (let j = 1; j <= n2; j++) D[j] = (D[j - 1] as number) + ins(j - 1);
+  for (let i = 1; i <= n1; i++)
+    for (let j = 1; j <= n2; j++)
+      D[i * W + j] = Math.min(
+        (D[(i - 1) * W + j - 1] as number) + sub(i - 1, j - 1),
+        (D[(i - 1) * W + j] as number) + del(i - 1),
+        (D[i * W + j - 1] as number) + ins(j - 1),
+      );
+  let i = n1;
+  let j = n2;
+  while (i > 0 && j > 0) {
+    const here = D[i * W + j] as number;
+    if (Math.abs(here - ((D[(i - 1) * W + j - 1] as number) + sub(i - 1, j - 1))) < EPS) {
+      map[oa[i - 1] as number] = ob[j - 1] as number;
+      i--;
+      j--;
+    } else if (Math.abs(here - ((D[(i - 1) * W + j] as number) + del(i - 1))) < EPS) i--;
+    else j--;
+  }
+  return map;
+}
+
+/**
+ * The approximation: two starting mappings — an alignment of chain orders and Riesen & Bunke's bipartite
+ * assignment — each refined by moves and swaps; then `iterations` rounds of re-assignment on edge costs
+ * linearised around the best mapping so far, each refined again. Keeps the cheapest mapping, and stops early once
+ * it meets the cheap lower bound `lb` (then it is optimal).
+ */
+function approxPrepared(
+  A: PreparedGraph,
+  B: PreparedGraph,
+  c: GedCosts,
+  passes: number,
+  iterations: number,
+  lb: number,
+): { distance: number; mapping: Int32Array } {
   let mapping = assignmentMapping(A, B, c);
   let distance = refineMapping(A, B, mapping, c, passes);
-  for (let it = 0; it < iterations; it++) {
+  if (distance <= lb + EPS) return { distance, mapping };
+  if (iterations > 0 || passes > 0) {
+    const aligned = alignmentMapping(A, B, c);
+    const d = refineMapping(A, B, aligned, c, passes);
+    if (d < distance - EPS) {
+      distance = d;
+      mapping = aligned;
+    }
+  }
+  for (let it = 0; it < iterations && distance > lb + EPS; it++) {
     const next = assignmentMapping(A, B, c, mapping);
     const d = refineMapping(A, B, next, c, passes);
     if (d >= distance - EPS) break;
@@ -807,10 +847,11 @@ function gedResolved(a: PreparedGraph, b: PreparedGraph, o: Resolved): GedResult
   const flip = a.n > b.n || (a.n === b.n && (a.edgeFrom.length > b.edgeFrom.length || (a.edgeFrom.length === b.edgeFrom.length && a.key > b.key)));
   const [A, B, c] = flip ? [b, a, swapCosts(o.costs)] : [a, b, o.costs];
   const exact = o.method === 'exact' || (o.method === 'auto' && Math.max(A.n, B.n) <= o.gedExactMaxNodes);
-  const approx = approxPrepared(A, B, c, o.approxRefinePasses, o.approxIterations);
+  const lb = rootBound(A, B, c);
+  const approx = approxPrepared(A, B, c, o.approxRefinePasses, o.approxIterations, lb);
   let r: GedResult;
   if (!exact) {
-    r = { distance: approx.distance, exact: false, method: 'approx', lowerBound: rootBound(A, B, c), mapping: approx.mapping, expanded: 0 };
+    r = { distance: approx.distance, exact: false, method: 'approx', lowerBound: lb, mapping: approx.mapping, expanded: 0 };
     if (r.lowerBound >= r.distance - EPS) r.exact = true;
   } else {
     const e = astar(A, B, c, approx.distance, approx.mapping, o.maxExpansions);

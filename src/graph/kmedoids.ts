@@ -246,7 +246,7 @@ export function chooseK(D: DistanceMatrix, opts: ChooseKOptions = {}): ChooseKRe
   let best: ChooseKResult | undefined;
   const scores: ChooseKResult['scores'] = [];
   for (let k = kMin; k <= kMax; k++) {
-    const clustering = kMedoids(D, k, { ...opts, rng: rng.fork(`k=${k}`) });
+    const clustering = kMedoids(D, k, { ...opts, rng });
     const silhouette = silhouetteScore(D, clustering.labels);
     scores.push({ k, silhouette, cost: clustering.cost });
     if (!best || silhouette > best.silhouette + 1e-12) best = { k, silhouette, clustering, scores };

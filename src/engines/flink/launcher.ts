@@ -5,7 +5,7 @@
  * a run never leaves a JVM behind. The launcher also exits by itself when its stdin (a pipe from us) closes.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,8 @@ export function jarIsStale(dir: string): boolean {
   const jar = join(dir, 'target', JAR_NAME);
   const cp = join(dir, 'target', 'classpath.txt');
   if (!existsSync(jar) || !existsSync(cp)) return true;
-  const built = Math.min(statSync(jar).mtimeMs, statSync(cp).mtimeMs);
+  // classpath.txt is only rewritten when its content changes, so the jar's time is the build time.
+  const built = statSync(jar).mtimeMs;
   return newestMtime(join(dir, 'pom.xml')) > built || newestMtime(join(dir, 'src')) > built;
 }
 
@@ -67,15 +68,57 @@ export function ensureJobJar(dir = defaultJobsDir(), mvn = 'mvn', log: (line: st
 async function buildIfStale(dir: string, mvn: string, log: (line: string) => void): Promise<JobJar> {
   let buildSeconds = 0;
   if (jarIsStale(dir)) {
-    log(`building ${dir} with ${mvn} ...`);
-    const t0 = performance.now();
-    await run(mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'package', '-DskipTests'], dir);
-    buildSeconds = (performance.now() - t0) / 1000;
-    log(`built the Flink job jar in ${buildSeconds.toFixed(1)} s`);
+    await withBuildLock(dir, async () => {
+      if (!jarIsStale(dir)) return; // another process built it meanwhile
+      log(`building ${dir} with ${mvn} ...`);
+      const t0 = performance.now();
+      await run(mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'package', '-DskipTests'], dir);
+      buildSeconds = (performance.now() - t0) / 1000;
+      log(`built the Flink job jar in ${buildSeconds.toFixed(1)} s`);
+    });
   }
   const jar = join(dir, 'target', JAR_NAME);
   const deps = readFileSync(join(dir, 'target', 'classpath.txt'), 'utf8').trim();
   return { jar, classpath: deps ? `${jar}:${deps}` : jar, buildSeconds };
+}
+
+function readLock(lock: string): [number, number] | undefined {
+  try {
+    const [pid = 0, since = 0] = readFileSync(lock, 'utf8').split('\n').map(Number);
+    return [pid, since];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Serialises builds of one module across processes and worker threads (a lock file in target/). */
+async function withBuildLock(dir: string, body: () => Promise<void>): Promise<void> {
+  mkdirSync(join(dir, 'target'), { recursive: true });
+  const lock = join(dir, 'target', '.build.lock');
+  const staleMs = 10 * 60_000;
+  const deadline = Date.now() + staleMs;
+  for (;;) {
+    try {
+      writeFileSync(lock, `${process.pid}\n${Date.now()}\n`, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const held = readLock(lock);
+      if (!held) continue; // removed meanwhile
+      const [pid, since] = held;
+      if (!pidAlive(pid) || Date.now() - since > staleMs) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another build of ${dir} (lock ${lock})`, { cause: e });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    await body();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<void> {

@@ -4,13 +4,16 @@
  * which the simulator's Nexmark templates read as per-operator overrides:
  *
  *   { "query": "q5", "flinkVersion": "2.3.0", "measuredAt": "<ISO time>",
- *     "operators": { "<id>": { "cost": <busy microseconds per input record, per emitted record for a source>,
- *                             "selectivity": <records out per record in> , ...measurement details } },
- *     "rate": <events/s>, "windowSeconds": <s>, "windows": <n>, "parallelism": {...}, "host": {...} }
+ *     "operators": { "<id>": { "cost": <microseconds of busy time per input record (per emitted record for a
+ *                                       source); absent when not measurable>,
+ *                             "selectivity": <records out per record in>,
+ *                             "fixedMsPerSecond", "costAtHighRate", "recordsInPerSecond", "busyMsPerSecond", "note" } },
+ *     "rates": [low, high], "windowSeconds", "windows", "parallelism", "host" }
  *
- * cost = total busy time / total records in (over all subtasks and windows) = 1e6 x p / trueProcessingRate.
- * Busy time is wall time a subtask spent not idle and not backpressured, so on an oversubscribed machine it
- * includes waiting for a CPU: calibrate at a rate well below saturation (the default), with nothing else running.
+ * The job runs at a low and then a high source rate (one deployment); per operator, busy time summed over
+ * subtasks is fitted as fixed + cost x input rate. Busy time is wall time a subtask spent neither idle nor
+ * backpressured, so on an oversubscribed machine it includes waiting for a CPU: calibrate well below saturation
+ * (the defaults are), with nothing else running.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -23,45 +26,87 @@ import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
 import { nexmark, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { EXIT, guard } from './common.js';
 
+export interface OperatorCalibration {
+  /** Per-record cost (microseconds of busy time per input record): the slope of busy time over input rate
+   *  between the two rates. Absent when the input rate barely changes (e.g. a sink fed once per window):
+   *  the template's default then stays. */
+  cost?: number;
+  selectivity: number;
+  /** Busy time not explained by records (timers, watermarks, checkpoints), ms per second summed over subtasks. */
+  fixedMsPerSecond?: number;
+  /** Busy time / records at the high rate (includes the fixed part). */
+  costAtHighRate: number;
+  recordsInPerSecond: [number, number];
+  busyMsPerSecond: [number, number];
+  note?: string;
+}
+
 export interface CalibrationResult {
   query: string;
   flinkVersion: string;
   measuredAt: string;
-  rate: number;
+  /** The two total source rates (events/s) the costs were fitted between. */
+  rates: [number, number];
   windowSeconds: number;
   windows: number;
   parallelism: Record<string, number>;
   host: { cpus: number; cpuModel: string };
-  operators: Record<string, { cost: number; selectivity: number; busyMsPerSecond: number; recordsInPerSecond: number; recordsOutPerSecond: number }>;
+  operators: Record<string, OperatorCalibration>;
 }
 
-/** Aggregates valid windows into per-operator cost and selectivity. */
-export function costsFromSnapshots(snapshots: readonly Snapshot[], types: Readonly<Record<string, string>>): CalibrationResult['operators'] {
-  const out: CalibrationResult['operators'] = {};
+interface Totals {
+  /** Busy ms per second summed over subtasks. */
+  busy: number;
+  recordsIn: number;
+  recordsOut: number;
+}
+
+/** Per operator, averages over windows of busy time (summed over subtasks) and record rates. */
+export function totals(snapshots: readonly Snapshot[], id: string): Totals {
+  let busy = 0;
+  let recordsIn = 0;
+  let recordsOut = 0;
+  let seconds = 0;
+  for (const s of snapshots) {
+    const m = s.operators[id];
+    if (!m) continue;
+    busy += m.busyMsPerSecond * m.parallelism * s.windowSeconds;
+    recordsIn += m.recordsInPerSecond * s.windowSeconds;
+    recordsOut += m.recordsOutPerSecond * s.windowSeconds;
+    seconds += s.windowSeconds;
+  }
+  return seconds > 0 ? { busy: busy / seconds, recordsIn: recordsIn / seconds, recordsOut: recordsOut / seconds } : { busy: 0, recordsIn: 0, recordsOut: 0 };
+}
+
+/**
+ * Fits busy = fixed + cost x input rate per operator between windows at a low and a high rate. Busy time has
+ * a fixed part (timers, watermarks, checkpoints) that dominates operators fed a few records per second, so the
+ * slope, not busy/records, is the per-record cost the simulator needs.
+ */
+export function fitCosts(low: readonly Snapshot[], high: readonly Snapshot[], types: Readonly<Record<string, string>>): Record<string, OperatorCalibration> {
+  const out: Record<string, OperatorCalibration> = {};
   for (const id of Object.keys(types)) {
-    let busyMs = 0;
-    let recordsIn = 0;
-    let recordsOut = 0;
-    let seconds = 0;
-    let busyAvg = 0;
-    for (const s of snapshots) {
-      const m = s.operators[id];
-      if (!m) continue;
-      busyMs += m.busyMsPerSecond * m.parallelism * s.windowSeconds;
-      recordsIn += m.recordsInPerSecond * s.windowSeconds;
-      recordsOut += m.recordsOutPerSecond * s.windowSeconds;
-      busyAvg += m.busyMsPerSecond * s.windowSeconds;
-      seconds += s.windowSeconds;
-    }
-    const isSource = types[id] === 'source';
-    const isSink = types[id] === 'sink';
-    out[id] = {
-      cost: recordsIn > 0 ? round((busyMs * 1000) / recordsIn) : 0,
-      selectivity: isSource ? 1 : isSink ? 0 : recordsIn > 0 ? round(recordsOut / recordsIn) : 0,
-      busyMsPerSecond: seconds > 0 ? round(busyAvg / seconds) : 0,
-      recordsInPerSecond: seconds > 0 ? round(recordsIn / seconds) : 0,
-      recordsOutPerSecond: seconds > 0 ? round(recordsOut / seconds) : 0,
+    const a = totals(low, id);
+    const b = totals(high, id);
+    const dr = b.recordsIn - a.recordsIn;
+    const op: OperatorCalibration = {
+      selectivity: types[id] === 'source' ? 1 : types[id] === 'sink' ? 0 : b.recordsIn > 0 ? round(b.recordsOut / b.recordsIn) : 0,
+      costAtHighRate: b.recordsIn > 0 ? round((1000 * b.busy) / b.recordsIn) : 0,
+      recordsInPerSecond: [round(a.recordsIn), round(b.recordsIn)],
+      busyMsPerSecond: [round(a.busy), round(b.busy)],
     };
+    if (dr < Math.max(5, 0.1 * b.recordsIn)) {
+      op.note = 'input rate barely changes with the source rate: per-record cost not measurable';
+    } else {
+      const slope = (b.busy - a.busy) / dr; // ms per record
+      if (slope > 0) {
+        op.cost = round(1000 * slope);
+        op.fixedMsPerSecond = round(Math.max(0, a.busy - slope * a.recordsIn));
+      } else {
+        op.note = 'busy time did not grow with the input rate (below the measurement noise)';
+      }
+    }
+    out[id] = op;
   }
   return out;
 }
@@ -72,38 +117,43 @@ function round(x: number): number {
 
 export async function calibrate(
   query: NexmarkQuery,
-  o: { rate: number; warmupSec: number; windowSec: number; windows: number; parallelism?: Record<string, number>; slots: number; log: (s: string) => void },
+  o: { rates: [number, number]; warmupSec: number; windowSec: number; windows: number; parallelism?: Record<string, number>; slots: number; log: (s: string) => void },
 ): Promise<CalibrationResult> {
   const { job } = nexmark(query, { calibration: null });
   const parallelism = { ...uniformParallelism(job, 1), ...(o.parallelism ?? {}) };
   const engine = new FlinkEngine({ slots: o.slots });
   try {
-    const d = await engine.deploy(job, parallelism, o.rate);
-    o.log(`${query}: running on Flink ${d.flinkVersion} (JVM ${d.timings.clusterStartSeconds.toFixed(1)} s, job ${d.timings.submitSeconds.toFixed(1)} s); warming up ${o.warmupSec} s`);
-    await d.advance(o.warmupSec);
-    const valid: Snapshot[] = [];
-    for (let tries = 0; valid.length < o.windows && tries < o.windows + 3; tries++) {
-      const s = await d.observe(o.windowSec);
-      if (!s.valid) {
-        o.log(`${query}: window skipped (${s.note})`);
-        continue;
+    const d = await engine.deploy(job, parallelism, o.rates[0]);
+    o.log(`${query}: running on Flink ${d.flinkVersion} (JVM ${d.timings.clusterStartSeconds.toFixed(1)} s, job ${d.timings.submitSeconds.toFixed(1)} s)`);
+    const measured: Snapshot[][] = [];
+    for (const [k, rate] of o.rates.entries()) {
+      await d.setRate(rate);
+      await d.advance(k === 0 ? o.warmupSec : Math.min(o.warmupSec, 8));
+      const valid: Snapshot[] = [];
+      for (let tries = 0; valid.length < o.windows && tries < o.windows + 3; tries++) {
+        const s = await d.observe(o.windowSec);
+        if (!s.valid) {
+          o.log(`${query}: window skipped (${s.note})`);
+          continue;
+        }
+        const lag = Object.values(s.sources).reduce((a, m) => a + m.lagRecords, 0);
+        o.log(`${query}: ${rate}/s window ${valid.length + 1}/${o.windows}: achieved ${s.achievedRate.toFixed(0)} events/s, lag ${lag}`);
+        valid.push(s);
       }
-      const lag = Object.values(s.sources).reduce((a, m) => a + m.lagRecords, 0);
-      o.log(`${query}: window ${valid.length + 1}/${o.windows}: ${s.achievedRate.toFixed(0)}/${s.targetRate} events/s, lag ${lag}`);
-      valid.push(s);
+      if (valid.length === 0) throw new Error(`${query}: no valid measurement window at ${rate} events/s`);
+      measured.push(valid);
     }
-    if (valid.length === 0) throw new Error(`${query}: no valid measurement window`);
     const types = Object.fromEntries(job.operators().map((op) => [op.id, op.type]));
     return {
       query,
       flinkVersion: d.flinkVersion,
       measuredAt: new Date().toISOString(),
-      rate: o.rate,
+      rates: o.rates,
       windowSeconds: o.windowSec,
-      windows: valid.length,
+      windows: o.windows,
       parallelism,
       host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-      operators: costsFromSnapshots(valid, types),
+      operators: fitCosts(measured[0] as Snapshot[], measured[1] as Snapshot[], types),
     };
   } finally {
     await engine.close();
@@ -115,10 +165,11 @@ async function main(): Promise<number> {
     .scriptName('calibrate')
     .usage('$0 --query q5 [options]\n\nMeasures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink.')
     .option('query', { type: 'string', demandOption: true, describe: `query, or "all" (${Object.keys(NEXMARK_ON_FLINK).join(', ')})` })
-    .option('rate', { type: 'number', default: 10_000, describe: 'generator events per second (keep the machine unsaturated)' })
+    .option('rate', { type: 'number', default: 12_000, describe: 'high generator rate, events/s (keep the machine unsaturated)' })
+    .option('low-rate', { type: 'number', default: 4_000, describe: 'low generator rate, events/s (costs are the slope between the two)' })
     .option('warmup', { type: 'number', default: 15, describe: 'seconds before measuring' })
     .option('window', { type: 'number', default: 15, describe: 'seconds per measurement window' })
-    .option('windows', { type: 'number', default: 2, describe: 'measurement windows' })
+    .option('windows', { type: 'number', default: 2, describe: 'measurement windows per rate' })
     .option('parallelism', { type: 'string', describe: 'JSON per-operator parallelism, e.g. {"hotCount":2} (others 1)' })
     .option('slots', { type: 'number', default: 8 })
     .option('out', { type: 'string', default: 'datasets/calibration', describe: 'output folder' })
@@ -136,7 +187,7 @@ async function main(): Promise<number> {
   mkdirSync(resolve(argv.out), { recursive: true });
   for (const q of queries) {
     const r = await calibrate(q as NexmarkQuery, {
-      rate: argv.rate,
+      rates: [argv['low-rate'], argv.rate],
       warmupSec: argv.warmup,
       windowSec: argv.window,
       windows: argv.windows,
@@ -147,7 +198,10 @@ async function main(): Promise<number> {
     const file = join(resolve(argv.out), `${q}.json`);
     writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
     for (const [id, m] of Object.entries(r.operators))
-      console.log(`  ${id.padEnd(10)} cost ${String(m.cost).padStart(8)} us/record  selectivity ${m.selectivity}  (${m.recordsInPerSecond}/s in, busy ${m.busyMsPerSecond} ms/s)`);
+      console.log(
+        `  ${id.padEnd(10)} cost ${String(m.cost ?? '-').padStart(8)} us/record  fixed ${String(m.fixedMsPerSecond ?? '-').padStart(6)} ms/s  ` +
+          `selectivity ${m.selectivity}  (in ${m.recordsInPerSecond.join(' -> ')}/s, busy ${m.busyMsPerSecond.join(' -> ')} ms/s)${m.note ? `  [${m.note}]` : ''}`,
+      );
     console.log(`wrote ${file}`);
   }
   return EXIT.ok;

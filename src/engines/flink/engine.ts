@@ -6,7 +6,7 @@
  * Local mode starts one MiniCluster JVM per deployment (jobs/flink Launcher) and kills it on stop; remote mode
  * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
@@ -190,11 +190,15 @@ export class FlinkEngine implements Engine {
     const built = cfg.jar ? { jar: cfg.jar, classpath: cfg.jar, buildSeconds: 0 } : await ensureJobJar(jobsDir, cfg.mvn);
     const { token, url: rateUrl } = await this.rateServer.register(rate);
     let cluster: LocalCluster | undefined;
+    let client: FlinkRestClient | undefined;
+    let jarId: string | undefined;
+    let jobId: string | undefined;
+    let tempDir: string | undefined;
     try {
       let restUrl = cfg.rest as string;
       let clusterStartSeconds = 0;
       if (!this.remote) {
-        const base = cfg.stateDir ? resolve(cfg.stateDir) : mkdtempSync(join(tmpdir(), 'streamtune-flink-'));
+        const base = cfg.stateDir ? resolve(cfg.stateDir) : (tempDir = mkdtempSync(join(tmpdir(), 'streamtune-flink-')));
         cluster = await startLocalCluster({
           java: cfg.java,
           javaOptions: cfg.javaOptions,
@@ -208,10 +212,10 @@ export class FlinkEngine implements Engine {
         restUrl = cluster.url;
         clusterStartSeconds = cluster.startSeconds;
       }
-      const client = new FlinkRestClient(restUrl, { timeoutMs: cfg.restTimeoutMs, retries: cfg.restRetries, backoffMs: cfg.restBackoffMs });
+      client = new FlinkRestClient(restUrl, { timeoutMs: cfg.restTimeoutMs, retries: cfg.restRetries, backoffMs: cfg.restBackoffMs });
       const tSubmit = performance.now();
-      const jarId = await client.uploadJar(built.jar);
-      const jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg) });
+      jarId = await client.uploadJar(built.jar);
+      jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg) });
       const details = await waitUntilRunning(client, jobId, cfg.startTimeoutSec);
       const vertexOf = mapVertices(job, details.vertices);
       const expected = Object.fromEntries(job.operatorIds.map((op) => [vertexOf[op] as string, parallelism[op] as number]));
@@ -234,6 +238,7 @@ export class FlinkEngine implements Engine {
         rateUrl,
         rateServer: this.rateServer,
         cluster,
+        tempDir,
         mode,
         fetchIntervalMs,
         flinkVersion,
@@ -248,7 +253,12 @@ export class FlinkEngine implements Engine {
       return deployment;
     } catch (e) {
       this.rateServer.unregister(token);
-      await cluster?.stop();
+      if (cluster) await cluster.stop(); // local: the job dies with its cluster; the temp folder keeps the log
+      else if (client) {
+        // remote: leave nothing behind on the cluster
+        if (jobId) await client.cancel(jobId).catch(() => undefined);
+        if (jarId) await client.deleteJar(jarId).catch(() => undefined);
+      }
       throw e;
     }
   }
@@ -277,6 +287,8 @@ interface DeploymentInit {
   rateUrl: string;
   rateServer: RateServer;
   cluster?: LocalCluster;
+  /** Local mode without a configured stateDir: the temp folder to delete on stop. */
+  tempDir?: string;
   mode: 'inPlace' | 'savepoint';
   /** The cluster's metrics.fetcher.update-interval. */
   fetchIntervalMs: number;
@@ -590,6 +602,7 @@ export class FlinkDeployment implements Deployment {
     this.init.rateServer.unregister(this.init.rateToken);
     if (this.init.cluster) {
       await this.init.cluster.stop(); // the job dies with its MiniCluster
+      if (this.init.tempDir) rmSync(this.init.tempDir, { recursive: true, force: true });
       return;
     }
     await this.client.cancel(this.jobIdNow).catch(() => undefined);

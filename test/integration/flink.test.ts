@@ -157,8 +157,15 @@ describe('Flink engine on a real local Flink', function () {
       const s = await d.observe(4);
       assert.equal(s.valid, true, s.note);
       assert.ok((s.operators.count?.recordsInPerSecond ?? 0) > 0);
+      // A restart during a window (here: an in-place rescale) makes that window invalid.
+      const during = d.observe(8);
+      await new Promise((ok) => setTimeout(ok, 2500));
       const r = await d.rescale({ ...ones(chain), count: 2 });
       assert.equal(r.tookEffect, true);
+      const hit = await during;
+      console.log(`      window with a restart: valid=${hit.valid} (${hit.note})`);
+      assert.equal(hit.valid, false, 'a window with a restart is invalid');
+      assert.match(hit.note ?? '', /restarted|rescaled|state|metrics/);
       const jobId = d.jobId;
       await engine.close();
       const after = await d.client.job(jobId);

@@ -178,7 +178,10 @@ describe('Flink engine: REST client faults', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
   beforeEach(() => (calls = 0));
 
   it('retries 5xx with backoff, then succeeds', async () => {

@@ -11,10 +11,12 @@
  *   bound, under a node-expansion budget; if the budget runs out, the best mapping found so far is returned with
  *   `exact: false` and the proven lower bound.
  * - approx: Riesen & Bunke's bipartite GED — one assignment problem over node substitution / insertion /
- *   deletion costs that include each node's local edge costs, solved by the Hungarian method — then a greedy
- *   move/swap refinement and `approxIterations` re-assignments on edge costs linearised around the mapping found
- *   (as in IPFP). The returned distance is the exact cost of the edit path that the final node mapping induces,
- *   so it is an upper bound on the GED, never below it.
+ *   deletion costs that include each node's local edge costs (and a neighbour-label term), solved by the
+ *   Hungarian method — plus a second start that aligns the two graphs' chain orders like sequences (job DAGs are
+ *   mostly chains); each start gets a greedy move/swap refinement, then `approxIterations` re-assignments on edge
+ *   costs linearised around the best mapping (as in IPFP). The returned distance is the exact cost of the edit
+ *   path that the final node mapping induces, so it is an upper bound on the GED, never below it. With
+ *   `approxRefinePasses: 0, approxIterations: 0` it is the plain bipartite GED.
  * - auto: exact when both graphs have at most `gedExactMaxNodes` nodes, approx otherwise.
  */
 import type { JobGraph } from '../core/job.js';
@@ -46,7 +48,7 @@ export interface GedOptions {
   gedExactMaxNodes?: number;
   /** Node-expansion budget of the exact search. Default 200 000. */
   maxExpansions?: number;
-  /** Greedy swap passes after the assignment in the approximation (0 = plain bipartite GED). Default 3. */
+  /** Passes of the greedy move/swap refinement in the approximation. Default 3. */
   approxRefinePasses?: number;
   /** Rounds of re-assignment on costs linearised around the current mapping (0 = none). Default 1. */
   approxIterations?: number;

@@ -16,11 +16,13 @@ export const workloadConfig = z.discriminatedUnion('kind', [
     query: z.enum(NEXMARK_QUERIES).describe('Nexmark query template'),
     calibrated: z.boolean().default(true).describe('Use datasets/calibration/<query>.json costs when present'),
     maxParallelism: z.int().min(1).default(128).describe('Max parallelism of every operator (the slots available)'),
+    workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
   }),
   z.strictObject({
     kind: z.literal('wordcount').describe("ContTune's WordCount: source, splitter, keyed counter"),
     calibrated: z.boolean().default(true).describe('Use datasets/calibration/wordcount.json costs when present'),
     maxParallelism: z.int().min(1).default(128),
+    workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
   }),
   z.strictObject({
     kind: z.literal('synthetic'),
@@ -33,6 +35,7 @@ export const workloadConfig = z.discriminatedUnion('kind', [
     joinProbability: z.number().min(0).max(1).default(S.joinProbability),
     peakParallelism: z.number().positive().default(S.peakParallelism).describe('Instances the heaviest operator needs at 10 x W_u (sets W_u)'),
     maxParallelism: z.int().min(1).default(S.maxParallelism),
+    workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
   }),
 ]);
 

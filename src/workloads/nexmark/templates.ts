@@ -220,26 +220,40 @@ export function calibrationPath(q: TemplateName, root = process.cwd()): string {
  * Builds a Nexmark workload. Costs come from the calibration file when one exists (or is given), else from the
  * template's defaults.
  */
-export function nexmark(q: TemplateName, options: { calibration?: CalibrationFile | null; maxParallelism?: number } = {}): Workload {
+export function nexmark(
+  q: TemplateName,
+  options: { calibration?: CalibrationFile | null; maxParallelism?: number; workloadUnit?: number } = {},
+): Workload {
   const t = TEMPLATES[q];
   const name = q === 'wordcount' ? q : `nexmark-${q}`;
   const calibration = options.calibration === undefined ? readCalibration(q) : options.calibration;
   const draft = JobGraph.create({ name, operators: t.operators.map((o) => stripPeak(o)), edges: t.edges });
   const load = draft.loadFactors();
   const peakRate = 10 * t.workloadUnit;
+  const defaultCost = (o: OpTemplate): number => (1e6 * o.peak) / (peakRate * (load[o.id] ?? 1) || 1);
   const operators = t.operators.map((o) => {
     const over = calibration?.operators[o.id] ?? {};
-    const defaultCost = (1e6 * o.peak) / (peakRate * (load[o.id] ?? 1) || 1);
     return {
       ...stripPeak(o),
-      cost: over.cost ?? round3(defaultCost),
+      cost: over.cost ?? round3(defaultCost(o)),
       selectivity: over.selectivity ?? o.selectivity,
       maxParallelism: o.maxParallelism ?? options.maxParallelism ?? 128,
     };
   });
+  // Calibrated costs are this machine's: scale W_u so that no calibrated operator needs more than its template
+  // peak at 10 x W_u (the template's shape of the problem is kept, its absolute rates follow the hardware).
+  const scales = t.operators
+    .filter((o) => o.type !== 'source' && (calibration?.operators[o.id]?.cost ?? 0) > 0)
+    .map((o) => defaultCost(o) / (calibration?.operators[o.id]?.cost as number));
+  const workloadUnit = options.workloadUnit ?? (scales.length > 0 ? Math.round(t.workloadUnit * Math.min(...scales)) : t.workloadUnit);
+  const sourceCost = round3((0.9 * 1e6) / (10 * workloadUnit));
   return {
-    job: JobGraph.create({ name, operators, edges: t.edges }),
-    workloadUnit: t.workloadUnit,
+    job: JobGraph.create({
+      name,
+      operators: operators.map((o) => (o.type === 'source' && !calibration?.operators[o.id]?.cost ? { ...o, cost: sourceCost } : o)),
+      edges: t.edges,
+    }),
+    workloadUnit,
     description: `${q === 'wordcount' ? '' : 'nexmark:'}${q}${calibration ? ' (calibrated)' : ''}: ${t.semantics}`,
   };
 }

@@ -42,6 +42,15 @@ describe('Nexmark templates', () => {
     assert.equal(job.edge('splitter', 'counter').ship, 'hash');
     assert.ok(new SimulatorEngine().groundTruth(job).oracle(10 * workloadUnit).feasible);
   });
+  it('calibrated costs rescale W_u so no operator needs more than its template peak', () => {
+    const plain = nexmark('q5', { calibration: null });
+    const cost = plain.job.operator('hotCount').cost;
+    const cal = nexmark('q5', { calibration: { query: 'q5', operators: { hotCount: { cost: 4 * cost } } } });
+    assert.equal(cal.job.operator('hotCount').cost, 4 * cost);
+    assert.ok(Math.abs(cal.workloadUnit - plain.workloadUnit / 4) <= 1, `${cal.workloadUnit} vs ${plain.workloadUnit / 4}`);
+    assert.ok(new SimulatorEngine().groundTruth(cal.job).oracle(10 * cal.workloadUnit).feasible);
+    assert.equal(nexmark('q5', { calibration: null, workloadUnit: 500 }).workloadUnit, 500);
+  });
   it('a calibration overrides costs', () => {
     const w = nexmark('q1', { calibration: { query: 'q1', operators: { currency: { cost: 42 } } } });
     assert.equal(w.job.operator('currency').cost, 42);

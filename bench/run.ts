@@ -5,6 +5,8 @@ const sections: [string, () => Promise<BenchRow[]>][] = [['simulator', benchSimu
 for (const [name, mod] of [
   ['graph', './graph.js'],
   ['learning', './learning.js'],
+  ['streamtune', './streamtune.js'],
+  ['calibration', './calibration.js'],
 ] as const) {
   sections.push([name, async () => {
     const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;

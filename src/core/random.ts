@@ -6,7 +6,7 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 export class Rng {
   private readonly gen: RandomGenerator;
   constructor(readonly seed: number) {
-    this.gen = xoroshiro128plus(seed >>> 0);
+    this.gen = xoroshiro128plus(splitmix32(seed >>> 0));
   }
   /** Uniform in [0, 1). */
   next(): number {
@@ -42,4 +42,12 @@ export class Rng {
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
     return new Rng(h >>> 0);
   }
+}
+
+/** Scrambles a seed (splitmix32 finaliser): nearby seeds such as 1, 2, 3 start far-apart streams. */
+function splitmix32(x: number): number {
+  let z = (x + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }

@@ -14,13 +14,13 @@ export const workloadConfig = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('nexmark'),
     query: z.enum(NEXMARK_QUERIES).describe('Nexmark query template'),
-    calibrated: z.boolean().default(true).describe('Use datasets/calibration/<query>.json costs when present'),
+    calibrated: z.boolean().default(false).describe('Use the operator costs and selectivities measured on real Flink (datasets/calibration/<query>.json, `npm run calibrate`); W_u is then rescaled to the machine'),
     maxParallelism: z.int().min(1).default(128).describe('Max parallelism of every operator (the slots available)'),
     workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
   }),
   z.strictObject({
     kind: z.literal('wordcount').describe("ContTune's WordCount: source, splitter, keyed counter"),
-    calibrated: z.boolean().default(true).describe('Use datasets/calibration/wordcount.json costs when present'),
+    calibrated: z.boolean().default(false).describe('Use datasets/calibration/wordcount.json costs when present'),
     maxParallelism: z.int().min(1).default(128),
     workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
   }),

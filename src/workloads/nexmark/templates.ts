@@ -232,7 +232,8 @@ export function nexmark(
   const peakRate = 10 * t.workloadUnit;
   const defaultCost = (o: OpTemplate): number => (1e6 * o.peak) / (peakRate * (load[o.id] ?? 1) || 1);
   const operators = t.operators.map((o) => {
-    const over = calibration?.operators[o.id] ?? {};
+    // Sources stay sized as an external log: a calibration replaces the operators' costs only.
+    const over = o.type === 'source' ? {} : (calibration?.operators[o.id] ?? {});
     return {
       ...stripPeak(o),
       cost: over.cost ?? round3(defaultCost(o)),
@@ -250,7 +251,7 @@ export function nexmark(
   return {
     job: JobGraph.create({
       name,
-      operators: operators.map((o) => (o.type === 'source' && !calibration?.operators[o.id]?.cost ? { ...o, cost: sourceCost } : o)),
+      operators: operators.map((o) => (o.type === 'source' ? { ...o, cost: sourceCost } : o)),
       edges: t.edges,
     }),
     workloadUnit,

@@ -20,7 +20,7 @@ export interface TunerSummary {
   converged: number;
 }
 
-const num = (xs: Row[], k: string): number[] => xs.map((r) => Number(r[k])).filter((x) => r_ok(x));
+const num = (xs: Row[], k: string): number[] => xs.filter((r) => r[k] !== '' && r[k] !== undefined).map((r) => Number(r[k])).filter((x) => r_ok(x));
 const r_ok = (x: number): boolean => Number.isFinite(x);
 const safe = (f: (xs: number[]) => number, xs: number[]): number => (xs.length > 0 ? f(xs) : Number.NaN);
 const sd = (xs: number[]): number => (xs.length > 1 ? sampleStandardDeviation(xs) : Number.NaN);

@@ -46,6 +46,28 @@ const bidChain = (mid: OpTemplate[], unit: number, semantics: string): QueryTemp
   };
 };
 
+/** q4 and q6: the winning bid per auction (bids joined with auctions), then a keyed aggregate of it. */
+const winningBidQuery = (aggregate: OpTemplate, semantics: string): QueryTemplate => ({
+  workloadUnit: 1_000_000,
+  semantics,
+  operators: [
+    { id: 'source', type: 'source', peak: SOURCE_PEAK },
+    { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
+    { id: 'auctions', type: 'filter', selectivity: MIX.auction, peak: 8 },
+    { id: 'winningBid', type: 'join', selectivity: 0.02, keySkew: 0.02, stateSizeMb: 300, peak: 16 },
+    aggregate,
+    { id: 'sink', type: 'sink', peak: 1 },
+  ],
+  edges: [
+    { from: 'source', to: 'bids' },
+    { from: 'source', to: 'auctions' },
+    { from: 'bids', to: 'winningBid' },
+    { from: 'auctions', to: 'winningBid' },
+    { from: 'winningBid', to: aggregate.id },
+    { from: aggregate.id, to: 'sink' },
+  ],
+});
+
 export const NEXMARK_QUERIES = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q11'] as const;
 export type NexmarkQuery = (typeof NEXMARK_QUERIES)[number];
 
@@ -108,26 +130,10 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
       { from: 'join', to: 'sink' },
     ],
   },
-  q4: {
-    workloadUnit: 1_000_000,
-    semantics: 'average closing price per category: winning bid per auction, then average per category',
-    operators: [
-      { id: 'source', type: 'source', peak: SOURCE_PEAK },
-      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
-      { id: 'auctions', type: 'filter', selectivity: MIX.auction, peak: 8 },
-      { id: 'winningBid', type: 'join', selectivity: 0.02, keySkew: 0.02, stateSizeMb: 300, peak: 16 },
-      { id: 'average', type: 'keyedAggregate', selectivity: 1, maxParallelism: 5, peak: 2 },
-      { id: 'sink', type: 'sink', peak: 1 },
-    ],
-    edges: [
-      { from: 'source', to: 'bids' },
-      { from: 'source', to: 'auctions' },
-      { from: 'bids', to: 'winningBid' },
-      { from: 'auctions', to: 'winningBid' },
-      { from: 'winningBid', to: 'average' },
-      { from: 'average', to: 'sink' },
-    ],
-  },
+  q4: winningBidQuery(
+    { id: 'average', type: 'keyedAggregate', selectivity: 1, maxParallelism: 5, peak: 2 },
+    'average closing price per category: winning bid per auction, then average per category',
+  ),
   q5: bidChain(
     [
       { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 3 },
@@ -145,26 +151,10 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
     80_000 / MIX.bid,
     'hot items: per sliding window (10 s, slide 2 s) the auction(s) with the most bids',
   ),
-  q6: {
-    workloadUnit: 1_000_000,
-    semantics: 'average price of the last 10 closed auctions per seller',
-    operators: [
-      { id: 'source', type: 'source', peak: SOURCE_PEAK },
-      { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
-      { id: 'auctions', type: 'filter', selectivity: MIX.auction, peak: 8 },
-      { id: 'winningBid', type: 'join', selectivity: 0.02, keySkew: 0.02, stateSizeMb: 300, peak: 16 },
-      { id: 'sellerAvg', type: 'keyedAggregate', selectivity: 1, keySkew: 0.04, stateSizeMb: 50, peak: 2 },
-      { id: 'sink', type: 'sink', peak: 1 },
-    ],
-    edges: [
-      { from: 'source', to: 'bids' },
-      { from: 'source', to: 'auctions' },
-      { from: 'bids', to: 'winningBid' },
-      { from: 'auctions', to: 'winningBid' },
-      { from: 'winningBid', to: 'sellerAvg' },
-      { from: 'sellerAvg', to: 'sink' },
-    ],
-  },
+  q6: winningBidQuery(
+    { id: 'sellerAvg', type: 'keyedAggregate', selectivity: 1, keySkew: 0.04, stateSizeMb: 50, peak: 2 },
+    'average price of the last 10 closed auctions per seller',
+  ),
   q7: bidChain(
     [
       { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },

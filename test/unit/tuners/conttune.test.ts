@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { parallelismKey, totalParallelism, type Parallelism } from '../../../src/core/parallelism.js';
 import { Rng } from '../../../src/core/random.js';
-import { cbo, classify, create, options, PaHistory } from '../../../src/tuners/conttune/index.js';
+import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
+import { runLoop as runControlLoop } from '../../../src/experiment/loop.js';
+import { cbo, classify, create, meanCpu, options, PaHistory, processingAbility } from '../../../src/tuners/conttune/index.js';
 import { GaussianProcess, type GpFitOptions } from '../../../src/tuners/conttune/gp.js';
 import { minimizeBounded } from '../../../src/tuners/conttune/lbfgsb.js';
 import { isWait } from '../../../src/tuners/shared/decisions.js';
 import type { Observation } from '../../../src/tuners/tuner.js';
-import { chain, runLoop, snapshot, viewOf, type OpInput } from '../../fixtures/snapshots.js';
+import { nexmark } from '../../../src/workloads/nexmark/templates.js';
+import { chain, op, runLoop, snapshot, viewOf, type OpInput } from '../../fixtures/snapshots.js';
 
 const gpOpts: GpFitOptions = { init: { l: 4.37, sigmaF: 1e6 }, lBounds: [1e-5, 1e5], sigmaFBounds: [1e-5, 5e5], jitter: 1e-8, optimize: true };
 const thresholds = { backpressureThr: 0.1, coreMaxThr: 0.8, coreMinThr: 0.5 };
@@ -54,22 +57,22 @@ describe('ContTune while the sources drain a backlog', () => {
   it('waits by default, and applies the literal controller when waitWhileCatchingUp is false', async () => {
     const d = await conttune().decide(viewOf({ job, snapshot: draining }));
     assert.ok(isWait(d), d.reason);
-    const literal = await conttune({ waitWhileCatchingUp: false }).decide(viewOf({ job, snapshot: draining }));
+    const literal = await conttune({ waitWhileCatchingUp: false, underNeedsShortfall: false, underCpu: 'max' }).decide(viewOf({ job, snapshot: draining }));
     assert.ok(literal.kind === 'rescale' && /Big/.test(literal.reason));
   });
 });
 
 describe('ContTune Big (Algorithm 1)', () => {
   const bottlenecked = (p: Parallelism, time = 10) =>
-    snap(
-      {
+    snapshot({
+      time,
+      operators: {
         src: { parallelism: p.src ?? 1, recordsIn: 500, busy: 0.1, backpressure: 0.8 },
         map: { parallelism: p.map ?? 1, recordsIn: 500, busy: 1 },
         sink: { parallelism: p.sink ?? 1, recordsIn: 500, busy: 0.1 },
       },
-      1000,
-      time,
-    );
+      sources: { src: { targetRate: 1000, achievedRate: 500, lagRecords: 5000 } },
+    });
 
   it('sets every operator to p_max, the largest parallelism in the history', async () => {
     const t = conttune();
@@ -187,7 +190,11 @@ describe('ContTune never proposes a configuration it observed bottlenecked at th
     const bad: Observation = {
       parallelism: C,
       rate: 3000,
-      snapshot: snap({ src: { parallelism: 1, recordsIn: 2000, busy: 0.2, backpressure: 0.8 }, map: { parallelism: 2, recordsIn: 2000, busy: 1 }, sink: { parallelism: 1, recordsIn: 2000, busy: 0.2 } }, 3000, 6),
+      snapshot: snapshot({
+        time: 6,
+        operators: { src: { parallelism: 1, recordsIn: 2000, busy: 0.2, backpressure: 0.8 }, map: { parallelism: 2, recordsIn: 2000, busy: 1 }, sink: { parallelism: 1, recordsIn: 2000, busy: 0.2 } },
+        sources: { src: { targetRate: 3000, achievedRate: 2000, lagRecords: 10000 } },
+      }),
     };
     const wide: Observation = {
       parallelism: { src: 4, map: 4, sink: 4 },
@@ -255,5 +262,213 @@ describe('ContTune numerics', () => {
     assert.deepEqual(a.hyper, b.hyper);
     const { mean } = a.predict(xs);
     mean.forEach((m, i) => assert.ok(Math.abs(m - (ys[i] ?? 0)) / (ys[i] ?? 1) < 1e-3));
+  });
+});
+
+describe('ContTune controller: how System.CPU.Usage is read (underCpu, overCpu)', () => {
+  // q5's shape: a global stage at its max parallelism 1 runs hot while everything else idles.
+  const q = chain('q', 'src:source', 'win:window', { id: 'glob', type: 'window', maxParallelism: 1 }, 'sink:sink');
+  const idleButGlobal = snapshot({
+    operators: {
+      src: { parallelism: 8, recordsIn: 1000, busy: 0.05 },
+      win: { parallelism: 8, recordsIn: 1000, busy: 0.2 },
+      glob: { parallelism: 1, recordsIn: 20, busy: 0.9 },
+      sink: { parallelism: 8, recordsIn: 1, busy: 0.01 },
+    },
+    sources: { src: { targetRate: 1000 } },
+  });
+
+  it("overCpu 'max' lets one busy operator block every scale-down; 'mean' and 'anyOperator' read the job as over-provisioned", () => {
+    assert.equal(classify(idleButGlobal, { ...thresholds, overCpu: 'max' }, false, q), 'fit');
+    assert.equal(classify(idleButGlobal, { ...thresholds, overCpu: 'mean' }, false, q), 'over');
+    assert.equal(classify(idleButGlobal, { ...thresholds, overCpu: 'anyOperator' }, false, q), 'over');
+    // slot-weighted: (8 * 0.05 + 8 * 0.2 + 1 * 0.9 + 8 * 0.01) / 25
+    assert.ok(Math.abs(meanCpu(Object.values(idleButGlobal.operators)) - (0.4 + 1.6 + 0.9 + 0.08) / 25) < 1e-12);
+  });
+
+  it("underCpu 'bottleneck' ignores an operator at its max parallelism and backpressured operators; 'max' does not", () => {
+    const saturatedGlobal = snapshot({
+      operators: {
+        src: { parallelism: 8, recordsIn: 1000, busy: 0.05, backpressure: 0.5 },
+        win: { parallelism: 8, recordsIn: 1000, busy: 0.85, backpressure: 0.15 },
+        glob: { parallelism: 1, recordsIn: 20, busy: 1 },
+        sink: { parallelism: 8, recordsIn: 1, busy: 0.01 },
+      },
+      sources: { src: { targetRate: 1100, achievedRate: 1000 } },
+    });
+    assert.equal(classify(saturatedGlobal, { ...thresholds, underCpu: 'max' }, false, q), 'under');
+    assert.equal(classify(saturatedGlobal, { ...thresholds, underCpu: 'bottleneck' }, false, q), 'fit');
+    assert.equal(classify(saturatedGlobal, { ...thresholds, underCpu: 'mean' }, false, q), 'fit');
+    // The same saturation on an operator that can still scale is under-provisioning.
+    const scalable = chain('q2', 'src:source', 'win:window', 'glob:window', 'sink:sink');
+    assert.equal(classify(saturatedGlobal, { ...thresholds, underCpu: 'bottleneck' }, false, scalable), 'under');
+    // A saturated scalable operator limits the job although the capped one is busy too.
+    const windowBound = snapshot({
+      operators: {
+        src: { parallelism: 8, recordsIn: 900, busy: 0.05, backpressure: 0.5 },
+        win: { parallelism: 8, recordsIn: 900, busy: 1 },
+        glob: { parallelism: 1, recordsIn: 18, busy: 0.9 },
+        sink: { parallelism: 8, recordsIn: 1, busy: 0.01 },
+      },
+      sources: { src: { targetRate: 1100, achievedRate: 900 } },
+    });
+    assert.equal(classify(windowBound, { ...thresholds, underCpu: 'bottleneck' }, false, q), 'under');
+  });
+
+  it('the tuner defaults are bottleneck / mean', () => {
+    const o = options.parse({});
+    assert.equal(o.underCpu, 'bottleneck');
+    assert.equal(o.overCpu, 'mean');
+  });
+});
+
+describe('ContTune harness rules around the controller', () => {
+  const stressed = (achieved: number, lag: number) =>
+    snapshot({
+      operators: {
+        src: { parallelism: 1, recordsIn: achieved, busy: 0.1, backpressure: 0.5 },
+        map: { parallelism: 2, recordsIn: achieved, busy: 0.95 },
+        sink: { parallelism: 1, recordsIn: achieved, busy: 0.1 },
+      },
+      sources: { src: { targetRate: 1000, achievedRate: achieved, lagRecords: lag } },
+    });
+
+  it('underNeedsShortfall: backpressure and CPU stress while the sources keep their rate is not under-provisioning', async () => {
+    const d = await conttune().decide(viewOf({ job, snapshot: stressed(1000, 0) }));
+    assert.ok(d.kind === 'keep' && !isWait(d), d.reason);
+    const literal = await conttune({ underNeedsShortfall: false }).decide(viewOf({ job, snapshot: stressed(1000, 0) }));
+    assert.ok(literal.kind === 'rescale' && /Big/.test(literal.reason), literal.reason);
+    const short = await conttune().decide(viewOf({ job, snapshot: stressed(900, 1000) }));
+    assert.ok(short.kind === 'rescale' && /Big/.test(short.reason), short.reason);
+  });
+
+  it('after a catch-up, backpressure while the sources keep up is read as buffers draining for settleWindows windows', async () => {
+    const t = conttune({ settleWindows: 2 });
+    const drain = stressed(1100, 5000);
+    const calm = stressed(1000, 0);
+    assert.ok(isWait(await t.decide(viewOf({ job, snapshot: drain }))));
+    assert.match((await t.decide(viewOf({ job, snapshot: { ...calm, time: 20 } }))).reason, /in-flight buffers/);
+    assert.match((await t.decide(viewOf({ job, snapshot: { ...calm, time: 30 } }))).reason, /in-flight buffers/);
+    const third = await t.decide(viewOf({ job, snapshot: { ...calm, time: 40 } }));
+    assert.ok(!isWait(third), third.reason);
+  });
+
+  it('a backlog that drains slower than maxCatchUpSec with the CPU stressed is under-provisioning (Big); a fast drain waits', async () => {
+    // surplus 10/s, lag 1e5: 1e4 s to drain
+    const slow = stressed(1010, 100_000);
+    const big = await conttune().decide(viewOf({ job, snapshot: slow }));
+    assert.ok(big.kind === 'rescale' && /Big/.test(big.reason), big.reason);
+    if (big.kind === 'rescale') assert.deepEqual(big.parallelism, { src: 2, map: 2, sink: 2 });
+    assert.ok(isWait(await conttune({ maxCatchUpSec: 20_000 }).decide(viewOf({ job, snapshot: slow }))));
+    // After a Small step the job is sized for lambda: a slow drain is waited for.
+    const t = conttune();
+    const over = snapshot({
+      operators: { src: { parallelism: 4, recordsIn: 1000, busy: 0.01 }, map: { parallelism: 8, recordsIn: 1000, busy: 0.1 }, sink: { parallelism: 4, recordsIn: 1000, busy: 0.01 } },
+      sources: { src: { targetRate: 1000 } },
+    });
+    assert.ok((await t.decide(viewOf({ job, snapshot: over }))).kind === 'rescale');
+    assert.ok(isWait(await t.decide(viewOf({ job, snapshot: { ...slow, time: 20 } }))));
+  });
+
+  it('processingAbility: DS2\'s average-busy true rate, or records per second of the busiest subtask', () => {
+    const m = op({ parallelism: 4, recordsIn: 1000, busy: 0.5, busyMax: 0.8 });
+    assert.equal(processingAbility(m, 'average'), 2000);
+    assert.equal(processingAbility(m, 'busiest'), 1250);
+  });
+});
+
+describe('ContTune Big-small within one tuning (Algorithm 1) and CBO again (section 6.2)', () => {
+  const pa = (p: number) => 1000 * p ** 0.8;
+  const fitAt = (p: Parallelism, rate: number, time: number, mapBusy?: number) =>
+    snapshot({
+      time,
+      operators: {
+        src: { parallelism: p.src ?? 1, recordsIn: rate, busy: rate / 20000 / (p.src ?? 1) },
+        map: { parallelism: p.map ?? 1, recordsIn: rate, busy: mapBusy ?? rate / pa(p.map ?? 1) },
+        sink: { parallelism: p.sink ?? 1, recordsIn: rate, busy: rate / 20000 / (p.sink ?? 1) },
+      },
+      sources: { src: { targetRate: rate } },
+    });
+  /** map is the bottleneck, processing `cap` records/s (default PA(p_map)). */
+  const underAt = (p: Parallelism, rate: number, time: number, cap = pa(p.map ?? 1)) =>
+    snapshot({
+      time,
+      operators: {
+        src: { parallelism: p.src ?? 1, recordsIn: cap, busy: 0.1, backpressure: 0.8 },
+        map: { parallelism: p.map ?? 1, recordsIn: cap, busy: 1 },
+        sink: { parallelism: p.sink ?? 1, recordsIn: cap, busy: 0.1 },
+      },
+      sources: { src: { targetRate: rate, achievedRate: cap, lagRecords: 10 * (rate - cap) } },
+    });
+
+  it('Small follows Big in the same tuning even when the over-provisioned test reads fit (smallAfterBig)', async () => {
+    for (const smallAfterBig of [true, false]) {
+      // overCpu 'max' and a busy map at p_max: the over test alone reads 'fit'.
+      const t = conttune({ smallAfterBig, overCpu: 'max' });
+      const before = underAt({ src: 1, map: 2, sink: 1 }, 4000, 10);
+      const big = await t.decide(viewOf({ job, snapshot: before }));
+      assert.ok(big.kind === 'rescale' && /Big/.test(big.reason), big.reason);
+      if (big.kind !== 'rescale') return;
+      const after = fitAt(big.parallelism, 4000, 50, 0.6);
+      const d = await t.decide(viewOf({ job, snapshot: after, history: [{ parallelism: { src: 1, map: 2, sink: 1 }, snapshot: before, rate: 4000 }, { parallelism: big.parallelism, snapshot: after, rate: 4000 }] }));
+      if (smallAfterBig) assert.ok(d.kind === 'rescale' && /Small \(CBO, after Big\)/.test(d.reason), d.reason);
+      else assert.ok(d.kind === 'keep' && /neither/.test(d.reason), d.reason);
+    }
+  });
+
+  it('a Small step that leaves the job under-provisioned is followed by CBO again with the tuning\'s lambda, not Big', async () => {
+    const history: Observation[] = [2, 4, 6, 8].map((p, i) => ({ parallelism: { src: 1, map: p, sink: 1 }, rate: 1000, snapshot: fitAt({ src: 1, map: p, sink: 1 }, 1000, i) }));
+    for (const retryCbo of [true, false]) {
+      const t = conttune({ retryCbo, decisionThr: 0.5 });
+      const over = fitAt({ src: 1, map: 8, sink: 1 }, 2300, 100);
+      const small = await t.decide(viewOf({ job, snapshot: over, history: [...history, { parallelism: { src: 1, map: 8, sink: 1 }, snapshot: over, rate: 2300 }] }));
+      assert.ok(small.kind === 'rescale', `${retryCbo}: ${small.reason}`);
+      if (small.kind !== 'rescale') return;
+      assert.equal(small.parallelism.map, 3);
+      // Suppose map = 3 falls short (it processes 2000/s, below lambda = 2300).
+      const short = underAt(small.parallelism, 2300, 150, 2000);
+      const d = await t.decide(viewOf({ job, snapshot: short, history: [...history, { parallelism: small.parallelism, snapshot: short, rate: 2300 }] }));
+      assert.ok(d.kind === 'rescale', `${retryCbo}: ${d.reason}`);
+      if (d.kind !== 'rescale') return;
+      if (retryCbo) {
+        // 5 -> 6 is below decisionThr 0.5, but an under-provisioned job is not a small-magnitude change.
+        assert.match(d.reason, /again after an under-provisioned Small step/);
+        assert.deepEqual(d.parallelism, { src: 1, map: 4, sink: 1 });
+      } else {
+        assert.match(d.reason, /Big/);
+        assert.deepEqual(d.parallelism, { src: 8, map: 8, sink: 8 });
+      }
+    }
+  });
+
+  it('Big doubles p_max past a level already seen under-provisioned at this rate', async () => {
+    const seen: Observation = { parallelism: { src: 4, map: 4, sink: 4 }, rate: 1e5, snapshot: underAt({ src: 4, map: 4, sink: 4 }, 1e5, 5) };
+    const now = underAt({ src: 1, map: 2, sink: 1 }, 1e5, 10);
+    const d = await conttune().decide(viewOf({ job, snapshot: now, history: [seen, { parallelism: { src: 1, map: 2, sink: 1 }, snapshot: now, rate: 1e5 }] }));
+    assert.ok(d.kind === 'rescale', d.reason);
+    if (d.kind === 'rescale') assert.deepEqual(d.parallelism, { src: 8, map: 8, sink: 8 });
+  });
+});
+
+describe('ContTune on the simulator (real control loop): no over-provisioning after Big', () => {
+  it('Nexmark q5 (a parallelism-1 global stage): every episode ends near the oracle, none at p_max', async () => {
+    const w = nexmark('q5', { calibration: null });
+    const engine = new SimulatorEngine({ seed: 1 });
+    const rates = [9, 2, 8, 5, 1].map((k) => k * w.workloadUnit);
+    const result = await runControlLoop({
+      run: 'ct',
+      sweep: 'base',
+      seed: 1,
+      job: w.job,
+      engine,
+      tuner: conttune(),
+      schedule: rates.map((rate) => ({ rate, durationSec: 1800 })),
+      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, settleSec: 60, initialParallelism: 1, carryOver: true },
+      keepHistory: false,
+    });
+    for (const e of result.episodes) {
+      const ratio = Number(e.finalTotalParallelism) / Number(e.oracleTotalParallelism);
+      assert.ok(ratio <= 1.5, `episode ${e.episode} at ${e.targetRate}/s: total ${e.finalTotalParallelism} vs oracle ${e.oracleTotalParallelism}`);
+    }
   });
 });

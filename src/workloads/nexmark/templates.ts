@@ -7,8 +7,8 @@
  * real Flink (datasets/calibration/<q>.json, written by `npm run calibrate`) overrides them.
  *
  * Key skew: the generator's hot auction/person rotates every 100 ids, i.e. every few milliseconds at these
- * rates, so over a buffer's worth of time the hot key spreads across subtasks. The templates therefore carry a
- * small effective skew; raise `keySkew` in a synthetic job to study a persistent hot key.
+ * rates, so over a measurement window the hot key spreads across subtasks: the templates carry no persistent
+ * skew. Synthetic jobs (`maxKeySkew`) model a persistent hot key.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { JobGraph, type EdgeSpec, type OperatorSpecInput } from '../../core/job.js';
@@ -54,7 +54,7 @@ const winningBidQuery = (aggregate: OpTemplate, semantics: string): QueryTemplat
     { id: 'source', type: 'source', peak: SOURCE_PEAK },
     { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 10 },
     { id: 'auctions', type: 'filter', selectivity: MIX.auction, peak: 8 },
-    { id: 'winningBid', type: 'join', selectivity: 0.02, keySkew: 0.02, stateSizeMb: 300, peak: 16 },
+    { id: 'winningBid', type: 'join', selectivity: 0.02, stateSizeMb: 300, peak: 16 },
     aggregate,
     { id: 'sink', type: 'sink', peak: 1 },
   ],
@@ -81,7 +81,7 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
     operators: [
       { id: 'source', type: 'source', peak: SOURCE_PEAK },
       { id: 'splitter', type: 'flatMap', selectivity: 8, peak: 10 },
-      { id: 'counter', type: 'keyedAggregate', selectivity: 0, keySkew: 0.02, stateSizeMb: 50, peak: 16 },
+      { id: 'counter', type: 'keyedAggregate', selectivity: 0, stateSizeMb: 50, peak: 16 },
     ],
     edges: [
       { from: 'source', to: 'splitter' },
@@ -119,7 +119,7 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
       { id: 'source', type: 'source', peak: SOURCE_PEAK },
       { id: 'persons', type: 'filter', selectivity: MIX.person * 0.5, peak: 9 },
       { id: 'auctions', type: 'filter', selectivity: MIX.auction * 0.2, peak: 10 },
-      { id: 'join', type: 'join', selectivity: 0.5, keySkew: 0.02, stateSizeMb: 400, peak: 6 },
+      { id: 'join', type: 'join', selectivity: 0.5, stateSizeMb: 400, peak: 6 },
       { id: 'sink', type: 'sink', peak: 1 },
     ],
     edges: [
@@ -141,7 +141,7 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
         id: 'hotCount',
         type: 'window',
         selectivity: 0.02,
-        keySkew: 0.02,
+        
         stateSizeMb: 200,
         window: { sizeSec: 10, slideSec: 2 },
         peak: 14,
@@ -152,7 +152,7 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
     'hot items: per sliding window (10 s, slide 2 s) the auction(s) with the most bids',
   ),
   q6: winningBidQuery(
-    { id: 'sellerAvg', type: 'keyedAggregate', selectivity: 1, keySkew: 0.04, stateSizeMb: 50, peak: 2 },
+    { id: 'sellerAvg', type: 'keyedAggregate', selectivity: 1, stateSizeMb: 50, peak: 2 },
     'average price of the last 10 closed auctions per seller',
   ),
   q7: bidChain(
@@ -171,7 +171,7 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
       { id: 'source', type: 'source', peak: SOURCE_PEAK },
       { id: 'persons', type: 'map', selectivity: MIX.person, peak: 6 },
       { id: 'auctions', type: 'map', selectivity: MIX.auction, peak: 6 },
-      { id: 'join', type: 'join', selectivity: 0.2, keySkew: 0.02, stateSizeMb: 150, window: { sizeSec: 10, slideSec: 10 }, peak: 10 },
+      { id: 'join', type: 'join', selectivity: 0.2, stateSizeMb: 150, window: { sizeSec: 10, slideSec: 10 }, peak: 10 },
       { id: 'sink', type: 'sink', peak: 1 },
     ],
     edges: [
@@ -185,7 +185,7 @@ const TEMPLATES: Record<TemplateName, QueryTemplate> = {
   q11: bidChain(
     [
       { id: 'bids', type: 'filter', selectivity: MIX.bid, peak: 8 },
-      { id: 'sessions', type: 'window', selectivity: 0.05, keySkew: 0.04, stateSizeMb: 100, window: { sizeSec: 10, slideSec: 10 }, peak: 9 },
+      { id: 'sessions', type: 'window', selectivity: 0.05, stateSizeMb: 100, window: { sizeSec: 10, slideSec: 10 }, peak: 9 },
     ],
     500_000 / MIX.bid,
     'user sessions: bids per bidder per session (gap 10 s)',
@@ -220,7 +220,8 @@ export function nexmark(
   const draft = JobGraph.create({ name, operators: t.operators.map((o) => stripPeak(o)), edges: t.edges });
   const load = draft.loadFactors();
   const peakRate = 10 * t.workloadUnit;
-  const defaultCost = (o: OpTemplate): number => (1e6 * o.peak) / (peakRate * (load[o.id] ?? 1) || 1);
+  // 0.9: at 10 x W_u an operator at its peak parallelism runs at 90 % (headroom to drain a restart's backlog).
+  const defaultCost = (o: OpTemplate): number => (0.9 * 1e6 * o.peak) / (peakRate * (load[o.id] ?? 1) || 1);
   const operators = t.operators.map((o) => {
     // Sources stay sized as an external log: a calibration replaces the operators' costs only.
     const over = o.type === 'source' ? {} : (calibration?.operators[o.id] ?? {});

@@ -74,7 +74,11 @@ export class SimulatedDeployment implements Deployment {
   private readonly share: Float64Array; // source share of the total rate
   private readonly selectivity: Float64Array;
   private readonly downTo: Int32Array[]; // downstream operator indexes
+  private readonly downEdge: Int32Array[]; // the edge index of each downstream connection
   private readonly downFactor: Float64Array[]; // records into each downstream buffer per record processed
+  private readonly inEdges: Int32Array[]; // each operator's input edge indexes
+  private readonly fanIn: Float64Array; // input edges per operator (each gets an equal share of the buffer)
+  private readonly edgeQueue: Float64Array; // records waiting on each edge (Flink: per-channel credit)
   // Per deployment (recomputed on rescale):
   private readonly mu = new Float64Array(0);
   private readonly hot = new Float64Array(0);
@@ -111,6 +115,12 @@ export class SimulatedDeployment implements Deployment {
     this.baseRate = Float64Array.from(ops, (op) => instanceRate(op));
     this.downTo = ops.map((op) => Int32Array.from(job.downstream(op.id), (d) => index.get(d) as number));
     this.downFactor = ops.map((op) => Float64Array.from(job.downstream(op.id), (d) => op.selectivity * job.edge(op.id, d).share));
+    const edges = job.edges();
+    const edgeIndex = new Map(edges.map((e, k) => [`${e.from}->${e.to}`, k]));
+    this.downEdge = ops.map((op) => Int32Array.from(job.downstream(op.id), (d) => edgeIndex.get(`${op.id}->${d}`) as number));
+    this.inEdges = ops.map((op) => Int32Array.from(job.upstream(op.id), (u) => edgeIndex.get(`${u}->${op.id}`) as number));
+    this.fanIn = Float64Array.from(ops, (op) => Math.max(1, job.upstream(op.id).length));
+    this.edgeQueue = new Float64Array(edges.length);
     this.mu = new Float64Array(n);
     this.hot = new Float64Array(n);
     this.buffer = new Float64Array(n);
@@ -242,16 +252,26 @@ export class SimulatedDeployment implements Deployment {
       let x = want;
       const to = this.downTo[i] as Int32Array;
       const f = this.downFactor[i] as Float64Array;
+      const out = this.downEdge[i] as Int32Array;
       for (let k = 0; k < to.length; k++) {
         const fk = f[k] as number;
         if (fk <= 0) continue;
-        const d = to[k] as number;
-        const room = (this.buffer[d] as number) - (q[d] as number);
+        const room = this.edgeRoom(to[k] as number, out[k] as number);
         const lim = room > 0 ? room / fk : 0;
         if (lim < x) x = lim;
       }
+      if (!this.isSource[i] && x > 0 && avail > 0) {
+        // Inputs are consumed in proportion to what waits on each (Flink reads every channel with credit).
+        const ins = this.inEdges[i] as Int32Array;
+        const keep = 1 - x / avail;
+        for (let k = 0; k < ins.length; k++) this.edgeQueue[ins[k] as number] = (this.edgeQueue[ins[k] as number] as number) * keep;
+      }
       q[i] = avail - x; // a source's buffer is its lag
-      for (let k = 0; k < to.length; k++) q[to[k] as number] = (q[to[k] as number] as number) + x * (f[k] as number);
+      for (let k = 0; k < to.length; k++) {
+        const add = x * (f[k] as number);
+        q[to[k] as number] = (q[to[k] as number] as number) + add;
+        this.edgeQueue[out[k] as number] = (this.edgeQueue[out[k] as number] as number) + add;
+      }
       this.aIn[i] = (this.aIn[i] as number) + x;
       this.aBusy[i] = (this.aBusy[i] as number) + x / mu;
       this.aBp[i] = (this.aBp[i] as number) + (want - x) / mu;
@@ -260,6 +280,11 @@ export class SimulatedDeployment implements Deployment {
       const hbp = ((want - x) * h) / mu;
       this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
     }
+  }
+
+  /** Free space on one input edge of operator d: each input edge owns an equal share of d's buffer. */
+  private edgeRoom(d: number, edge: number): number {
+    return (this.buffer[d] as number) / (this.fanIn[d] as number) - (this.edgeQueue[edge] as number);
   }
 
   /** Timely: W workers time-share all operators; each gets its wanted work scaled to the shared budget. */
@@ -272,11 +297,11 @@ export class SimulatedDeployment implements Deployment {
       let claim = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (this.queue[i] as number) : (this.queue[i] as number);
       // Work that could not be pushed downstream claims no worker time.
       const to = this.downTo[i] as Int32Array;
+      const via = this.downEdge[i] as Int32Array;
       const f = this.downFactor[i] as Float64Array;
       for (let k = 0; k < to.length; k++) {
         const fk = f[k] as number;
-        const d = to[k] as number;
-        if (fk > 0) claim = Math.min(claim, Math.max(0, (this.buffer[d] as number) - (this.queue[d] as number)) / fk);
+        if (fk > 0) claim = Math.min(claim, Math.max(0, this.edgeRoom(to[k] as number, via[k] as number)) / fk);
       }
       out[i] = claim;
       work += claim / (this.baseRate[i] as number);

@@ -71,6 +71,30 @@ describe('simulator physics', () => {
     }
   });
 
+  it('a backpressured two-input operator consumes both inputs (no input starves)', async () => {
+    const job = JobGraph.create({
+      name: 'join',
+      operators: [
+        { id: 's1', type: 'source', cost: 1 },
+        { id: 's2', type: 'source', cost: 1 },
+        { id: 'j', type: 'join', cost: 100 },
+        { id: 'k', type: 'sink', cost: 1 },
+      ],
+      edges: [
+        { from: 's1', to: 'j' },
+        { from: 's2', to: 'j' },
+        { from: 'j', to: 'k' },
+      ],
+    });
+    const d = await engine.deploy(job, { s1: 1, s2: 1, j: 1, k: 1 }, 40_000); // j sustains 10k of 40k
+    await d.advance(60);
+    const s = await d.observe(20);
+    const a = s.sources.s1?.achievedRate ?? 0;
+    const b = s.sources.s2?.achievedRate ?? 0;
+    assert.ok(a > 4000 && b > 4000, `inputs ${a} and ${b}`);
+    assert.ok(Math.abs(a - b) / (a + b) < 0.05, `inputs ${a} and ${b} should share the capacity evenly`);
+  });
+
   it('hot-key skew caps a keyed operator however high its parallelism goes', () => {
     const job = JobGraph.create({
       name: 'skew',

@@ -10,6 +10,7 @@ import * as dhalion from './dhalion/index.js';
 import * as ds2 from './ds2/index.js';
 import * as oracle from './oracle/index.js';
 import * as staticTuner from './static/index.js';
+import * as streamtune from './streamtune/index.js';
 
 /** One registry entry: the options schema, the factory taking parsed options, a one-line description. */
 export interface TunerEntry<S extends z.ZodType = z.ZodType> {
@@ -30,6 +31,7 @@ export const TUNERS = {
   conttune: defineTuner(conttune),
   autoscaler: defineTuner(autoscaler),
   dhalion: defineTuner(dhalion),
+  streamtune: defineTuner(streamtune),
 } as const satisfies Record<string, TunerEntry>;
 
 export type TunerName = keyof typeof TUNERS;

@@ -9,8 +9,9 @@ import { OPERATOR_METRIC_NAMES, type OperatorMetrics, type Snapshot, type Source
 import { isOperatorType, isPartitioning, type Partitioning } from '../../core/operators.js';
 import type { Parallelism } from '../../core/parallelism.js';
 import { readHistory } from '../../history/record.js';
-import { graphFeatures, withLabels, type FeatureName, type LabelledGraph } from '../../learning/features.js';
-import { fromJobGraph, type LabelledGraph as DagGraph } from '../../graph/ged.js';
+import { withLabels, type LabelledGraph } from '../../learning/features.js';
+import { jobFeatures, type FeatureSpec } from './features.js';
+import { fromJobGraph, type LabelledGraph as DagGraph } from '../../graph/index.js';
 import { windowLabels, type LabelOptions } from './labels.js';
 
 type Row = Record<string, string | number>;
@@ -140,10 +141,52 @@ export function readHistoryWindows(files: readonly string[]): HistoryWindow[] {
 }
 
 /** A window as a LabelledGraph under the label options; throws when groundTruth is asked of a corpus without it. */
-export function windowGraph(w: HistoryWindow, o: LabelOptions, featureNames: readonly FeatureName[]): LabelledGraph {
+export function windowGraph(w: HistoryWindow, o: LabelOptions, spec: FeatureSpec): LabelledGraph {
   if (o.labelRule === 'groundTruth' && !w.labelTruth)
     throw new Error(`history window ${w.key} has no ground-truth labels (generate the corpus with --labels groundTruth)`);
   const labels = windowLabels(w.job, w.snapshot, o, w.labelTruth);
-  const g = graphFeatures({ job: w.job, parallelism: w.parallelism, sourceRate: w.snapshot.targetRate, metrics: w.snapshot.operators, featureNames });
+  const g = jobFeatures(w.job, w.parallelism, w.snapshot.targetRate, w.snapshot.operators, spec);
   return withLabels(g, labels);
+}
+
+/**
+ * Cross-window pairs (reconstruction, recipe key `pairing`): a label of operator v depends only on the job, the
+ * rate and v's own parallelism (demand at the rate against capacity at p_v), not on the state the window was in.
+ * So within a group of windows of one job at one rate, each window's features (the context: rates, busy
+ * instance-equivalents, ...) can be paired with another window's parallelism and labels: "from this context, p'
+ * was (not) enough". That teaches the model to answer for parallelism far from the observed one, e.g. from a
+ * throttled window the configuration that later sustained the rate. Each window is paired with itself and with up
+ * to `maxPartners` others of its group, the nearest in order.
+ */
+export function pairGraphs(groups: readonly string[], graphs: readonly LabelledGraph[], maxPartners: number): LabelledGraph[] {
+  const byGroup = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    let xs = byGroup.get(g);
+    if (!xs) byGroup.set(g, (xs = []));
+    xs.push(i);
+  });
+  const out: LabelledGraph[] = [];
+  graphs.forEach((ctx, i) => {
+    out.push(ctx);
+    const members = byGroup.get(groups[i] as string) ?? [];
+    const k = members.indexOf(i);
+    const partners = members
+      .filter((j) => j !== i)
+      .map((j, n) => ({ j, d: Math.abs(members.indexOf(j) - k), n }))
+      .sort((a, b) => a.d - b.d || a.n - b.n)
+      .slice(0, maxPartners);
+    for (const { j } of partners) out.push(pairWith(ctx, graphs[j] as LabelledGraph));
+  });
+  return out;
+}
+
+/** The context's features with the other window's parallelism, labels and mask (same job, same rate). */
+export function pairWith(ctx: LabelledGraph, other: LabelledGraph): LabelledGraph {
+  return { ...ctx, p: other.p, labels: other.labels, mask: other.mask };
+}
+
+/** The group key of a history window for pairing: one job run at one target rate. */
+export function pairingGroup(w: HistoryWindow): string {
+  const [run, seed, episode] = w.key.split('|');
+  return `${run}|${seed}|${episode}|${w.snapshot.targetRate}`;
 }

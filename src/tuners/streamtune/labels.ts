@@ -7,6 +7,10 @@
  *    operator is a bottleneck *at that rate*, even when one is saturated while draining the backlog a rescale left
  *    (the metric rule alone labels the busiest operator of a draining job: it is saturated and its upstream is
  *    backpressured). 'asObserved' keeps the metric rule's labels.
+ *  - lagClause 'fallback': the metric rule labels a saturated, not backpressured operator when an upstream operator
+ *    is backpressured *or* the sources lag. While some saturated operator has a backpressured upstream (a culprit the
+ *    backpressure points at), the others that only qualify through the lag clause are unknown (masked): near capacity
+ *    but not shown to be short. 'always' keeps the rule as is.
  *  - labelMask 'throttled': while the sources lag, an operator that is not labelled saw less than its demand, so
  *    "not a bottleneck" is only known when even its projected load at full demand, busyMax x demand / input, stays
  *    below tauBusy; otherwise the label is unknown (masked out of the loss). 'none' keeps every label.
@@ -24,6 +28,7 @@ export interface LabelOptions {
   lagRatio: number;
   catchUp: 'healthy' | 'asObserved';
   labelMask: 'throttled' | 'none';
+  lagClause: 'fallback' | 'always';
 }
 
 /** Per operator: 1 bottleneck, 0 not, undefined unknown (masked). */
@@ -43,10 +48,16 @@ export function metricWindowLabels(job: JobGraph, s: Snapshot, o: LabelOptions, 
   if (o.catchUp === 'healthy' && !behind) return Object.fromEntries(job.operatorIds.map((id) => [id, 0]));
   const raw = metricLabels(job, s, { tauBp: o.tauBp, tauBusy: o.tauBusy, lagRatio: o.lagRatio });
   const out: WindowLabels = {};
+  const bp = (id: string) => (s.operators[id]?.backPressuredMsPerSecondMax ?? 0) / 1000;
+  const pressured = (id: string) => job.upstream(id).some((u) => bp(u) >= o.tauBp);
+  const lagOnly =
+    o.lagClause === 'fallback' && behind && job.operatorIds.some((id) => raw[id] && pressured(id))
+      ? new Set(job.operatorIds.filter((id) => raw[id] && !pressured(id)))
+      : new Set<string>();
   const load = o.labelMask === 'throttled' && behind ? job.loadFactors() : undefined;
   for (const id of job.operatorIds) {
     if (raw[id]) {
-      out[id] = 1;
+      out[id] = lagOnly.has(id) ? undefined : 1;
       continue;
     }
     if (!load) {

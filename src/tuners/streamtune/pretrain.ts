@@ -15,29 +15,32 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { JobGraph, type JobSpec } from '../../core/job.js';
-import { PROJECT_ROOT } from '../../experiment/config.js';
-import type { LabelledGraph as DagGraph } from '../../graph/ged.js';
+import type { LabelledGraph as DagGraph } from '../../graph/index.js';
 import type { Direction, EncoderKind } from '../../learning/gnn.js';
 import type { HeadKind } from '../../learning/head.js';
-import { ALL_FEATURES, P_INVARIANT_FEATURES, type FeatureName, type FeatureScalerJson, type LabelledGraph } from '../../learning/features.js';
+import type { FeatureScalerJson, LabelledGraph } from '../../learning/features.js';
+import { featureNames, type FeatureSet, type RateUnit } from './features.js';
 import { loadModel, saveModel } from '../../learning/io.js';
 import type { BottleneckModel, ModelConfigInput } from '../../learning/model.js';
 import { evaluateModel, pretrain, type EvaluationReport } from '../../learning/train.js';
 import { clusterDags } from './clustering.js';
-import { dagStructure, readHistoryWindows, windowGraph, type HistoryWindow } from './dataset.js';
+import { dagStructure, pairGraphs, pairingGroup, readHistoryWindows, windowGraph, type HistoryWindow } from './dataset.js';
 import type { LabelOptions } from './labels.js';
 
 export const SET_FORMAT = 'streamtune-lab/pretrained-set';
 export const SET_FORMAT_VERSION = 1;
 export const MANIFEST = 'manifest.json';
 
-export type FeatureSet = 'pInvariant' | 'all';
+/** The project's root folder (not imported from experiment/: that room imports the tuner registry). */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Everything that determines a pretrained set's models (the seed is the set's own, not part of a match). */
 export interface PretrainRecipe {
   labels: LabelOptions;
   features: FeatureSet;
+  rateUnit: RateUnit;
   gedExactMaxNodes: number;
   k: number | 'auto';
   kMax: number;
@@ -46,23 +49,22 @@ export interface PretrainRecipe {
   hidden: number;
   direction: Direction;
   head: HeadKind;
+  slope: 'global' | 'perNode';
   epochs: number;
   lr: number;
   batchSize: number;
   /** Use only the first N history windows (0 = all). */
   historySize: number;
+  /** Pair windows of one job at one rate (dataset.ts pairGraphs): partners per window, 0 = no pairing. */
+  pairing: number;
   seed: number;
-}
-
-export function featureNames(f: FeatureSet): FeatureName[] {
-  return [...(f === 'all' ? ALL_FEATURES : P_INVARIANT_FEATURES)];
 }
 
 export function modelConfigOf(r: PretrainRecipe, seed = r.seed): ModelConfigInput {
   return {
     featureNames: featureNames(r.features),
     encoder: { kind: r.encoder, layers: r.layers, hidden: r.hidden, direction: r.direction, skip: true },
-    head: { kind: r.head, hidden: r.hidden },
+    head: { kind: r.head, hidden: r.hidden, slope: r.slope },
     seed,
   };
 }
@@ -84,7 +86,9 @@ function canonical(x: unknown): string {
 }
 
 export interface TrainSummary {
+  /** History windows, and training graphs (windows plus cross-window pairs). */
   windows: number;
+  graphs: number;
   nodes: number;
   positives: number;
   epochs: number;
@@ -147,13 +151,14 @@ function medoidSpec(job: JobGraph): JobSpec {
   };
 }
 
-async function trainOne(data: LabelledGraph[], r: PretrainRecipe, seed: number): Promise<{ model: BottleneckModel; train: TrainSummary }> {
+async function trainOne(data: LabelledGraph[], windows: number, r: PretrainRecipe, seed: number): Promise<{ model: BottleneckModel; train: TrainSummary }> {
   const { model, result } = await pretrain(data, modelConfigOf(r, seed), { epochs: r.epochs, lr: r.lr, batchSize: r.batchSize, seed });
   const ev = evaluateModel(model, data);
   return {
     model,
     train: {
-      windows: data.length,
+      windows,
+      graphs: data.length,
       nodes: ev.nodes,
       positives: ev.positives,
       epochs: result.epochs,
@@ -176,8 +181,14 @@ export async function pretrainSet(
 ): Promise<PretrainedSet> {
   const windows = recipe.historySize > 0 ? all.slice(0, recipe.historySize) : [...all];
   if (windows.length === 0) throw new Error('pretrain: the history has no windows');
-  const names = featureNames(recipe.features);
-  const graphs = windows.map((w) => windowGraph(w, recipe.labels, names));
+  const graphs = windows.map((w) => windowGraph(w, recipe.labels, recipe));
+  const groups = windows.map(pairingGroup);
+  /** Training data of a subset of the windows (pairs only within it). */
+  const dataOf = (keep: (i: number) => boolean): LabelledGraph[] => {
+    const idx = graphs.map((_, i) => i).filter(keep);
+    const sub = idx.map((i) => graphs[i] as LabelledGraph);
+    return recipe.pairing > 0 ? pairGraphs(idx.map((i) => groups[i] as string), sub, recipe.pairing) : sub;
+  };
   // Distinct DAGs, in first-seen order.
   const dagIndex = new Map<string, number>();
   const dagJobs: JobGraph[] = [];
@@ -196,10 +207,12 @@ export async function pretrainSet(
   const clusterModels: BottleneckModel[] = [];
   const clusters: ClusterEntry[] = [];
   for (let k = 0; k < c.k; k++) {
-    const data = graphs.filter((_, i) => c.assignment[windowDag[i] as number] === k);
-    const members = [...new Set(windows.filter((_, i) => c.assignment[windowDag[i] as number] === k).map((w) => w.job.name))];
-    progress?.(`cluster ${k}: ${data.length} windows of ${members.length} jobs`);
-    const { model, train } = await trainOne(data, recipe, recipe.seed + 1 + k);
+    const inCluster = (i: number) => c.assignment[windowDag[i] as number] === k;
+    const data = dataOf(inCluster);
+    const mine = windows.filter((_, i) => inCluster(i));
+    const members = [...new Set(mine.map((w) => w.job.name))];
+    progress?.(`cluster ${k}: ${mine.length} windows of ${members.length} jobs (${data.length} training graphs)`);
+    const { model, train } = await trainOne(data, mine.length, recipe, recipe.seed + 1 + k);
     clusterModels.push(model);
     const medoid = dagJobs[c.medoids[k] as number] as JobGraph;
     clusters.push({
@@ -213,8 +226,9 @@ export async function pretrainSet(
       train,
     });
   }
-  progress?.(`global: ${graphs.length} windows`);
-  const g = await trainOne(graphs, recipe, recipe.seed);
+  const globalData = dataOf(() => true);
+  progress?.(`global: ${graphs.length} windows (${globalData.length} training graphs)`);
+  const g = await trainOne(globalData, graphs.length, recipe, recipe.seed);
   const { distances: _d, ...ged } = c;
   return {
     manifest: {

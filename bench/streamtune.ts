@@ -1,0 +1,73 @@
+/**
+ * StreamTune decide() latency on a 40-operator synthetic job (target: under 50 ms per decision): each decision
+ * records the new window, fine-tunes on the job's windows (mode per row), runs the encoder once and searches every
+ * operator's smallest safe parallelism. Snapshots come from the simulator at half the oracle parallelism, so every
+ * decision takes the full path (a bottleneck is present).
+ *
+ * Run alone: npx tsx bench/streamtune.ts
+ */
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { clampParallelism } from '../src/core/parallelism.js';
+import { Rng } from '../src/core/random.js';
+import { SimulatorEngine } from '../src/engines/simulator/simulator.js';
+import { chooseBackend } from '../src/learning/backend.js';
+import { create, options } from '../src/tuners/streamtune/index.js';
+import type { Observation, TunerView } from '../src/tuners/tuner.js';
+import { syntheticJob } from '../src/workloads/synthetic/generator.js';
+
+const TARGET_MS = 50;
+
+type Row = Record<string, string | number>;
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+}
+
+export async function benchStreamtune(): Promise<Row[]> {
+  const backend = await chooseBackend();
+  const w = syntheticJob({ seed: 40, minOperators: 40, maxOperators: 40 });
+  const engine = new SimulatorEngine({ seed: 1 });
+  const rate = 6 * w.workloadUnit;
+  const oracle = engine.groundTruth(w.job).oracle(rate).parallelism;
+  const p = clampParallelism(w.job, Object.fromEntries(Object.entries(oracle).map(([id, v]) => [id, Math.max(1, Math.floor(v / 2))])));
+  const d = await engine.deploy(w.job, p, rate);
+  await d.advance(30);
+  const history: Observation[] = [];
+  const views: TunerView[] = [];
+  for (let i = 0; i < 24; i++) {
+    const snapshot = await d.observe(10);
+    history.push({ parallelism: p, snapshot, rate });
+    views.push({ job: w.job, parallelism: p, snapshot, targetRate: rate, episode: [...history], history: [...history], clock: snapshot.time, sharedWorkers: false });
+  }
+  await d.stop();
+  const rows: Row[] = [];
+  for (const fineTune of ['headOnly', 'frozen', 'full'] as const) {
+    const tuner = create(options.parse({ fineTune }));
+    await tuner.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
+    tuner.startEpisode?.(rate);
+    const times: number[] = [];
+    for (const v of views) {
+      const t = performance.now();
+      await tuner.decide(v);
+      times.push(performance.now() - t);
+    }
+    const steady = times.slice(4);
+    rows.push({
+      bench: 'streamtune/decide',
+      backend,
+      fineTune,
+      operators: w.job.size,
+      windows: views.length,
+      msFirst: Number((times[0] as number).toFixed(1)),
+      msMedian: Number(quantile(steady, 0.5).toFixed(1)),
+      msP95: Number(quantile(steady, 0.95).toFixed(1)),
+      targetMs: TARGET_MS,
+      ok: quantile(steady, 0.5) < TARGET_MS ? 'yes' : 'no',
+    });
+  }
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) console.table(await benchStreamtune());

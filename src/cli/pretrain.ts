@@ -1,0 +1,91 @@
+/**
+ * `npm run pretrain -- [--history file...] [--k K | --k auto] [--seed S] [--name N]`: StreamTune's pre-training
+ * (src/tuners/streamtune/pretrain.ts) on history CSVs, written to datasets/pretrained/<name>/. The recipe's
+ * defaults are the streamtune tuner's option defaults, so the default set is the one the default tuner loads.
+ */
+import { join, resolve } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { PROJECT_ROOT } from '../experiment/config.js';
+import { chooseBackendInfo } from '../learning/backend.js';
+import { options as tunerOptions, recipeOf } from '../tuners/streamtune/index.js';
+import { readHistoryWindows } from '../tuners/streamtune/dataset.js';
+import { historyRef, pretrainSet, saveSet } from '../tuners/streamtune/pretrain.js';
+import { EXIT, guard } from './common.js';
+
+const defaults = tunerOptions.parse({});
+const argv = yargs(hideBin(process.argv))
+  .scriptName('pretrain')
+  .usage('$0 [options]\n\nPre-trains StreamTune: GED clusters of the history\'s job DAGs, one encoder per cluster plus a global one.')
+  .option('history', { type: 'string', array: true, default: ['datasets/history/sample.csv'], describe: 'history CSVs (npm run history, or an experiment\'s history.csv)' })
+  .option('k', { type: 'string', default: String(defaults.k), describe: "clusters: a number, or 'auto' (k-medoids k by silhouette)" })
+  .option('seed', { type: 'number', default: 1, describe: 'seed of the weight initialisation and batch order' })
+  .option('name', { type: 'string', default: 'default', describe: 'set name: written to datasets/pretrained/<name>/' })
+  .option('out', { type: 'string', describe: 'set folder (overrides --name)' })
+  .option('labels', { choices: ['metric', 'groundTruth'] as const, default: defaults.labelRule, describe: 'label rule' })
+  .option('encoder', { choices: ['gnn', 'mlp'] as const, default: defaults.encoder })
+  .option('head', { choices: ['monotone', 'unconstrained'] as const, default: defaults.head })
+  .option('layers', { type: 'number', default: defaults.layers })
+  .option('hidden', { type: 'number', default: defaults.hidden })
+  .option('direction', { choices: ['forward', 'backward', 'both'] as const, default: defaults.direction })
+  .option('features', { choices: ['pInvariant', 'all'] as const, default: defaults.features })
+  .option('epochs', { type: 'number', default: defaults.pretrainEpochs })
+  .option('history-size', { type: 'number', default: defaults.historySize, describe: 'use only the first N windows (0 = all)' })
+  .option('option', { type: 'string', array: true, default: [] as string[], describe: 'any other streamtune option of the recipe, key=value (value as JSON), e.g. --option lagClause=always' })
+  .strict()
+  .help()
+  .fail((msg, err) => {
+    console.error(`error: ${err?.message ?? msg}`);
+    process.exit(EXIT.badInput);
+  })
+  .parseSync();
+
+await guard(async () => {
+  const backend = await chooseBackendInfo();
+  console.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ')})` : ''}`);
+  const k = argv.k === 'auto' ? 'auto' : Number(argv.k);
+  if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new Error(`--k must be a positive integer or 'auto', got '${argv.k}'`);
+  const extra = Object.fromEntries(
+    argv.option.map((kv) => {
+      const at = kv.indexOf('=');
+      if (at <= 0) throw new Error(`--option expects key=value, got '${kv}'`);
+      const raw = kv.slice(at + 1);
+      let value: unknown = raw;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // a bare string
+      }
+      return [kv.slice(0, at), value];
+    }),
+  );
+  const opts = tunerOptions.parse({
+    ...extra,
+    k,
+    labelRule: argv.labels,
+    encoder: argv.encoder,
+    head: argv.head,
+    layers: argv.layers,
+    hidden: argv.hidden,
+    direction: argv.direction,
+    features: argv.features,
+    pretrainEpochs: argv.epochs,
+    historySize: argv['history-size'],
+  });
+  const recipe = recipeOf(opts, argv.seed);
+  const files = argv.history.map((f) => resolve(f));
+  const windows = readHistoryWindows(files);
+  console.log(`history: ${windows.length} windows of ${new Set(windows.map((w) => w.run)).size} runs from ${files.length} file(s)`);
+  const history = files.map((f) => ({ file: historyRef(f), windows: readHistoryWindows([f]).length }));
+  const dir = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, 'datasets/pretrained', argv.name);
+  const t0 = performance.now();
+  const command = `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim();
+  const set = await pretrainSet(windows, recipe, { name: argv.name, history, backend: backend.name, command }, (what) => console.log(what));
+  await saveSet(set, dir);
+  const m = set.manifest;
+  for (const c of m.clusters)
+    console.log(`  cluster ${c.id}: medoid ${c.medoidJob} (${c.medoid.operators.length} ops), ${c.members.length} jobs, ${c.train.windows} windows, loss ${c.train.firstLoss} -> ${c.train.lastLoss}, f1 ${c.train.fit.f1}`);
+  console.log(`  global: ${m.global.train.windows} windows, loss ${m.global.train.firstLoss} -> ${m.global.train.lastLoss}, f1 ${m.global.train.fit.f1}`);
+  console.log(`pretrained set: ${dir} (k = ${m.k}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  return EXIT.ok;
+});

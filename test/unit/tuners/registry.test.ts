@@ -4,8 +4,8 @@ import { createTuner, isTunerName, TUNER_NAMES, TUNERS } from '../../../src/tune
 import { TunerSetupError } from '../../../src/tuners/tuner.js';
 
 describe('tuner registry', () => {
-  it('lists the six baselines', () => {
-    assert.deepEqual([...TUNER_NAMES].sort(), ['autoscaler', 'conttune', 'dhalion', 'ds2', 'oracle', 'static']);
+  it('lists the six baselines and StreamTune', () => {
+    assert.deepEqual([...TUNER_NAMES].sort(), ['autoscaler', 'conttune', 'dhalion', 'ds2', 'oracle', 'static', 'streamtune']);
     assert.equal(isTunerName('ds2'), true);
     assert.equal(isTunerName('toString'), false);
   });

@@ -18,13 +18,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import type { Snapshot } from '../core/metrics.js';
 import { uniformParallelism } from '../core/parallelism.js';
 import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
 import { nexmark, type NexmarkQuery } from '../workloads/nexmark/templates.js';
-import { EXIT, guard } from './common.js';
+import { command, EXIT, guard } from './common.js';
 
 export interface OperatorCalibration {
   /** Per-record cost (microseconds of busy time per input record): the slope of busy time over input rate
@@ -161,9 +159,7 @@ export async function calibrate(
 }
 
 async function main(): Promise<number> {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('calibrate')
-    .usage('$0 --query q5 [options]\n\nMeasures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink.')
+  const argv = await command('calibrate', '$0 --query q5 [options]\n\nMeasures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink.')
     .option('query', { type: 'string', demandOption: true, describe: `query, or "all" (${Object.keys(NEXMARK_ON_FLINK).join(', ')})` })
     .option('rate', { type: 'number', default: 12_000, describe: 'high generator rate, events/s (keep the machine unsaturated)' })
     .option('low-rate', { type: 'number', default: 4_000, describe: 'low generator rate, events/s (costs are the slope between the two)' })

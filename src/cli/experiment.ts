@@ -1,9 +1,7 @@
 /** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n]` */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import cliProgress from 'cli-progress';
 import { runExperiment, type Progress } from '../experiment/experiment.js';
-import { EXIT, guard } from './common.js';
+import { command, EXIT, guard } from './common.js';
 
 function progressBar(): Progress | undefined {
   if (!process.stdout.isTTY) return undefined;
@@ -25,21 +23,13 @@ function progressBar(): Progress | undefined {
   };
 }
 
-const argv = yargs(hideBin(process.argv))
-  .scriptName('experiment')
-  .usage('$0 <config> [options]\n\nRuns an experiment file (resolved against the current folder, then experiments/).')
+const argv = command('experiment', '$0 <config> [options]\n\nRuns an experiment file (resolved against the current folder, then experiments/).')
   .command('$0 <config>', 'run an experiment')
   .positional('config', { type: 'string', describe: 'experiment JSON, e.g. configs/nexmark-q5.json' })
   .option('out', { type: 'string', describe: 'parent folder of the results (default: the config\'s outputs.dir)' })
   .option('resume', { type: 'string', describe: 'a run folder to resume: finished runs are kept, the rest run' })
   .option('jobs', { type: 'number', describe: 'runs in parallel (worker threads); default: the number of cores' })
   .option('seed', { type: 'number', describe: "replaces the config's seeds with this one" })
-  .strict()
-  .help()
-  .fail((msg, err) => {
-    console.error(`error: ${err?.message ?? msg}`);
-    process.exit(EXIT.badInput);
-  })
   .parseSync();
 
 let interrupted = false;

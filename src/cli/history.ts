@@ -4,20 +4,16 @@
  */
 import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { PROJECT_ROOT } from '../experiment/config.js';
 import { writeCsv } from '../experiment/files.js';
 import { generateHistory, HISTORY_GEN_DEFAULTS } from '../history/generate.js';
 import { NEXMARK_QUERIES, isNexmarkQuery } from '../workloads/nexmark/templates.js';
 import { LABEL_RULES, type LabelRule } from '../history/labels.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
-import { EXIT, guard } from './common.js';
+import { command, InputError, EXIT, guard } from './common.js';
 
 const d = HISTORY_GEN_DEFAULTS;
-const argv = yargs(hideBin(process.argv))
-  .scriptName('history')
-  .usage('$0 [options]\n\nGenerates a StreamTune pre-training corpus on the simulator (synthetic jobs and Nexmark templates).')
+const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-training corpus on the simulator (synthetic jobs and Nexmark templates).')
   .option('jobs', { type: 'number', default: d.jobs, describe: 'jobs in the corpus' })
   .option('windows', { type: 'number', default: d.windows, describe: 'observed windows per job (a random configuration and rate each)' })
   .option('seed', { type: 'number', default: d.seed, describe: 'seed of the jobs, configurations, rates and measurement noise' })
@@ -27,17 +23,11 @@ const argv = yargs(hideBin(process.argv))
   .option('max-operators', { type: 'number', default: d.maxOperators, describe: 'largest synthetic job' })
   .option('queries', { type: 'string', describe: `Nexmark templates to draw from, comma-separated (default all: ${NEXMARK_QUERIES.join(',')})` })
   .option('out', { type: 'string', describe: 'output CSV (default datasets/history/generated/<name>.csv)' })
-  .strict()
-  .help()
-  .fail((msg, err) => {
-    console.error(`error: ${err?.message ?? msg}`);
-    process.exit(EXIT.badInput);
-  })
   .parseSync();
 
 await guard(async () => {
   const queries = argv.queries === undefined ? [...NEXMARK_QUERIES] : argv.queries.split(',').filter((q) => q !== '');
-  for (const q of queries) if (!isNexmarkQuery(q)) throw new Error(`--queries: unknown Nexmark query '${q}' (known: ${NEXMARK_QUERIES.join(', ')})`);
+  for (const q of queries) if (!isNexmarkQuery(q)) throw new InputError(`--queries: unknown Nexmark query '${q}' (known: ${NEXMARK_QUERIES.join(', ')})`);
   const name = `j${argv.jobs}-w${argv.windows}-s${argv.seed}-${argv.labels}`;
   const out = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, 'datasets/history/generated', `${name}.csv`);
   const t0 = performance.now();

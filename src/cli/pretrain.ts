@@ -4,19 +4,15 @@
  * defaults are the streamtune tuner's option defaults, so the default set is the one the default tuner loads.
  */
 import { join, resolve } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { PROJECT_ROOT } from '../experiment/config.js';
 import { chooseBackendInfo } from '../learning/backend.js';
 import { options as tunerOptions, recipeOf } from '../tuners/streamtune/index.js';
 import { readHistoryWindows } from '../tuners/streamtune/dataset.js';
 import { historyRef, pretrainSet, saveSet } from '../tuners/streamtune/pretrain.js';
-import { EXIT, guard } from './common.js';
+import { command, InputError, EXIT, guard } from './common.js';
 
 const defaults = tunerOptions.parse({});
-const argv = yargs(hideBin(process.argv))
-  .scriptName('pretrain')
-  .usage('$0 [options]\n\nPre-trains StreamTune: GED clusters of the history\'s job DAGs, one encoder per cluster plus a global one.')
+const argv = command('pretrain', '$0 [options]\n\nPre-trains StreamTune: GED clusters of the history\'s job DAGs, one encoder per cluster plus a global one.')
   .option('history', { type: 'string', array: true, default: ['datasets/history/sample.csv'], describe: 'history CSVs (npm run history, or an experiment\'s history.csv)' })
   .option('k', { type: 'string', default: String(defaults.k), describe: "clusters: a number, or 'auto' (k-medoids k by silhouette)" })
   .option('seed', { type: 'number', default: 1, describe: 'seed of the weight initialisation and batch order' })
@@ -32,23 +28,17 @@ const argv = yargs(hideBin(process.argv))
   .option('epochs', { type: 'number', default: defaults.pretrainEpochs })
   .option('history-size', { type: 'number', default: defaults.historySize, describe: 'use only the first N windows (0 = all)' })
   .option('option', { type: 'string', array: true, default: [] as string[], describe: 'any other streamtune option of the recipe, key=value (value as JSON), e.g. --option lagClause=always' })
-  .strict()
-  .help()
-  .fail((msg, err) => {
-    console.error(`error: ${err?.message ?? msg}`);
-    process.exit(EXIT.badInput);
-  })
   .parseSync();
 
 await guard(async () => {
   const backend = await chooseBackendInfo();
   console.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ')})` : ''}`);
   const k = argv.k === 'auto' ? 'auto' : Number(argv.k);
-  if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new Error(`--k must be a positive integer or 'auto', got '${argv.k}'`);
+  if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new InputError(`--k must be a positive integer or 'auto', got '${argv.k}'`);
   const extra = Object.fromEntries(
     argv.option.map((kv) => {
       const at = kv.indexOf('=');
-      if (at <= 0) throw new Error(`--option expects key=value, got '${kv}'`);
+      if (at <= 0) throw new InputError(`--option expects key=value, got '${kv}'`);
       const raw = kv.slice(at + 1);
       let value: unknown = raw;
       try {

@@ -2,7 +2,8 @@
  * StreamTune decide() latency on a 40-operator synthetic job (target: under 50 ms per decision): each decision
  * records the new window, fine-tunes on the job's windows (mode per row), runs the encoder once and searches every
  * operator's smallest safe parallelism. Snapshots come from the simulator at half the oracle parallelism, so every
- * decision takes the full path (a bottleneck is present).
+ * decision takes the full path (a bottleneck is present). 64 windows at one rate: the fine-tuning set holds the
+ * last fineTuneWindows windows plus as many cross-window pairs, so the steady-state figures are the worst case.
  *
  * Run alone: npx tsx bench/streamtune.ts
  */
@@ -36,15 +37,15 @@ export async function benchStreamtune(): Promise<Row[]> {
   await d.advance(30);
   const history: Observation[] = [];
   const views: TunerView[] = [];
-  for (let i = 0; i < 24; i++) {
+  for (let i = 0; i < 64; i++) {
     const snapshot = await d.observe(10);
     history.push({ parallelism: p, snapshot, rate });
     views.push({ job: w.job, parallelism: p, snapshot, targetRate: rate, episode: [...history], history: [...history], clock: snapshot.time, sharedWorkers: false });
   }
   await d.stop();
   const rows: Row[] = [];
-  for (const fineTune of ['headOnly', 'frozen', 'full'] as const) {
-    const tuner = create(options.parse({ fineTune }));
+  for (const [fineTune, fineTuneWindows] of [['headOnly', 16], ['headOnly', 48], ['frozen', 16], ['full', 16]] as const) {
+    const tuner = create(options.parse({ fineTune, fineTuneWindows }));
     await tuner.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
     tuner.startEpisode?.(rate);
     const times: number[] = [];
@@ -53,11 +54,13 @@ export async function benchStreamtune(): Promise<Row[]> {
       await tuner.decide(v);
       times.push(performance.now() - t);
     }
-    const steady = times.slice(4);
+    // Steady state: once the job has more windows than fineTuneWindows (the fine-tuning set stops growing).
+    const steady = times.slice(Math.min(times.length - 8, fineTuneWindows));
     rows.push({
       bench: 'streamtune/decide',
       backend,
       fineTune,
+      fineTuneWindows,
       operators: w.job.size,
       windows: views.length,
       msFirst: Number((times[0] as number).toFixed(1)),

@@ -107,7 +107,7 @@ export const options = z.strictObject({
     .describe("Online fine-tuning on the job's own windows (§10): the head only (encoder frozen), everything, or nothing."),
   fineTuneEpochs: z.int().min(0).default(10).describe('Fine-tuning epochs per decision, warm-started from the previous decision (harness default).'),
   fineTuneLr: z.number().positive().default(1e-2).describe('Fine-tuning Adam learning rate (harness default).'),
-  fineTuneWindows: z.int().min(1).default(48).describe("Fine-tune on at most this many of the job's most recent windows (bounds decide() latency; harness default)."),
+  fineTuneWindows: z.int().min(1).default(16).describe("Fine-tune on at most this many of the job's most recent windows (bounds decide() latency; harness default)."),
   pMax: z.int().min(0).default(0).describe("Largest parallelism proposed per operator, 0 = the operator's maxParallelism (§10: the available slots)."),
   rateMonotoneFloors: z
     .boolean()

@@ -64,9 +64,10 @@ await guard(async () => {
   });
   const recipe = recipeOf(opts, argv.seed);
   const files = argv.history.map((f) => resolve(f));
-  const windows = readHistoryWindows(files);
+  const perFile = files.map((f) => readHistoryWindows([f]));
+  const windows = perFile.flat();
   console.log(`history: ${windows.length} windows of ${new Set(windows.map((w) => w.run)).size} runs from ${files.length} file(s)`);
-  const history = files.map((f) => ({ file: historyRef(f), windows: readHistoryWindows([f]).length }));
+  const history = files.map((f, i) => ({ file: historyRef(f), windows: perFile[i]?.length ?? 0 }));
   const dir = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, 'datasets/pretrained', argv.name);
   const t0 = performance.now();
   const command = `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim();

@@ -7,9 +7,14 @@
  *                  -> nearest medoid by GED (global encoder beyond gedFallback; or random / global) -> a copy of
  *                  that cluster's model for this job
  *   decide(view):  record the run's new windows (features, labels by the label rule, floors and ceilings)
- *                  -> fine-tune on the job's own windows -> per operator the smallest parallelism with
- *                  Pr[bottleneck] < theta (binary search on the monotone head), within the hard constraints
- *                  -> keep when no operator is a bottleneck and none is over-provisioned beyond the margin
+ *                  -> keep when no operator is a bottleneck (and, until the episode first converges, none is
+ *                  over-provisioned beyond the margin) -> fine-tune on the job's own windows (and cross-window
+ *                  pairs at the target rate) -> per operator the smallest parallelism with Pr[bottleneck] < theta
+ *                  (binary search on the monotone head) within the hard constraints: above floors, below
+ *                  ceilings; non-bottlenecks raised only when confident (upTheta), lowered only when confident
+ *                  (downTheta), not below their observed work, beyond the margin
+ *
+ * See README.md for the pipeline and the options table.
  *
  * decide() reads no file, clock or global random source: the model is in memory, randomness comes from the
  * context's Rng in prepare(). It is async (TF.js training and inference).
@@ -106,7 +111,7 @@ export const options = z.strictObject({
     .default('headOnly')
     .describe("Online fine-tuning on the job's own windows (§10): the head only (encoder frozen), everything, or nothing."),
   fineTuneEpochs: z.int().min(0).default(10).describe('Fine-tuning epochs per decision, warm-started from the previous decision (harness default).'),
-  fineTuneLr: z.number().positive().default(1e-2).describe('Fine-tuning Adam learning rate (harness default).'),
+  fineTuneLr: z.number().positive().default(1e-3).describe('Fine-tuning Adam learning rate (§10: lr 1e-3).'),
   fineTuneWindows: z.int().min(1).default(16).describe("Fine-tune on at most this many of the job's most recent windows (bounds decide() latency; harness default)."),
   pMax: z.int().min(0).default(0).describe("Largest parallelism proposed per operator, 0 = the operator's maxParallelism (§10: the available slots)."),
   rateMonotoneFloors: z
@@ -195,7 +200,7 @@ export interface StreamTuneTuner extends Tuner {
   readonly model: BottleneckModel | undefined;
 }
 
-const sigmoidLogit = (theta: number) => Math.log(theta / (1 - theta));
+const logit = (theta: number) => Math.log(theta / (1 - theta));
 
 export function create(o: StreamTuneOptions): StreamTuneTuner {
   const names = featureNames(o.features);
@@ -326,6 +331,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     const next: Record<string, number> = { ...current };
     const why: Record<string, string> = {};
     const over: string[] = [];
+    const load = job.loadFactors();
     ids.forEach((id, i) => {
       const cap = o.pMax > 0 ? Math.min(o.pMax, job.operator(id).maxParallelism) : job.operator(id).maxParallelism;
       const [lo, hi] = constraints.bounds(id, rate, cap);
@@ -347,7 +353,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
         // Downwards only as far as the model is confident, not below the observed work (workGuard), at most to a
         // proven ceiling, and only beyond the over-provisioning margin.
         const top = Math.min(p, hi);
-        const floorByWork = o.workGuard ? Math.min(top, Math.max(lo, observedWork(view, id))) : lo;
+        const floorByWork = o.workGuard ? Math.min(top, Math.max(lo, observedWork(view, id, (load[id] ?? 0) * rate))) : lo;
         const down = searchSafeParallelism(ev, i, { theta: o.downTheta, pMin: floorByWork, pMax: Math.max(floorByWork, top) });
         const cand = down.found ? down.p : top;
         if (cand < p && p > (1 + o.overProvisionMargin) * cand) {
@@ -376,13 +382,11 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
 
   /**
    * Instances the operator was observed to keep busy, scaled to its demand at the target rate:
-   * ceil(busyMax x p x demand / input) (the input is what it received; its demand is load factor x target rate).
+   * ceil(busyMax x p x demand / input) (the input is what it received; demand = load factor x target rate).
    */
-  function observedWork(view: TunerView, id: string): number {
+  function observedWork(view: TunerView, id: string, demand: number): number {
     const m = view.snapshot.operators[id];
     if (!m) return 1;
-    const load = view.job.loadFactors()[id] ?? 0;
-    const demand = load * view.targetRate;
     const busy = Math.max(m.busyMsPerSecond, m.busyMsPerSecondMax) / 1000;
     const p = view.parallelism[id] ?? 1;
     const scale = m.recordsInPerSecond > 0 && demand > 0 ? demand / m.recordsInPerSecond : 1;
@@ -432,7 +436,7 @@ function crossings(ev: HeadEvaluator, theta: number, cap: number): number[] {
   const n = ev.nodeIds.length;
   const nodes = Int32Array.from({ length: n }, (_, i) => i);
   if (!ev.monotone) return Array.from({ length: n }, (_, i) => searchSafeParallelism(ev, i, { theta, pMax: cap }).p);
-  const cut = sigmoidLogit(theta);
+  const cut = logit(theta);
   const lo = new Float32Array(n).fill(1 / 64);
   const hi = new Float32Array(n).fill(cap);
   const atLo = ev.logitsAt(nodes, lo);

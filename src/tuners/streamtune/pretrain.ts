@@ -325,8 +325,3 @@ export function obtainSet(dirPath: string, recipe: PretrainRecipe, backend: stri
   }
   return p;
 }
-
-/** The folder that holds a set's manifest (for messages). */
-export function setLabel(dir: string): string {
-  return relative(PROJECT_ROOT, dirname(join(resolveSetDir(dir), MANIFEST))) || dir;
-}

@@ -19,6 +19,8 @@ export const OPERATOR_METRICS = {
 export type OperatorMetricName = keyof typeof OPERATOR_METRICS;
 export type OperatorMetrics = { readonly [K in OperatorMetricName]: number };
 export const OPERATOR_METRIC_NAMES = Object.keys(OPERATOR_METRICS) as OperatorMetricName[];
+/** Every metric at zero (a window with no data). */
+export const ZERO_OPERATOR_METRICS: OperatorMetrics = Object.fromEntries(OPERATOR_METRIC_NAMES.map((k) => [k, 0])) as OperatorMetrics;
 
 export const SOURCE_METRICS = {
   targetRate: { unit: 'records/s', doc: 'Rate the schedule asks this source to emit' },

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
-import type { Snapshot } from '../../core/metrics.js';
+import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../core/metrics.js';
 import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
@@ -432,18 +432,7 @@ export class FlinkDeployment implements Deployment {
     const operators = Object.fromEntries(
       this.job.operatorIds.map((id) => [
         id,
-        {
-          parallelism: this.current[id] ?? 0,
-          busyMsPerSecond: 0,
-          busyMsPerSecondMax: 0,
-          idleMsPerSecond: 0,
-          backPressuredMsPerSecond: 0,
-          backPressuredMsPerSecondMax: 0,
-          recordsInPerSecond: 0,
-          recordsOutPerSecond: 0,
-          trueProcessingRate: 0,
-          trueOutputRate: 0,
-        },
+        { ...ZERO_OPERATOR_METRICS, parallelism: this.current[id] ?? 0 },
       ]),
     );
     const shares = this.job.sourceShares();

@@ -6,7 +6,7 @@
  * as the counters, whatever the metric fetcher's staleness.
  */
 import type { JobGraph } from '../../core/job.js';
-import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metrics.js';
+import { ZERO_OPERATOR_METRICS, type OperatorMetrics, type Snapshot, type SourceMetrics } from '../../core/metrics.js';
 import type { FlinkRestClient, JobDetails, VertexDetails } from './rest.js';
 
 export interface SubtaskSample {
@@ -147,18 +147,7 @@ export interface SnapshotContext {
   targetRate: number;
 }
 
-const ZERO: OperatorMetrics = {
-  parallelism: 0,
-  busyMsPerSecond: 0,
-  busyMsPerSecondMax: 0,
-  idleMsPerSecond: 0,
-  backPressuredMsPerSecond: 0,
-  backPressuredMsPerSecondMax: 0,
-  recordsInPerSecond: 0,
-  recordsOutPerSecond: 0,
-  trueProcessingRate: 0,
-  trueOutputRate: 0,
-};
+const ZERO: OperatorMetrics = ZERO_OPERATOR_METRICS;
 
 /**
  * One operator's metrics over the window. Sources count emitted records as their input. The true processing rate

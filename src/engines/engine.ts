@@ -42,10 +42,21 @@ export interface GroundTruth {
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean>;
 }
 
+/** What an engine can do, declared by the engine (experiment code never guesses from its kind). */
+export interface EngineCapabilities {
+  /** groundTruth() is available: demanded rates, capacities, the exact oracle (a model of the system). */
+  readonly groundTruth: boolean;
+  /** Many deployments may run at once in one process without disturbing each other's measurements. */
+  readonly parallelDeployments: boolean;
+  /** rescale() changes parallelism without a full restart of the job. */
+  readonly inPlaceRescale: boolean;
+  /** All operators share one worker pool (Timely): a tuner's vector is reduced to one worker count. */
+  readonly sharedWorkers: boolean;
+}
+
 export interface Engine {
   readonly kind: string;
-  /** True when all operators share one worker pool (Timely): a tuner's vector is reduced to one worker count. */
-  readonly sharedWorkers: boolean;
+  readonly capabilities: EngineCapabilities;
   deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<Deployment>;
   /** Present only on engines that model the system (the simulator). */
   groundTruth?(job: JobGraph): GroundTruth;

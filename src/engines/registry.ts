@@ -3,7 +3,7 @@
  * this table, so a new engine is one folder plus one entry here.
  */
 import { z } from 'zod';
-import type { Engine } from './engine.js';
+import type { Engine, EngineCapabilities } from './engine.js';
 import { SIMULATOR_DEFAULTS, SimulatorEngine } from './simulator/simulator.js';
 import { FlinkEngine, flinkConfig } from './flink/index.js';
 
@@ -34,5 +34,15 @@ export async function createEngine(config: EngineConfig, seed: number): Promise<
     }
     case 'flink':
       return new FlinkEngine(config);
+  }
+}
+
+/** An engine's capabilities from its config alone (no engine is started). */
+export function engineCapabilities(config: EngineConfig): EngineCapabilities {
+  switch (config.kind) {
+    case 'simulator':
+      return new SimulatorEngine({ mode: config.mode }).capabilities;
+    case 'flink':
+      return new FlinkEngine(config).capabilities;
   }
 }

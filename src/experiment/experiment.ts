@@ -18,6 +18,7 @@ import { HISTORY_COLUMNS } from '../history/record.js';
 import type { LoopResult } from './loop.js';
 import { writeReport } from '../report/report.js';
 import type { Experiment } from './schema.js';
+import { engineCapabilities } from '../engines/registry.js';
 
 export interface ExperimentOptions {
   config: string;
@@ -75,8 +76,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   writeAtomic(join(dir, RESOLVED), `${JSON.stringify({ file, raw, points: points.map((p) => ({ label: p.label, experiment: p.experiment })) }, null, 2)}\n`);
 
   const pending = runs.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
-  const simulated = points.every((p) => p.experiment.engine.kind === 'simulator');
-  const jobs = simulated ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
+  const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
+  const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
   o.progress?.start(runs.length, pending.reduce((s, r) => s + episodeCount(r), 0), runs.length - pending.length);
   const failed: { key: string; error: string }[] = [];
   const persist = (spec: RunSpec, result: LoopResult): void => {
@@ -116,8 +117,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
 
 function checkEngineSupport(experiments: Experiment[], file: string): void {
   for (const x of experiments)
-    if (x.tuners.oracle !== undefined && x.engine.kind !== 'simulator')
-      throw new ConfigError(`${file}: tuners.oracle: the oracle tuner needs the simulator's ground truth; engine '${x.engine.kind}' has none`);
+    if (x.tuners.oracle !== undefined && !engineCapabilities(x.engine).groundTruth)
+      throw new ConfigError(`${file}: tuners.oracle: the oracle tuner needs ground truth; engine '${x.engine.kind}' has none`);
 }
 
 function mergeResults(dir: string, done: RunSpec[]): void {

@@ -51,7 +51,7 @@ const round = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(
 export async function runLoop(input: LoopInput): Promise<LoopResult> {
   const { job, engine, tuner, schedule, loop } = input;
   const truth: GroundTruth | undefined = engine.groundTruth?.(job);
-  const shared = engine.sharedWorkers;
+  const shared = engine.capabilities.sharedWorkers;
   const initial = initialParallelism(job, loop);
   const first = schedule[0];
   if (!first) throw new Error('the rate schedule has no phases');

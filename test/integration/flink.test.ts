@@ -226,7 +226,7 @@ describe('Flink engine on a real local Flink', function () {
           episode: history,
           history,
           clock: d.now(),
-          sharedWorkers: engine.sharedWorkers,
+          sharedWorkers: engine.capabilities.sharedWorkers,
         };
         const decision = await tuner.decide(view);
         console.log(`      DS2 decision: ${decision.kind} ${decision.kind === 'rescale' ? JSON.stringify(decision.parallelism) : decision.reason}`);

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../core/metrics.js';
 import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
-import type { Deployment, Engine, RescaleReport } from '../engine.js';
+import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
 import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
 import { computeSnapshot, takeSample, type GaugeNames, type JobSample } from './metrics.js';
@@ -157,7 +157,6 @@ export interface DeployTimings {
 
 export class FlinkEngine implements Engine {
   readonly kind = 'flink';
-  readonly sharedWorkers = false;
   readonly config: FlinkConfig;
   private readonly rateServer: RateServer;
   private readonly deployments = new Set<FlinkDeployment>();
@@ -172,6 +171,11 @@ export class FlinkEngine implements Engine {
   /** Validates a raw config object (e.g. from an experiment file) and builds the engine. */
   static fromConfig(raw: unknown): FlinkEngine {
     return new FlinkEngine(resolveFlinkConfig(raw));
+  }
+
+  /** No ground truth; one deployment at a time (a JVM per run on 2 cores would disturb the measurements). */
+  get capabilities(): EngineCapabilities {
+    return { groundTruth: false, parallelDeployments: false, inPlaceRescale: this.config.rescaleMode !== 'savepoint', sharedWorkers: false };
   }
 
   get remote(): boolean {

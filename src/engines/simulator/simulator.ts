@@ -12,7 +12,7 @@ import type { JobGraph } from '../../core/job.js';
 import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metrics.js';
 import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import { Rng } from '../../core/random.js';
-import type { Deployment, Engine, GroundTruth, RescaleReport } from '../engine.js';
+import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { efficiency, hotShare, instanceRate, ModelTruth, type ModelOptions } from './model.js';
 
 export interface SimulatorOptions extends ModelOptions {
@@ -46,8 +46,8 @@ export class SimulatorEngine implements Engine {
   constructor(options: Partial<SimulatorOptions> = {}) {
     this.options = { ...SIMULATOR_DEFAULTS, ...options };
   }
-  get sharedWorkers(): boolean {
-    return this.options.mode === 'timely';
+  get capabilities(): EngineCapabilities {
+    return { groundTruth: true, parallelDeployments: true, inPlaceRescale: true, sharedWorkers: this.options.mode === 'timely' };
   }
   async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<SimulatedDeployment> {
     return new SimulatedDeployment(job, this.normalise(job, parallelism), rate, this.options);

@@ -1,3 +1,5 @@
+import type { Parallelism } from './parallelism.js';
+
 /**
  * The closed table of metrics, with Flink's meaning. CSV columns and chart fields derive from it.
  * Time ratios are in ms per second, as Flink reports them: busy + idle + backpressured ~= 1000 per subtask.
@@ -44,6 +46,33 @@ export interface Snapshot {
   /** False when the job failed or restarted during the window: recorded, never used for a decision. */
   readonly valid: boolean;
   readonly note?: string;
+  /**
+   * The parallelism each operator actually ran at (the engine's own view of the job, e.g. Flink's vertex
+   * details at the end of the window); a window in which it changed is invalid. Absent: as deployed.
+   */
+  readonly parallelism?: Parallelism;
+  /** What the engine did on its own since the previous snapshot (failovers, restarts by the cluster), oldest first. */
+  readonly events?: readonly EngineEvent[];
+}
+
+/**
+ * A restart the engine made on its own, not asked by the loop: a failover (a task or a machine failed and the job
+ * restarted from its last checkpoint, maybe on fewer slots) or a rescale by the cluster (resources came back and
+ * the adaptive scheduler scaled the job up to its requirements). Times are engine time (seconds since deploy),
+ * taken from the engine's own timestamps where it has them.
+ */
+export interface EngineEvent {
+  readonly kind: 'failover' | 'clusterRescale';
+  /** When it began: the failure (failover) or the restart (clusterRescale). */
+  readonly at: number;
+  /** Seconds from `at` until every subtask ran again. */
+  readonly recoverySeconds: number;
+  /** Seconds during which the job processed nothing (for a failover: from the failure until every subtask ran). */
+  readonly downtimeSeconds: number;
+  readonly parallelismBefore: Parallelism;
+  readonly parallelismAfter: Parallelism;
+  /** The failure (exception class and message) or why the cluster rescaled. */
+  readonly cause?: string;
 }
 
 export function totalLag(s: Snapshot): number {

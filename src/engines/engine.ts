@@ -13,6 +13,13 @@ export interface RescaleReport {
   readonly tookEffect: boolean;
   /** The parallelism actually running after the rescale. */
   readonly parallelism: Parallelism;
+  /**
+   * What was asked, when it differs from what runs (a partial rescale: the cluster granted less, e.g. it has
+   * fewer slots). Absent when the request was granted as asked.
+   */
+  readonly requested?: Parallelism;
+  /** Why the rescale did not (fully) take effect, or how it went. */
+  readonly note?: string;
 }
 
 export interface Deployment {
@@ -23,8 +30,14 @@ export interface Deployment {
   rescale(parallelism: Parallelism): Promise<RescaleReport>;
   /** Sets the total source rate (records/s). */
   setRate(rate: number): Promise<void>;
-  /** The parallelism currently running. */
+  /** The parallelism currently running (after a failover: what the job restarted with). */
   readonly parallelism: Parallelism;
+  /**
+   * The largest parallelism any one operator can get now (e.g. the task slots the cluster has for this job: with
+   * slot sharing each operator may use every slot); undefined when the engine has no such limit. A rescale
+   * beyond it is granted only up to it (RescaleReport.requested says what was asked).
+   */
+  readonly maxOperatorParallelism?: number;
   /** Engine time in seconds since deploy. */
   now(): number;
   stop(): Promise<void>;

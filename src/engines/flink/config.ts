@@ -15,6 +15,7 @@ export const FLINK_DEFAULTS = {
   rescaleMode: 'auto',
   rescaleTimeoutSec: 120,
   startTimeoutSec: 120,
+  recoveryTimeoutSec: 60,
   waitFraction: 0.8,
   splits: 32,
   maxParallelism: 128,
@@ -42,6 +43,11 @@ export const flinkConfig = z.strictObject({
   rescaleMode: z.enum(['auto', 'inPlace', 'savepoint']).default(d.rescaleMode).describe("'inPlace': PUT resource-requirements (adaptive scheduler); 'savepoint': stop with savepoint and resubmit; 'auto': in place when the cluster runs the adaptive scheduler"),
   rescaleTimeoutSec: z.number().positive().default(d.rescaleTimeoutSec).describe('How long a rescale may take before it is reported as not taking effect'),
   startTimeoutSec: z.number().positive().default(d.startTimeoutSec).describe('How long JVM start plus job start may take'),
+  recoveryTimeoutSec: z
+    .number()
+    .positive()
+    .default(d.recoveryTimeoutSec)
+    .describe('How long the job may be down (failing over, waiting for slots, JobManager not answering) before the run fails'),
   waitFraction: z.number().min(0).max(1).default(d.waitFraction).describe('Synthetic jobs: share of an operator cost spent waiting (parked) rather than spinning'),
   splits: z.number().int().min(1).default(d.splits).describe('Source splits: the most source subtasks that get work'),
   maxParallelism: z.number().int().min(1).default(d.maxParallelism).describe("Flink's max parallelism (key groups) of the job"),

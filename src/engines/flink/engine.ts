@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
-import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../core/metrics.js';
+import { ZERO_OPERATOR_METRICS, type EngineEvent, type Snapshot } from '../../core/metrics.js';
 import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
@@ -18,7 +18,7 @@ import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type L
 import { computeSnapshot, takeSample, type GaugeNames, type JobSample } from './metrics.js';
 import { mapVertices } from './names.js';
 import { RateServer } from './rate-server.js';
-import { FlinkRestClient, FlinkRestError, TERMINAL_STATES, type JobDetails } from './rest.js';
+import { FlinkRestClient, FlinkRestError, TERMINAL_STATES, type ClusterOverview, type JobDetails } from './rest.js';
 
 /** Operator ids of the Nexmark queries the Flink job implements (jobs/flink .../nexmark/Queries.java). */
 export const NEXMARK_ON_FLINK: Readonly<Record<string, readonly string[]>> = {
@@ -37,6 +37,36 @@ export class FlinkJobFailedError extends Error {
     super(message);
     this.name = 'FlinkJobFailedError';
   }
+}
+
+/** A deployment the cluster cannot hold (more parallelism than task slots): refused before anything starts. */
+export class FlinkCapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlinkCapacityError';
+  }
+}
+
+/** Slots needed by a parallelism with Flink's default slot sharing (one group): the largest operator's. */
+export function slotsNeeded(parallelism: Parallelism): { slots: number; operator: string } {
+  let best = { slots: 0, operator: '' };
+  for (const [op, p] of Object.entries(parallelism)) if (p > best.slots) best = { slots: p, operator: op };
+  return best;
+}
+
+/** Each operator's parallelism capped at `cap` (a partial rescale grants what the slots allow). */
+export function clampParallelism(parallelism: Parallelism, cap: number | undefined): Parallelism {
+  if (cap === undefined) return parallelism;
+  return Object.fromEntries(Object.entries(parallelism).map(([op, p]) => [op, Math.min(p, Math.max(1, cap))]));
+}
+
+function sameParallelism(a: Parallelism, b: Parallelism): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+export function describeOverview(o: ClusterOverview): string {
+  return `${o['slots-available']} free of ${o['slots-total']} task slots (${o.taskmanagers} TaskManager${o.taskmanagers === 1 ? '' : 's'})`;
 }
 
 export type FlinkWorkload = { kind: 'nexmark'; query: string } | { kind: 'synthetic' };
@@ -96,7 +126,7 @@ function allRunning(d: JobDetails, expect?: Readonly<Record<string, number>>): b
   return d.vertices.every((v) => (v.tasks?.RUNNING ?? 0) === v.parallelism && (expect?.[v.id] === undefined || expect[v.id] === v.parallelism));
 }
 
-async function rootCause(client: FlinkRestClient, jobId: string): Promise<string> {
+export async function rootCause(client: FlinkRestClient, jobId: string): Promise<string> {
   try {
     const ex = await client.get<{ 'root-exception'?: string; exceptionHistory?: { entries?: { exceptionName?: string; stacktrace?: string }[] } }>(
       `/jobs/${jobId}/exceptions`,
@@ -141,7 +171,6 @@ export interface FlinkRescaleReport extends RescaleReport {
   readonly mode: 'inPlace' | 'savepoint' | 'none';
   /** Seconds from the request to every subtask running at the new parallelism. */
   readonly totalSeconds: number;
-  readonly note?: string;
 }
 
 export interface DeployTimings {
@@ -186,8 +215,11 @@ export class FlinkEngine implements Engine {
     const cfg = this.config;
     const t0 = performance.now();
     validateParallelism(job, parallelism);
-    const maxP = Math.max(...Object.values(parallelism));
-    if (!this.remote && maxP > cfg.slots) throw new Error(`parallelism ${maxP} exceeds the local cluster's ${cfg.slots} slots (config 'slots')`);
+    const need = slotsNeeded(parallelism);
+    if (!this.remote && need.slots > cfg.slots)
+      throw new FlinkCapacityError(
+        `cannot deploy '${job.name}': operator ${need.operator} at parallelism ${need.slots} needs ${need.slots} task slots, but the local cluster has ${cfg.slots} (engine config 'slots')`,
+      );
     jobArguments(job, parallelism, rate, undefined, cfg); // validates the workload before anything starts
 
     const jobsDir = resolve(cfg.jobsDir ?? defaultJobsDir());
@@ -217,6 +249,12 @@ export class FlinkEngine implements Engine {
         clusterStartSeconds = cluster.startSeconds;
       }
       client = new FlinkRestClient(restUrl, { timeoutMs: cfg.restTimeoutMs, retries: cfg.restRetries, backoffMs: cfg.restBackoffMs });
+      // Slots first: a deployment the cluster cannot hold is refused with the numbers, before anything is submitted.
+      const overview = await client.overview();
+      if (need.slots > overview['slots-available'])
+        throw new FlinkCapacityError(
+          `cannot deploy '${job.name}': operator ${need.operator} at parallelism ${need.slots} needs ${need.slots} task slots (slot sharing: the largest operator's parallelism), but the cluster at ${restUrl} has ${describeOverview(overview)}; lower the initial parallelism or add TaskManagers`,
+        );
       const tSubmit = performance.now();
       jarId = await client.uploadJar(built.jar);
       jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg) });
@@ -229,6 +267,7 @@ export class FlinkEngine implements Engine {
       const mode = cfg.rescaleMode !== 'auto' ? cfg.rescaleMode : clusterConfig['jobmanager.scheduler'] === 'adaptive' ? 'inPlace' : 'savepoint';
       const fetchIntervalMs = parseDurationMs(clusterConfig['metrics.fetcher.update-interval']) ?? 10_000;
       const tRunning = performance.now();
+      const lastException = (await client.exceptions(jobId).catch(() => []))[0]?.timestamp ?? 0;
       const deployment = new FlinkDeployment({
         engine: this,
         job,
@@ -246,6 +285,8 @@ export class FlinkEngine implements Engine {
         mode,
         fetchIntervalMs,
         flinkVersion,
+        graphCreatedAt: (await client.job(jobId)).timestamps?.CREATED ?? 0,
+        lastExceptionAt: lastException,
         timings: {
           jarBuildSeconds: built.buildSeconds,
           clusterStartSeconds,
@@ -297,6 +338,10 @@ interface DeploymentInit {
   /** The cluster's metrics.fetcher.update-interval. */
   fetchIntervalMs: number;
   flinkVersion: string;
+  /** Epoch ms when the running execution graph was created (Flink's job timestamps: CREATED). */
+  graphCreatedAt: number;
+  /** Epoch ms of the newest failure in the job's exception history (0: none). */
+  lastExceptionAt: number;
   timings: DeployTimings;
 }
 
@@ -312,6 +357,9 @@ export function parseDurationMs(text: string | undefined): number | undefined {
   return k === undefined ? undefined : v * k;
 }
 
+/** Seconds of a Flink epoch-ms span. */
+const secs = (fromMs: number, toMs: number): number => Math.max(0, toMs - fromMs) / 1000;
+
 export class FlinkDeployment implements Deployment {
   readonly job: JobGraph;
   readonly client: FlinkRestClient;
@@ -323,8 +371,19 @@ export class FlinkDeployment implements Deployment {
   private vertexOf: Record<string, string>;
   private rate: number;
   private readonly startedAt = performance.now();
+  /** Date.now() at deploy: converts Flink's epoch-ms timestamps to engine time. */
+  private readonly startedAtEpoch = Date.now();
   private readonly gauges = new Map<string, GaugeNames>();
   private stopped = false;
+  /** CREATED timestamp of the execution graph we last saw running (a new one = a restart). */
+  private graphCreatedAt: number;
+  private lastExceptionAt: number;
+  /** Epoch ms since when the job has not been fully running (undefined: running). */
+  private downSince: number | undefined;
+  /** Restarts Flink made on its own, finished since the last snapshot. */
+  private pending: EngineEvent[] = [];
+  private cap: number | undefined;
+  private lastOverview: ClusterOverview | undefined;
 
   constructor(private readonly init: DeploymentInit) {
     this.job = init.job;
@@ -335,10 +394,18 @@ export class FlinkDeployment implements Deployment {
     this.jobIdNow = init.jobId;
     this.vertexOf = init.vertexOf;
     this.rate = init.rate;
+    this.graphCreatedAt = init.graphCreatedAt;
+    this.lastExceptionAt = init.lastExceptionAt;
   }
 
+  /** The parallelism running now: updated after every look at the job (a failover may have changed it). */
   get parallelism(): Parallelism {
     return this.current;
+  }
+
+  /** The task slots this job can use: the cluster's free slots plus those it holds (slot sharing). */
+  get maxOperatorParallelism(): number | undefined {
+    return this.cap;
   }
 
   get jobId(): string {
@@ -368,8 +435,15 @@ export class FlinkDeployment implements Deployment {
     return (performance.now() - this.startedAt) / 1000;
   }
 
+  /** Engine time of a Flink timestamp (epoch ms). */
+  private engineTime(epochMs: number): number {
+    return Math.round(((epochMs - this.startedAtEpoch) / 1000) * 1000) / 1000;
+  }
+
+  /** Lets time pass, looking at the job every second (failovers, the recovery bound). */
   async advance(seconds: number): Promise<void> {
-    await sleep(seconds * 1000);
+    this.assertLive();
+    await this.watch(seconds * 1000);
   }
 
   async setRate(rate: number): Promise<void> {
@@ -399,8 +473,155 @@ export class FlinkDeployment implements Deployment {
       const s = await this.sample();
       const ready = s.state === 'RUNNING' && Object.values(s.vertices).every((v) => v.subtasks.every((t) => t.complete && t.status === 'RUNNING'));
       if (ready || performance.now() > deadline) return s;
-      await sleep(250);
+      await this.watch(250);
     }
+  }
+
+  /** Sleeps `ms`, looking at the job at least every second. */
+  private async watch(ms: number): Promise<void> {
+    const end = performance.now() + Math.max(0, ms);
+    for (;;) {
+      const left = end - performance.now();
+      if (left <= 0) return;
+      await sleep(Math.min(1000, left));
+      await this.check();
+    }
+  }
+
+  /**
+   * One look at the job: fails on a terminal state or when the job has been down longer than recoveryTimeoutSec;
+   * when it runs, updates the true parallelism and the slot cap, and turns a restart Flink made on its own (a new
+   * execution graph we did not ask for) into an event with Flink's timestamps.
+   */
+  private async check(): Promise<JobDetails | undefined> {
+    let d: JobDetails | undefined;
+    let why: string;
+    try {
+      d = await this.client.job(this.jobIdNow, { retries: 1 });
+      if (TERMINAL_STATES.has(d.state)) throw new FlinkJobFailedError(`Flink job ${this.jobIdNow} is ${d.state}: ${await rootCause(this.client, this.jobIdNow)}`);
+      if (allRunning(d)) {
+        this.downSince = undefined;
+        const created = d.timestamps?.CREATED ?? this.graphCreatedAt;
+        if (created !== this.graphCreatedAt) await this.recordRestart(d, created);
+        this.current = this.actualParallelism(d);
+        return d;
+      }
+      why = `job ${d.state}; ${d.vertices.map((v) => `${operatorIdOfVertexIdOr(this.vertexOf, v.id, v.name)} ${v.tasks?.RUNNING ?? 0}/${v.parallelism} running`).join(', ')}`;
+    } catch (e) {
+      if (e instanceof FlinkJobFailedError) throw e;
+      why = `REST ${this.client.baseUrl} not answering: ${(e as Error).message}`;
+    }
+    const now = Date.now();
+    this.downSince ??= now;
+    const downSec = (now - this.downSince) / 1000;
+    const bound = this.init.engine.config.recoveryTimeoutSec;
+    if (downSec > bound) {
+      const o = await this.client.overview({ retries: 0, timeoutMs: 3000 }).catch(() => undefined);
+      const cluster = o ? `the cluster has ${describeOverview(o)}` : 'the JobManager does not answer';
+      const failure = (await this.client.exceptions(this.jobIdNow, 1).catch(() => []))[0];
+      throw new FlinkJobFailedError(
+        `Flink job ${this.jobIdNow} did not recover within ${bound} s (engine config 'recoveryTimeoutSec'): down for ${downSec.toFixed(0)} s (${why}); ${cluster}${failure ? `; last failure: ${failure.exceptionName ?? 'unknown'}` : ''}`,
+      );
+    }
+    return d;
+  }
+
+  /** A restart we did not ask for, now running again: a failover (new failures in the history) or the cluster's rescale. */
+  private async recordRestart(d: JobDetails, created: number): Promise<void> {
+    const before = this.current;
+    const after = this.actualParallelism(d);
+    const failures = (await this.client.exceptions(this.jobIdNow).catch(() => [])).filter((e) => e.timestamp > this.lastExceptionAt);
+    const runningAt = (await this.runningSince(d).catch(() => undefined)) ?? Date.now();
+    const first = failures.length > 0 ? Math.min(...failures.map((f) => f.timestamp)) : undefined;
+    const start = first ?? Math.min(created, this.downSince ?? created);
+    const cause =
+      failures.length > 0
+        ? `${failures.length} failure${failures.length > 1 ? 's' : ''}: ${failures[failures.length - 1]?.exceptionName ?? 'unknown'}${failures[failures.length - 1]?.endpoint ? ` at ${failures[failures.length - 1]?.endpoint}` : ''}`
+        : sameParallelism(before, after)
+          ? 'restarted by the cluster'
+          : 'the cluster rescaled the job (its task slots changed)';
+    this.pending.push({
+      kind: first !== undefined ? 'failover' : 'clusterRescale',
+      at: this.engineTime(start),
+      recoverySeconds: secs(start, runningAt),
+      downtimeSeconds: secs(start, runningAt),
+      parallelismBefore: before,
+      parallelismAfter: after,
+      cause,
+    });
+    if (failures.length > 0) this.lastExceptionAt = Math.max(...failures.map((f) => f.timestamp));
+    this.graphCreatedAt = created;
+  }
+
+  /** Epoch ms when the last subtask of the job's current execution graph started RUNNING (Flink's clock). */
+  private async runningSince(d: JobDetails): Promise<number | undefined> {
+    const details = await Promise.all(d.vertices.map((v) => this.client.vertex(this.jobIdNow, v.id)));
+    let runningAt = 0;
+    for (const v of details)
+      for (const t of v.subtasks) {
+        const dur = t['status-duration'] ?? {};
+        runningAt = Math.max(runningAt, t['start-time'] + (dur.DEPLOYING ?? 0) + (dur.INITIALIZING ?? 0));
+      }
+    return runningAt > 0 ? runningAt : undefined;
+  }
+
+  /** Reads the cluster's slots: this job may use the free ones plus those it holds (max parallelism, slot sharing). */
+  private async refreshCap(d?: JobDetails): Promise<number | undefined> {
+    try {
+      const o = await this.client.overview({ retries: 1 });
+      this.lastOverview = o;
+      const held = d && allRunning(d) ? Math.max(0, ...d.vertices.map((v) => v.parallelism)) : Math.max(...Object.values(this.current));
+      this.cap = Math.min(o['slots-total'], o['slots-available'] + held);
+    } catch {
+      // keep the last known cap
+    }
+    return this.cap;
+  }
+
+  async observe(windowSeconds: number): Promise<Snapshot> {
+    this.assertLive();
+    const rate = this.rate;
+    await this.check();
+    let s0: JobSample;
+    try {
+      s0 = await this.readySample();
+    } catch (e) {
+      if (e instanceof FlinkJobFailedError) throw e;
+      await this.failIfTerminal();
+      await this.watch(windowSeconds * 1000);
+      return this.finish(this.invalid(windowSeconds, rate, `REST sampling failed: ${(e as Error).message}`));
+    }
+    await this.watch(windowSeconds * 1000 - (Date.now() - s0.at) - this.primeMs);
+    let s1: JobSample;
+    try {
+      s1 = await this.sample();
+    } catch (e) {
+      await this.failIfTerminal();
+      return this.finish(this.invalid(windowSeconds, rate, `REST sampling failed: ${(e as Error).message}`));
+    }
+    if (TERMINAL_STATES.has(s1.state)) await this.failIfTerminal();
+    const snapshot = computeSnapshot(s0, s1, { job: this.job, time: this.now(), windowSeconds: (s1.at - s0.at) / 1000, targetRate: rate });
+    const ran = Object.fromEntries(this.job.operatorIds.map((op) => [op, s1.vertices[op]?.parallelism ?? this.current[op] ?? 1]));
+    return this.finish({ ...snapshot, parallelism: ran });
+  }
+
+  /** Closes a window: one more look at the job (events, true parallelism, slots, the recovery bound). */
+  private async finish(s: Snapshot): Promise<Snapshot> {
+    const d = await this.check();
+    await this.refreshCap(d);
+    const events = this.pending;
+    this.pending = [];
+    let note = s.note;
+    if (!s.valid && this.downSince !== undefined) {
+      const o = this.lastOverview;
+      note = `${note ?? 'invalid'}; job down for ${secs(this.downSince, Date.now()).toFixed(1)} s${o ? `, cluster has ${describeOverview(o)}` : ''}`;
+    }
+    return {
+      ...s,
+      parallelism: s.parallelism ?? { ...this.current },
+      ...(note !== undefined ? { note } : {}),
+      ...(events.length > 0 ? { events } : {}),
+    };
   }
 
   private async failIfTerminal(): Promise<void> {
@@ -409,36 +630,8 @@ export class FlinkDeployment implements Deployment {
       throw new FlinkJobFailedError(`Flink job ${this.jobIdNow} is ${d.state}: ${await rootCause(this.client, this.jobIdNow)}`);
   }
 
-  async observe(windowSeconds: number): Promise<Snapshot> {
-    this.assertLive();
-    const rate = this.rate;
-    let s0: JobSample;
-    try {
-      s0 = await this.readySample();
-    } catch (e) {
-      await this.failIfTerminal();
-      await sleep(windowSeconds * 1000);
-      return this.invalid(windowSeconds, rate, `REST sampling failed: ${(e as Error).message}`);
-    }
-    await sleep(windowSeconds * 1000 - (Date.now() - s0.at) - this.primeMs);
-    let s1: JobSample;
-    try {
-      s1 = await this.sample();
-    } catch (e) {
-      await this.failIfTerminal();
-      return this.invalid(windowSeconds, rate, `REST sampling failed: ${(e as Error).message}`);
-    }
-    if (TERMINAL_STATES.has(s1.state)) await this.failIfTerminal();
-    return computeSnapshot(s0, s1, { job: this.job, time: this.now(), windowSeconds: (s1.at - s0.at) / 1000, targetRate: rate });
-  }
-
   private invalid(windowSeconds: number, rate: number, note: string): Snapshot {
-    const operators = Object.fromEntries(
-      this.job.operatorIds.map((id) => [
-        id,
-        { ...ZERO_OPERATOR_METRICS, parallelism: this.current[id] ?? 0 },
-      ]),
-    );
+    const operators = Object.fromEntries(this.job.operatorIds.map((id) => [id, { ...ZERO_OPERATOR_METRICS, parallelism: this.current[id] ?? 0 }]));
     const shares = this.job.sourceShares();
     const sources = Object.fromEntries(this.job.sources().map((id) => [id, { targetRate: rate * (shares[id] ?? 0), achievedRate: 0, lagRecords: 0 }]));
     return { time: this.now(), windowSeconds, operators, sources, targetRate: rate, achievedRate: 0, valid: false, note };
@@ -446,21 +639,40 @@ export class FlinkDeployment implements Deployment {
 
   /**
    * Rescales to `parallelism`: in place through the adaptive scheduler's resource requirements (the job keeps its
-   * id and restores from its latest checkpoint), or by stop-with-savepoint and resubmission. Downtime is the time
-   * during which not every subtask was running (in place), or from the stop request until every subtask of the
-   * new job runs (savepoint: the sources stop at the savepoint).
+   * id and restores from its latest checkpoint), or by stop-with-savepoint and resubmission. The cluster's slots
+   * are read first: what exceeds them is not asked for (each operator gets at most the slots this job can use),
+   * and the report says what was requested and what runs. A request that changes nothing returns at once.
    */
   async rescale(parallelism: Parallelism, options: { mode?: 'inPlace' | 'savepoint' } = {}): Promise<FlinkRescaleReport> {
     this.assertLive();
     validateParallelism(this.job, parallelism);
-    const changed = this.job.operatorIds.some((id) => parallelism[id] !== this.current[id]);
-    if (!changed) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.current, mode: 'none', totalSeconds: 0 };
-    const cluster = this.init.cluster;
-    const maxP = Math.max(...Object.values(parallelism));
-    if (cluster && maxP > this.init.engine.config.slots)
-      return { downtimeSeconds: 0, tookEffect: false, parallelism: this.current, mode: 'none', totalSeconds: 0, note: `parallelism ${maxP} exceeds the cluster's slots` };
+    const d = await this.check();
+    const cap = await this.refreshCap(d);
+    const granted = clampParallelism(parallelism, cap);
+    const partial = !sameParallelism(granted, parallelism);
+    const capNote = partial
+      ? `the cluster has ${cap} task slots for this job (${this.lastOverview ? describeOverview(this.lastOverview) : 'slots unknown'}): granted ${JSON.stringify(granted)} of ${JSON.stringify(parallelism)}`
+      : undefined;
+    if (sameParallelism(granted, this.current)) {
+      return {
+        downtimeSeconds: 0,
+        tookEffect: !partial,
+        parallelism: this.current,
+        mode: 'none',
+        totalSeconds: 0,
+        ...(partial ? { requested: parallelism, note: `${capNote}; nothing changed` } : {}),
+      };
+    }
     const mode = options.mode ?? this.rescaleMode;
-    return mode === 'inPlace' ? this.rescaleInPlace(parallelism) : this.rescaleBySavepoint(parallelism);
+    const r = mode === 'inPlace' ? await this.rescaleInPlace(granted) : await this.rescaleBySavepoint(granted);
+    const tookEffect = sameParallelism(r.parallelism, parallelism);
+    const notes = [capNote, r.note].filter((n): n is string => !!n);
+    return {
+      ...r,
+      tookEffect,
+      ...(tookEffect ? {} : { requested: parallelism }),
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
   }
 
   private expected(parallelism: Parallelism): Record<string, number> {
@@ -472,9 +684,19 @@ export class FlinkDeployment implements Deployment {
     return Object.fromEntries(this.job.operatorIds.map((op) => [op, byVertex.get(this.vertexOf[op] as string) ?? this.current[op] ?? 1]));
   }
 
+  /** After a restart we asked for: the running graph is ours, failures until now are accounted for. */
+  private async adopt(d: JobDetails): Promise<void> {
+    this.graphCreatedAt = d.timestamps?.CREATED ?? this.graphCreatedAt;
+    this.current = this.actualParallelism(d);
+    this.downSince = undefined;
+    const newest = (await this.client.exceptions(this.jobIdNow, 1).catch(() => []))[0]?.timestamp;
+    if (newest !== undefined) this.lastExceptionAt = Math.max(this.lastExceptionAt, newest);
+  }
+
   private async rescaleInPlace(parallelism: Parallelism): Promise<FlinkRescaleReport> {
     const cfg = this.init.engine.config;
     const expect = this.expected(parallelism);
+    const createdBefore = this.graphCreatedAt;
     const req = await this.client.resourceRequirements(this.jobIdNow);
     for (const [vid, p] of Object.entries(expect)) req[vid] = { parallelism: { lowerBound: 1, upperBound: p } };
     const t0 = performance.now();
@@ -482,7 +704,28 @@ export class FlinkDeployment implements Deployment {
     let downAt: number | undefined;
     let lastPoll = t0;
     let last: JobDetails | undefined;
+    /** When a new graph first ran at another parallelism than asked (the cluster could not grant it). */
+    let settledShortAt: number | undefined;
     const deadline = t0 + cfg.rescaleTimeoutSec * 1000;
+    const result = async (tookEffect: boolean, d: JobDetails, note?: string): Promise<FlinkRescaleReport> => {
+      const upAt = performance.now();
+      downAt ??= lastPoll; // the restart fell between two polls
+      await this.adopt(d);
+      // Flink's own clock: from the new execution graph's creation to its last subtask running (a lower bound
+      // of the downtime: it misses the cancellation of the old tasks); polling gives an upper bound.
+      const created = d.timestamps?.CREATED;
+      const runningAt = await this.runningSince(d).catch(() => undefined);
+      const flinkSec = created && runningAt && runningAt > created ? secs(created, runningAt) : 0;
+      const restarted = created !== createdBefore;
+      return {
+        downtimeSeconds: restarted ? Math.max((upAt - downAt) / 1000, flinkSec) : 0,
+        tookEffect,
+        parallelism: this.current,
+        mode: 'inPlace',
+        totalSeconds: (upAt - t0) / 1000,
+        ...(note ? { note } : {}),
+      };
+    };
     while (performance.now() < deadline) {
       const at = performance.now();
       try {
@@ -494,26 +737,18 @@ export class FlinkDeployment implements Deployment {
       }
       if (TERMINAL_STATES.has(last.state))
         throw new FlinkJobFailedError(`Flink job ${this.jobIdNow} is ${last.state} after a rescale: ${await rootCause(this.client, this.jobIdNow)}`);
-      if (allRunning(last, expect)) {
-        const upAt = performance.now();
-        downAt ??= lastPoll; // the restart fell between two polls
-        this.current = this.actualParallelism(last);
-        // Flink's own clock: from the new execution graph's creation to its last subtask running (a lower bound
-        // of the downtime: it misses the cancellation of the old tasks); polling gives an upper bound.
-        const flinkSec = await this.restartSeconds(last).catch(() => undefined);
-        const polledSec = (upAt - downAt) / 1000;
-        return {
-          downtimeSeconds: Math.max(polledSec, flinkSec ?? 0),
-          tookEffect: true,
-          parallelism: this.current,
-          mode: 'inPlace',
-          totalSeconds: (upAt - t0) / 1000,
-        };
-      }
+      if (allRunning(last, expect)) return result(true, last);
+      if (allRunning(last) && (last.timestamps?.CREATED ?? createdBefore) !== createdBefore) {
+        // A new graph runs, but not at what was asked: the slots shrank meanwhile. Give it a moment, then report.
+        settledShortAt ??= at;
+        if (at - settledShortAt > 3000) return result(false, last, 'the job restarted at a lower parallelism than granted (the cluster lost slots)');
+      } else settledShortAt = undefined;
       if (downAt === undefined && !allRunning(last)) downAt = at;
       lastPoll = at;
       await sleep(100);
     }
+    // Timed out. Downtime only if the job actually restarted (a request that never took effect is not downtime).
+    if (last && allRunning(last)) return result(false, last, `not every operator ran at the requested parallelism within ${cfg.rescaleTimeoutSec} s`);
     if (last) this.current = this.actualParallelism(last);
     return {
       downtimeSeconds: downAt !== undefined ? (performance.now() - downAt) / 1000 : 0,
@@ -523,20 +758,6 @@ export class FlinkDeployment implements Deployment {
       totalSeconds: (performance.now() - t0) / 1000,
       note: `not every operator ran at the requested parallelism within ${cfg.rescaleTimeoutSec} s`,
     };
-  }
-
-  /** Seconds from the creation of the job's current execution graph until its last subtask was RUNNING. */
-  private async restartSeconds(d: JobDetails): Promise<number | undefined> {
-    const created = d.timestamps?.CREATED;
-    if (!created) return undefined;
-    const details = await Promise.all(d.vertices.map((v) => this.client.vertex(this.jobIdNow, v.id)));
-    let runningAt = 0;
-    for (const v of details)
-      for (const t of v.subtasks) {
-        const dur = t['status-duration'] ?? {};
-        runningAt = Math.max(runningAt, t['start-time'] + (dur.DEPLOYING ?? 0) + (dur.INITIALIZING ?? 0));
-      }
-    return runningAt > created ? (runningAt - created) / 1000 : undefined;
   }
 
   private async rescaleBySavepoint(parallelism: Parallelism): Promise<FlinkRescaleReport> {
@@ -568,11 +789,12 @@ export class FlinkDeployment implements Deployment {
     const jobId = await this.client.runJar(this.init.jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: args, savepointPath: location, allowNonRestoredState: false });
     this.jobIdNow = jobId;
     this.gauges.clear();
+    this.lastExceptionAt = 0;
     const first = await waitUntilRunning(this.client, jobId, cfg.rescaleTimeoutSec);
     this.vertexOf = mapVertices(this.job, first.vertices);
     const d = await waitUntilRunning(this.client, jobId, cfg.rescaleTimeoutSec, this.expected(parallelism));
     const upAt = performance.now();
-    this.current = this.actualParallelism(d);
+    await this.adopt(d);
     return {
       downtimeSeconds: (upAt - t0) / 1000,
       tookEffect: true,
@@ -600,10 +822,16 @@ export class FlinkDeployment implements Deployment {
     }
     await this.client.cancel(this.jobIdNow).catch(() => undefined);
     for (const deadline = performance.now() + 15_000; performance.now() < deadline; ) {
-      const d = await this.client.job(this.jobIdNow).catch(() => undefined);
+      const d = await this.client.job(this.jobIdNow, { retries: 0 }).catch(() => undefined);
       if (!d || TERMINAL_STATES.has(d.state)) break;
       await sleep(200);
     }
     await this.client.deleteJar(this.init.jarId).catch(() => undefined);
   }
+}
+
+/** An operator id for a vertex id (for messages), else the vertex name. */
+function operatorIdOfVertexIdOr(vertexOf: Readonly<Record<string, string>>, vid: string, name: string): string {
+  for (const [op, v] of Object.entries(vertexOf)) if (v === vid) return op;
+  return name;
 }

@@ -11,6 +11,9 @@ export {
   FlinkEngine,
   FlinkDeployment,
   FlinkJobFailedError,
+  FlinkCapacityError,
+  clampParallelism,
+  slotsNeeded,
   NEXMARK_ON_FLINK,
   jobArguments,
   waitUntilRunning,
@@ -19,7 +22,19 @@ export {
   type FlinkRescaleReport,
   type FlinkWorkload,
 } from './engine.js';
-export { FlinkRestClient, FlinkRestError, type RestOptions } from './rest.js';
+export { FlinkRestClient, FlinkRestError, type RestOptions, type ClusterOverview, type ExceptionEntry } from './rest.js';
+export {
+  StandaloneCluster,
+  ClusterError,
+  clusterConfiguration,
+  configYaml,
+  taskManagerMemory,
+  taskManagerJvmArgs,
+  type ClusterState,
+  type ClusterStatus,
+  type StandaloneClusterOptions,
+  type TaskManagerMemory,
+} from './cluster.js';
 export { commandWorks, defaultJobsDir, ensureJobJar, jarIsStale, livePids, pidAlive, startLocalCluster, type LocalCluster } from './launcher.js';
 export { computeSnapshot, operatorMetrics, invalidReason, type JobSample, type VertexSample, type SubtaskSample } from './metrics.js';
 export { mapVertices, operatorIdOfVertexName } from './names.js';

@@ -38,6 +38,8 @@ export interface JobJar {
   readonly jar: string;
   /** Launcher classpath: the jar plus Flink's jars from the local Maven repository. */
   readonly classpath: string;
+  /** Flink's jars alone (a standalone cluster's classpath: the job jar is uploaded, as to any cluster). */
+  readonly flinkClasspath: string;
   /** Seconds the build took (0 when the jar was up to date). */
   readonly buildSeconds: number;
 }
@@ -79,7 +81,7 @@ async function buildIfStale(dir: string, mvn: string, log: (line: string) => voi
   }
   const jar = join(dir, 'target', JAR_NAME);
   const deps = readFileSync(join(dir, 'target', 'classpath.txt'), 'utf8').trim();
-  return { jar, classpath: deps ? `${jar}:${deps}` : jar, buildSeconds };
+  return { jar, classpath: deps ? `${jar}:${deps}` : jar, flinkClasspath: deps, buildSeconds };
 }
 
 function readLock(lock: string): [number, number] | undefined {
@@ -172,7 +174,8 @@ function installHandlers(): void {
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 }
 
-function track(child: ChildProcess): void {
+/** Registers a child process: killed (SIGKILL) when this process exits or gets SIGINT/SIGTERM/SIGHUP. */
+export function track(child: ChildProcess): void {
   installHandlers();
   live.add(child);
   child.on('exit', () => live.delete(child));

@@ -103,6 +103,24 @@ export interface AggregatedMetric {
   sum?: number;
 }
 
+export interface ClusterOverview {
+  'flink-version': string;
+  'slots-total': number;
+  'slots-available': number;
+  taskmanagers: number;
+  'jobs-running'?: number;
+}
+
+export interface ExceptionEntry {
+  exceptionName?: string;
+  stacktrace?: string;
+  /** Epoch ms of the failure. */
+  timestamp: number;
+  taskName?: string | null;
+  endpoint?: string | null;
+  taskManagerId?: string | null;
+}
+
 export type ResourceRequirements = Record<string, { parallelism: { lowerBound: number; upperBound: number } }>;
 
 export interface JarRunBody {
@@ -180,8 +198,14 @@ export class FlinkRestClient {
     return this.request<T>('GET', path, undefined, opts);
   }
 
-  overview(): Promise<{ 'flink-version': string; 'slots-total': number; 'slots-available': number; taskmanagers: number }> {
-    return this.get('/overview');
+  overview(opts?: { retries?: number; timeoutMs?: number }): Promise<ClusterOverview> {
+    return this.get('/overview', opts);
+  }
+
+  /** The job's exception history (failures that restarted it), newest first. */
+  async exceptions(jobId: string, max = 20): Promise<ExceptionEntry[]> {
+    const r = await this.get<{ exceptionHistory?: { entries?: ExceptionEntry[] } }>(`/jobs/${jobId}/exceptions?maxExceptions=${max}`, { retries: 1 });
+    return r.exceptionHistory?.entries ?? [];
   }
 
   async config(): Promise<Record<string, string>> {
@@ -193,8 +217,8 @@ export class FlinkRestClient {
     return (await this.get<{ jobs: { id: string; status: string }[] }>('/jobs')).jobs;
   }
 
-  job(jobId: string): Promise<JobDetails> {
-    return this.get(`/jobs/${jobId}`);
+  job(jobId: string, opts?: { retries?: number; timeoutMs?: number }): Promise<JobDetails> {
+    return this.get(`/jobs/${jobId}`, opts);
   }
 
   async plan(jobId: string): Promise<JobPlan> {

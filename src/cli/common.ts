@@ -1,7 +1,7 @@
 /** What every command shares: the yargs set-up, exit codes and turning errors into one clear line. */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError } from '../experiment/config.js';
+import { boundLines, clip, ConfigError } from '../experiment/config.js';
 import { JobValidationError } from '../core/job.js';
 import { RateError } from '../workloads/rates.js';
 import { TunerSetupError } from '../tuners/tuner.js';
@@ -11,6 +11,27 @@ export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130 } as co
 /** A bad command-line value: one line, exit 2. */
 export class InputError extends Error {}
 
+/**
+ * A yargs coerce function for an integer flag within [min, max] (declare the option with type 'string', so that
+ * 'abc' reaches it as written): a bad value exits 2 naming the flag.
+ */
+export function integerIn(flag: string, min: number, max: number): (v: unknown) => number {
+  return (v) => {
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'number' ? v : Number.NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`--${flag}: expected an integer in [${min}, ${max}], got '${clip(String(v), 40)}'`);
+    return n;
+  };
+}
+
+/** A yargs coerce function for a number flag within [min, max]. */
+export function numberIn(flag: string, min: number, max: number): (v: unknown) => number {
+  return (v) => {
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'number' ? v : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max) throw new InputError(`--${flag}: expected a number in [${min}, ${max}], got '${clip(String(v), 40)}'`);
+    return n;
+  };
+}
+
 /** A strict yargs command with --help; a bad flag prints one line and exits 2. */
 export function command(name: string, usage: string): Argv {
   return yargs(hideBin(process.argv))
@@ -19,7 +40,7 @@ export function command(name: string, usage: string): Argv {
     .strict()
     .help()
     .fail((msg, err) => {
-      console.error(`error: ${err?.message ?? msg}`);
+      console.error(`error: ${boundLines(err?.message ?? msg)}`);
       process.exit(EXIT.badInput);
     });
 }
@@ -36,10 +57,10 @@ export async function guard(body: () => Promise<number>): Promise<never> {
     code = await body();
   } catch (e) {
     if (isInputError(e)) {
-      console.error(`error: ${e.message}`);
+      console.error(`error: ${boundLines(e.message)}`);
       code = EXIT.badInput;
     } else {
-      console.error(`error: ${(e as Error).message ?? String(e)}`);
+      console.error(`error: ${boundLines((e as Error).message ?? String(e))}`);
       if (process.env.STREAMTUNE_DEBUG) console.error((e as Error).stack);
       code = EXIT.runFailed;
     }

@@ -1,7 +1,9 @@
-/** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n]` */
+/** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n] [--allow-large] [--no-train]` */
 import cliProgress from 'cli-progress';
-import { runExperiment, type Progress } from '../experiment/experiment.js';
-import { command, EXIT, guard } from './common.js';
+import { runExperiment, type ExperimentOptions, type Progress } from '../experiment/experiment.js';
+import { duration, formatEstimate } from '../experiment/estimate.js';
+import { BOUNDS } from '../experiment/schema.js';
+import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
 function progressBar(): Progress | undefined {
   if (!process.stdout.isTTY) return undefined;
@@ -23,33 +25,73 @@ function progressBar(): Progress | undefined {
   };
 }
 
-const argv = command('experiment', '$0 <config> [options]\n\nRuns an experiment file (resolved against the current folder, then experiments/).')
-  .command('$0 <config>', 'run an experiment')
+/** StreamTune pre-training before the runs: a time bar against the estimate on a TTY, else one line per stage. */
+function trainingProgress(): NonNullable<ExperimentOptions['onTrain']> {
+  const tty = process.stdout.isTTY;
+  const bar = new cliProgress.SingleBar(
+    { format: 'pre-training {bar} {value}/{total} s (estimate) | {stage}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start: (p, count) => {
+      const est = Math.ceil(p.status.estimateSec);
+      console.log(`pre-training StreamTune (${p.where}; differs from ${p.setPath} in ${p.status.differs.join(', ')}), ~${duration(est)}${count > 1 ? ` (1 of ${count} recipes)` : ''}, cached in ${p.status.cacheDir}`);
+      if (!tty) return;
+      const t0 = Date.now();
+      bar.start(est, 0, { stage: 'starting' });
+      timer = setInterval(() => bar.update(Math.min(est, Math.round((Date.now() - t0) / 1000))), 500);
+    },
+    step: (what) => (tty ? bar.update({ stage: what.slice(0, 60) }) : console.log(`  ${what}`)),
+    stop: () => {
+      if (timer) clearInterval(timer);
+      if (tty) bar.stop();
+    },
+  };
+}
+
+const argv = command(
+  'experiment',
+  '$0 <config> [options]\n$0 --resume <run-dir>\n\nRuns an experiment file (resolved against the current folder, then experiments/), or resumes a run folder with its own config.',
+)
+  .command('$0 [config]', 'run an experiment')
   .positional('config', { type: 'string', describe: 'experiment JSON, e.g. configs/nexmark-q5.json' })
-  .option('out', { type: 'string', describe: 'parent folder of the results (default: the config\'s outputs.dir)' })
-  .option('resume', { type: 'string', describe: 'a run folder to resume: finished runs are kept, the rest run' })
-  .option('jobs', { type: 'number', describe: 'runs in parallel (worker threads); default: the number of cores' })
-  .option('seed', { type: 'number', describe: "replaces the config's seeds with this one" })
+  .option('out', { type: 'string', describe: "parent folder of the results (default: the config's outputs.dir)" })
+  .option('resume', { type: 'string', describe: "a run folder to resume with its own config: finished runs are kept, the rest run (a config given too must be the same)" })
+  .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, BOUNDS.jobs), describe: 'runs in parallel (worker threads); default: the number of cores' })
+  .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), describe: "replaces the config's seeds with this one" })
+  .option('allow-large', { type: 'boolean', default: false, describe: 'run even when the work estimate is over the limit' })
+  .option('train', { type: 'boolean', default: true, describe: 'pre-train a StreamTune recipe that differs from its pretrained set (--no-train: refuse instead)' })
+  .check((a) => {
+    if (a.config === undefined && a.resume === undefined) throw new InputError('give an experiment file, or --resume <run-dir>');
+    return true;
+  })
   .parseSync();
 
-let interrupted = false;
+let runDir: string | undefined;
 process.on('SIGINT', () => {
-  interrupted = true;
-  console.error('\ninterrupted: finished runs are saved; continue with --resume <run-dir>');
+  console.error(runDir ? `\ninterrupted: finished runs are saved; continue with --resume ${runDir}` : '\ninterrupted before any run started');
   process.exit(EXIT.interrupted);
 });
 
 const bar = progressBar();
 await guard(async () => {
   const outcome = await runExperiment({
-    config: argv.config as string,
+    ...(argv.config !== undefined ? { config: argv.config as string } : {}),
     ...(argv.out !== undefined ? { out: argv.out } : {}),
     ...(argv.resume !== undefined ? { resume: argv.resume } : {}),
     ...(argv.jobs !== undefined ? { jobs: argv.jobs } : {}),
     ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+    allowLarge: argv['allow-large'],
+    train: argv.train,
+    onPlan: (plan) => {
+      runDir = plan.dir;
+      console.log(`run folder: ${plan.dir}`);
+      console.log(formatEstimate(plan.estimate));
+    },
+    onTrain: trainingProgress(),
     ...(bar ? { progress: bar } : {}),
   });
-  if (interrupted) return EXIT.interrupted;
   console.log(`results: ${outcome.dir}`);
   console.log(`runs: ${outcome.runs} (${outcome.skipped} resumed, ${outcome.failed.length} failed)`);
   for (const f of outcome.failed) console.error(`run ${f.key} failed: ${f.error}`);

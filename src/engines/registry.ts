@@ -12,11 +12,11 @@ export const simulatorConfig = z.strictObject({
   kind: z.literal('simulator'),
   mode: z.enum(['flink', 'timely']).default(d.mode).describe("'flink': per-operator parallelism; 'timely': all operators share W workers"),
   coordinationOverhead: z.number().min(0).max(0.5).default(d.coordinationOverhead).describe('kappa: capacity per instance is mu / (1 + kappa (p - 1))'),
-  dt: z.number().positive().max(1).default(d.dt).describe('Fluid-model step, seconds'),
-  bufferSeconds: z.number().positive().default(d.bufferSeconds).describe('Input buffer per instance, seconds of its processing'),
+  dt: z.number().min(0.001).max(1).default(d.dt).describe('Fluid-model step, seconds'),
+  bufferSeconds: z.number().positive().max(3600).default(d.bufferSeconds).describe('Input buffer per instance, seconds of its processing'),
   noise: z.number().min(0).max(0.5).default(d.noise).describe('Relative std of multiplicative measurement noise'),
-  rescaleBaseSec: z.number().min(0).default(d.rescaleBaseSec).describe('Fixed downtime of a rescale, seconds'),
-  rescaleSecPerMb: z.number().min(0).default(d.rescaleSecPerMb).describe('Downtime per MB of state of the operators that change'),
+  rescaleBaseSec: z.number().min(0).max(3600).default(d.rescaleBaseSec).describe('Fixed downtime of a rescale, seconds'),
+  rescaleSecPerMb: z.number().min(0).max(1000).default(d.rescaleSecPerMb).describe('Downtime per MB of state of the operators that change'),
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
 

@@ -7,11 +7,29 @@ import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { experimentConfig, type Experiment } from './schema.js';
 
+/** A bad config: printed as is (one line per problem, each bounded), exit 2. */
 export class ConfigError extends Error {
   constructor(message: string) {
-    super(message);
+    super(boundLines(message));
     this.name = 'ConfigError';
   }
+}
+
+/** Longest error line, and most lines, a message keeps (a 1 MB value must not print a 1 MB line). */
+export const MAX_LINE = 400;
+export const MAX_LINES = 10;
+
+/** Cuts a text to n characters, marking the cut. */
+export function clip(text: string, n = 60): string {
+  return text.length <= n ? text : `${text.slice(0, Math.max(0, n - 14))}... (${text.length} chars)`;
+}
+
+/** Bounds a message: at most MAX_LINES lines of at most MAX_LINE characters. */
+export function boundLines(message: string): string {
+  const lines = message.split('\n');
+  const kept = lines.slice(0, MAX_LINES).map((l) => clip(l, MAX_LINE));
+  if (lines.length > MAX_LINES) kept.push(`... and ${lines.length - MAX_LINES} more problems`);
+  return kept.join('\n');
 }
 
 import { PROJECT_ROOT } from '../core/project.js';
@@ -42,24 +60,38 @@ export function describeIssues(where: string, issues: readonly z.core.$ZodIssue[
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${clip(String(p), 60)}`)).join('');
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {
   switch (i.code) {
     case 'unrecognized_keys':
-      return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}${knownKeysHint(i)}`;
+      return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys
+        .slice(0, 5)
+        .map((k) => `'${clip(k, 40)}'`)
+        .join(', ')}${i.keys.length > 5 ? ` and ${i.keys.length - 5} more` : ''}${knownKeysHint(i)}`;
     case 'invalid_union': {
       const disc = (i as { note?: string; discriminator?: string }).discriminator;
       const opts = (i as { options?: unknown[] }).options;
-      if (opts) return `expected one of ${opts.map((o) => JSON.stringify(o)).join(', ')}${disc ? ` for '${disc}'` : ''}`;
+      if (opts) return `expected one of ${opts.map((o) => clip(JSON.stringify(o) ?? '', 40)).join(', ')}${disc ? ` for '${disc}'` : ''}`;
       return i.message;
     }
     case 'invalid_type':
       return `expected ${i.expected}${'received' in i ? '' : ''}, ${i.message.replace(/^Invalid input: expected [^,]+, /, '')}`;
+    case 'too_big':
+    case 'too_small':
+      return `${i.message}${receivedHint(i)}`;
     default:
-      return i.message;
+      return clip(i.message, 200);
   }
+}
+
+function receivedHint(i: z.core.$ZodIssue): string {
+  const input = (i as { input?: unknown }).input;
+  if (typeof input === 'number') return ` (got ${input})`;
+  if (typeof input === 'string') return ` (got ${input.length} characters)`;
+  if (Array.isArray(input)) return ` (got ${input.length} items)`;
+  return '';
 }
 
 function knownKeysHint(i: z.core.$ZodIssue): string {
@@ -69,7 +101,7 @@ function knownKeysHint(i: z.core.$ZodIssue): string {
 
 /** Validates a parsed config; throws ConfigError listing every problem. */
 export function validateExperiment(raw: unknown, where: string): Experiment {
-  const r = experimentConfig.safeParse(raw);
+  const r = experimentConfig.safeParse(raw, { reportInput: true });
   if (!r.success) throw new ConfigError(describeIssues(where, annotate(r.error.issues)));
   return r.data;
 }

@@ -6,13 +6,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse/sync';
-import { ConfigError, loadExperiment, readJson } from './config.js';
-import { expandSweep } from './sweep.js';
-import { executeRun, expandRuns, episodeCount, type RunSpec } from './runs.js';
-import { writeAtomic, writeCsv } from './files.js';
+import { ConfigError } from './config.js';
+import { executeRun, episodeCount, type RunSpec } from './runs.js';
+import { unwritableFolder, writeAtomic, writeCsv } from './files.js';
+import { planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
+import { duration, formatEstimate, overLimits } from './estimate.js';
+import { BOUNDS } from './schema.js';
+import { trainRecipe } from '../tuners/streamtune/pretrain.js';
+import { chooseBackendInfo } from '../learning/backend.js';
 import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from './rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
 import type { LoopResult } from './loop.js';
@@ -21,7 +25,8 @@ import type { Experiment } from './schema.js';
 import { engineCapabilities } from '../engines/registry.js';
 
 export interface ExperimentOptions {
-  config: string;
+  /** The experiment file; optional with `resume` (the folder's own config is used). */
+  config?: string;
   out?: string;
   resume?: string;
   jobs?: number;
@@ -31,6 +36,14 @@ export interface ExperimentOptions {
   cwd?: string;
   /** Identifies the run folder; defaults to the UTC time. */
   runId?: string;
+  /** Run even when the work estimate is over LIMITS (--allow-large). */
+  allowLarge?: boolean;
+  /** false: refuse a StreamTune recipe that would need pre-training (--no-train). */
+  train?: boolean;
+  /** Called once the config is validated and the run folder chosen, before anything is written. */
+  onPlan?: (plan: Plan) => void;
+  /** Pre-training of a StreamTune recipe before the runs. */
+  onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
 
 export interface Progress {
@@ -47,32 +60,31 @@ export interface ExperimentOutcome {
   failed: { key: string; error: string }[];
 }
 
-const RESOLVED = 'config.resolved.json';
 
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOutcome> {
-  const cwd = o.cwd ?? process.cwd();
-  let raw: Record<string, unknown>;
-  let file: string;
-  let dir: string;
-  if (o.resume) {
-    dir = resolve(cwd, o.resume);
-    const stored = join(dir, RESOLVED);
-    if (!existsSync(stored)) throw new ConfigError(`${o.resume}: not a run folder (no ${RESOLVED})`);
-    const saved = readJson(stored) as { file: string; raw: Record<string, unknown> };
-    raw = saved.raw;
-    file = saved.file;
-  } else {
-    const loaded = loadExperiment(o.config, cwd);
-    raw = loaded.raw;
-    file = loaded.file;
-    if (o.seed !== undefined) raw = { ...raw, seeds: [o.seed] };
-    const name = loaded.experiment.name;
-    const root = resolve(cwd, o.out ?? loaded.experiment.outputs.dir);
-    dir = join(root, name, o.runId ?? new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
+  if (o.jobs !== undefined && !(Number.isInteger(o.jobs) && o.jobs >= 1 && o.jobs <= BOUNDS.jobs))
+    throw new ConfigError(`--jobs: expected an integer in [1, ${BOUNDS.jobs}], got ${o.jobs}`);
+  const plan = planExperiment(o);
+  const { dir, file, raw, points, runs } = plan;
+  o.onPlan?.(plan);
+  const over = overLimits(plan.estimate);
+  if (over && !o.allowLarge) throw new ConfigError(`${file}: ${formatEstimate(plan.estimate)}: too large (${over}); pass --allow-large to run it`);
+  if (plan.pretraining.length > 0 && o.train === false) {
+    const p = plan.pretraining[0] as Pretraining;
+    throw new ConfigError(
+      `${p.where}: the pre-training recipe differs from ${p.setPath}'s (${p.status.differs.join(', ')}) and is not cached; training it takes ~${duration(p.status.estimateSec)}: run without --no-train`,
+    );
   }
-  const points = expandSweep(raw, file);
-  const runs = expandRuns(points);
-  checkEngineSupport(points.map((p) => p.experiment), file);
+  const unwritable = unwritableFolder(dir);
+  if (unwritable) throw new ConfigError(`${plan.rootFrom}: ${unwritable}`);
+  for (const p of plan.pretraining) {
+    o.onTrain?.start(p, plan.pretraining.length);
+    try {
+      await trainRecipe(p.setPath, p.recipe, (await chooseBackendInfo()).name, (what) => o.onTrain?.step(what));
+    } finally {
+      o.onTrain?.stop();
+    }
+  }
   writeAtomic(join(dir, RESOLVED), `${JSON.stringify({ file, raw, points: points.map((p) => ({ label: p.label, experiment: p.experiment })) }, null, 2)}\n`);
 
   const pending = runs.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
@@ -113,12 +125,6 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   const first = points[0]?.experiment as Experiment;
   await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
-}
-
-function checkEngineSupport(experiments: Experiment[], file: string): void {
-  for (const x of experiments)
-    if (x.tuners.oracle !== undefined && !engineCapabilities(x.engine).groundTruth)
-      throw new ConfigError(`${file}: tuners.oracle: the oracle tuner needs ground truth; engine '${x.engine.kind}' has none`);
 }
 
 function mergeResults(dir: string, done: RunSpec[]): void {

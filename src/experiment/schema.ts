@@ -10,75 +10,111 @@ import { TUNERS } from '../tuners/registry.js';
 
 const S = SYNTHETIC_DEFAULTS;
 
+/**
+ * Bounds on work: every numeric key has a range a real experiment can need (the work estimate in estimate.ts
+ * bounds their product). Widen a bound here when an experiment needs more; `--allow-large` lifts the estimate's.
+ */
+export const BOUNDS = {
+  /** Flink's largest max parallelism (key groups). */
+  parallelism: 32_768,
+  /** Seconds of engine time: one episode, a window, a warm-up. */
+  episodeSec: 7 * 86_400,
+  windowSec: 3_600,
+  /** Rate as a multiple of W_u. */
+  rateUnits: 10_000,
+  /** Phases a schedule shape may list or generate. */
+  phases: 10_000,
+  levels: 1_000,
+  repeat: 100,
+  seeds: 1_000,
+  sweepValues: 1_000,
+  reconfigurations: 1_000,
+  jobs: 256,
+  /** Longest name: one path segment, well under the 255 bytes of common filesystems. */
+  nameLength: 100,
+  pathLength: 4_096,
+  textLength: 10_000,
+} as const;
+const B = BOUNDS;
+export const MAX_PARALLELISM = B.parallelism;
+
+const maxParallelism = (d: number) => z.int().min(1).max(B.parallelism).default(d).describe('Max parallelism of every operator (the slots available)');
+const workloadUnit = z.number().positive().max(1e12).optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine');
+const rate = z.number().min(0).max(B.rateUnits);
+
 export const workloadConfig = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('nexmark'),
     query: z.enum(NEXMARK_QUERIES).describe('Nexmark query template'),
     calibrated: z.boolean().default(false).describe('Use the operator costs and selectivities measured on real Flink (datasets/calibration/<query>.json, `npm run calibrate`); W_u is then rescaled to the machine'),
-    maxParallelism: z.int().min(1).default(128).describe('Max parallelism of every operator (the slots available)'),
-    workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
+    maxParallelism: maxParallelism(128),
+    workloadUnit,
   }),
   z.strictObject({
     kind: z.literal('wordcount').describe("ContTune's WordCount: source, splitter, keyed counter"),
     calibrated: z.boolean().default(false).describe('Use datasets/calibration/wordcount.json costs when present'),
-    maxParallelism: z.int().min(1).default(128),
-    workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
+    maxParallelism: maxParallelism(128),
+    workloadUnit,
   }),
   z.strictObject({
     kind: z.literal('synthetic'),
     seed: z.int().default(S.seed).describe('Seed of the DAG generator (independent of the run seeds)'),
     minOperators: z.int().min(3).max(40).default(S.minOperators),
-    maxOperators: z.int().min(3).max(40).default(S.maxOperators),
-    costRange: z.tuple([z.number().positive(), z.number().positive()]).default(S.costRange).describe('Per-record CPU cost range, microseconds'),
+    maxOperators: z.int().min(3).max(40).default(S.maxOperators).describe('At least minOperators'),
+    costRange: z.tuple([z.number().positive().max(1e6), z.number().positive().max(1e6)]).default(S.costRange).describe('Per-record CPU cost range [low, high], microseconds'),
     maxKeySkew: z.number().min(0).max(1).default(S.maxKeySkew).describe('Largest hot-key share of keyed operators'),
     branchProbability: z.number().min(0).max(1).default(S.branchProbability),
     joinProbability: z.number().min(0).max(1).default(S.joinProbability),
-    peakParallelism: z.number().positive().default(S.peakParallelism).describe('Instances the heaviest operator needs at 10 x W_u (sets W_u)'),
-    maxParallelism: z.int().min(1).default(S.maxParallelism),
-    workloadUnit: z.number().positive().optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine'),
+    peakParallelism: z.number().positive().max(MAX_PARALLELISM).default(S.peakParallelism).describe('Instances the heaviest operator needs at 10 x W_u (sets W_u)'),
+    maxParallelism: maxParallelism(S.maxParallelism),
+    workloadUnit,
   }),
 ]);
 
-const duration = z.number().positive().default(900).describe('Longest an episode (rate phase) may run, seconds of engine time');
+const duration = z.number().positive().max(B.episodeSec).default(900).describe('Longest an episode (rate phase) may run, seconds of engine time');
 export const ratesConfig = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('constant'), rate: z.number().min(0).describe('Multiple of W_u'), durationSec: duration }),
-  z.strictObject({ kind: z.literal('steps'), rates: z.array(z.number().min(0)).min(1).describe('Multiples of W_u'), durationSec: duration }),
+  z.strictObject({ kind: z.literal('constant'), rate: rate.describe('Multiple of W_u'), durationSec: duration }),
+  z.strictObject({ kind: z.literal('steps'), rates: z.array(rate).min(1).max(B.phases).describe('Multiples of W_u'), durationSec: duration }),
   z.strictObject({
     kind: z.literal('permutation'),
-    levels: z.int().min(1).default(10).describe('Rates 1..levels x W_u'),
-    repeat: z.int().min(1).default(2).describe('Each permutation is played this many times (ContTune: twice)'),
-    permutations: z.int().min(1).default(1).describe('Permutations per run, each drawn from the run seed'),
+    levels: z.int().min(1).max(B.levels).default(10).describe('Rates 1..levels x W_u'),
+    repeat: z.int().min(1).max(B.repeat).default(2).describe('Each permutation is played this many times (ContTune: twice)'),
+    permutations: z.int().min(1).max(B.repeat).default(1).describe('Permutations per run, each drawn from the run seed'),
     durationSec: duration,
   }),
-  z.strictObject({ kind: z.literal('square'), low: z.number().min(0), high: z.number().min(0), periods: z.int().min(1).default(2), durationSec: duration }),
+  z.strictObject({ kind: z.literal('square'), low: rate, high: rate, periods: z.int().min(1).max(B.phases / 2).default(2), durationSec: duration }),
   z.strictObject({
     kind: z.literal('sine'),
-    low: z.number().min(0),
-    high: z.number().min(0),
-    steps: z.int().min(2).default(10).describe("Steps per period (Beam's SINE has 10)"),
-    periods: z.int().min(1).default(1),
+    low: rate,
+    high: rate,
+    steps: z.int().min(2).max(B.levels).default(10).describe("Steps per period (Beam's SINE has 10)"),
+    periods: z.int().min(1).max(B.levels).default(1),
     durationSec: duration,
   }),
-  z.strictObject({ kind: z.literal('trace'), file: z.string().describe('CSV with columns time (s), rate (records/s)'), durationSec: duration }),
+  z.strictObject({ kind: z.literal('trace'), file: z.string().min(1).max(B.pathLength).describe('CSV with columns time (s), rate (records/s); relative to the config file\'s folder, else the current folder'), durationSec: duration }),
 ]);
 
 export const loopConfig = z.strictObject({
-  warmupSec: z.number().min(0).default(30).describe('Ignored after a rescale or a rate change, seconds (DS2: 2 epochs)'),
-  windowSec: z.number().positive().default(10).describe('Observation window, seconds (DS2 epoch)'),
-  policyIntervalSec: z.number().positive().optional().describe('Time between decisions; defaults to the window'),
-  activation: z.int().min(1).default(1).describe('Evaluations since the last rescale before a decision is acted on (DS2 activation_time)'),
-  maxReconfigurations: z.int().min(1).default(10).describe('Cap on reconfigurations per episode'),
+  warmupSec: z.number().min(0).max(B.windowSec).default(30).describe('Ignored after a rescale or a rate change, seconds (DS2: 2 epochs)'),
+  windowSec: z.number().positive().max(B.windowSec).default(10).describe('Observation window, seconds (DS2 epoch)'),
+  policyIntervalSec: z.number().positive().max(B.windowSec).optional().describe('Time between decisions; defaults to the window'),
+  activation: z.int().min(1).max(B.reconfigurations).default(1).describe('Evaluations since the last rescale before a decision is acted on (DS2 activation_time)'),
+  maxReconfigurations: z.int().min(1).max(B.reconfigurations).default(10).describe('Cap on reconfigurations per episode'),
   settleSec: z
     .number()
     .min(0)
+    .max(B.episodeSec)
     .default(60)
     .describe('After the tuner keeps, go on observing and deciding this long before the next rate phase: a later rescale counts, and the final metrics come from a settled window'),
-  initialParallelism: z.union([z.int().min(1), z.record(z.string(), z.int().min(1))]).default(1).describe('Parallelism at deploy: one value for all operators, or per operator'),
+  initialParallelism: z
+    .union([z.int().min(1).max(B.parallelism), z.record(z.string().max(B.nameLength), z.int().min(1).max(B.parallelism))])
+    .default(1)
+    .describe("Parallelism at deploy: one value for all operators (capped at each operator's max), or per operator (each an operator of the workload, within [1, its max])"),
   carryOver: z.boolean().default(true).describe('Start each episode from the previous episode\'s parallelism (false: redeploy at the initial one)'),
 });
 
 export const outputsConfig = z.strictObject({
-  dir: z.string().default('results').describe('Parent folder of results/<name>/<run-id>/'),
+  dir: z.string().min(1).max(B.pathLength).default('results').describe('Parent folder of results/<name>/<run-id>/'),
   charts: z.boolean().default(true).describe('Write Vega-Lite specs with SVG and PNG renderings'),
   png: z.boolean().default(true).describe('Also render PNGs'),
   history: z.boolean().default(true).describe('Write history.csv (per-operator windows for StreamTune pre-training)'),
@@ -89,22 +125,41 @@ const tunerShape = Object.fromEntries(
 ) as unknown as { [K in keyof typeof TUNERS]: z.ZodOptional<(typeof TUNERS)[K]['options']> };
 
 export const experimentConfig = z.strictObject({
-  $schema: z.string().optional().describe('Path of the JSON Schema, for editors'),
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., _ or -').describe('Names the results folder'),
-  description: z.string().optional(),
+  $schema: z.string().max(B.pathLength).optional().describe('Path of the JSON Schema, for editors'),
+  name: z
+    .string()
+    .max(B.nameLength)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'one folder name: a letter or digit, then letters, digits, ., _ or -')
+    .describe(`Names the results folder (one path segment, at most ${B.nameLength} characters)`),
+  description: z.string().max(B.textLength).optional(),
   engine: engineConfig.default({ kind: 'simulator' } as never).describe(`Engine: ${ENGINE_KINDS.join(', ')}`),
   workload: workloadConfig,
   rates: ratesConfig,
   tuners: z.strictObject(tunerShape).describe('Tuners to compare, each with its options'),
-  seeds: z.array(z.int()).min(1).default([1]).describe('One run per tuner and seed'),
+  seeds: z
+    .array(z.int().min(-(2 ** 31)).max(2 ** 32 - 1))
+    .min(1)
+    .max(B.seeds)
+    .default([1])
+    .superRefine(noDuplicates)
+    .describe('One run per tuner and seed; no seed twice'),
   loop: loopConfig.prefault({}),
   outputs: outputsConfig.prefault({}),
   sweep: z
-    .record(z.string(), z.array(z.unknown()).min(1))
+    .record(z.string().max(B.pathLength), z.array(z.unknown()).min(1).max(B.sweepValues))
     .default({})
     .describe('Grid over config keys by dotted path, e.g. {"tuners.ds2.overProvisioning": [0, 0.1]}'),
-  jobs: z.int().min(1).optional().describe('Runs in parallel (worker threads); default: the number of cores'),
+  jobs: z.int().min(1).max(B.jobs).optional().describe('Runs in parallel (worker threads); default: the number of cores'),
 });
+
+function noDuplicates(xs: readonly unknown[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  xs.forEach((x, i) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate value ${k} (each may appear once)` });
+    seen.add(k);
+  });
+}
 
 export type ExperimentInput = z.input<typeof experimentConfig>;
 export type Experiment = z.output<typeof experimentConfig>;

@@ -37,7 +37,7 @@ export function rateSchedule(spec: RateSpec, workloadUnit: number, seed: number)
       const out: RatePhase[] = [];
       for (let k = 0; k < spec.permutations; k++) {
         const perm = rng.shuffle(Array.from({ length: spec.levels }, (_, i) => i + 1));
-        for (let r = 0; r < spec.repeat; r++) out.push(...perm.map(phase));
+        for (let r = 0; r < spec.repeat; r++) for (const units of perm) out.push(phase(units));
       }
       return out;
     }

@@ -9,12 +9,15 @@
  * the k-medoids outcome with each cluster's medoid as a DAG spec, each model's feature scaling and training loss)
  * and one model folder per cluster plus `global` (src/learning/io.ts format).
  *
- * The recipe is everything that determines the models; the tuner compares its own options with a set's recipe and
- * re-runs the recipe on the set's history (in memory, cached per process) when they differ.
+ * The recipe is everything that determines the models; the tuner compares its own options with a set's recipe. When
+ * they differ, the recipe is re-run on the set's history: once, before the runs, by the experiment
+ * (trainRecipe(), cached on disk under datasets/pretrained/cache/<set>-<recipe hash>/); a direct caller without
+ * that cache gets it re-run in memory (cached per process).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobGraph, type JobSpec } from '../../core/job.js';
 import type { LabelledGraph as DagGraph } from '../../graph/index.js';
@@ -303,23 +306,102 @@ export function historyFiles(m: SetManifest): string[] {
 
 const cache = new Map<string, Promise<PretrainedSet>>();
 
+/** Where sets re-run for another recipe are cached (git-ignored); STREAMTUNE_PRETRAINED_CACHE overrides it. */
+export function recipeCacheRoot(): string {
+  return process.env.STREAMTUNE_PRETRAINED_CACHE ?? join(PROJECT_ROOT, 'datasets/pretrained/cache');
+}
+
+/** The cache folder of a recipe re-run on a set's history (the set's seed): <root>/<set>-<hash of recipe and history>. */
+export function recipeCacheDir(setDir: string, manifest: SetManifest, recipe: PretrainRecipe): string {
+  const key = canonical({ recipe: { ...recipe, seed: manifest.recipe.seed }, history: manifest.history, format: SET_FORMAT_VERSION });
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  return join(recipeCacheRoot(), `${basename(setDir)}-${hash}`);
+}
+
+/** What a recipe needs before the runs: nothing (the set's own, or cached), or training (with an estimate). */
+export interface RecipeStatus {
+  setDir: string;
+  state: 'set' | 'cached' | 'train';
+  /** Recipe keys that differ from the set's. */
+  differs: string[];
+  cacheDir: string;
+  /** Rough training time, seconds (from the set's own training times, scaled). */
+  estimateSec: number;
+}
+
+export function recipeStatus(setPath: string, recipe: PretrainRecipe): RecipeStatus {
+  const setDir = resolveSetDir(setPath);
+  const m = readManifest(setDir);
+  const cacheDir = recipeCacheDir(setDir, m, recipe);
+  const differs = differingKeys(m.recipe, recipe);
+  const state = differs.length === 0 ? 'set' : existsSync(join(cacheDir, MANIFEST)) ? 'cached' : 'train';
+  const own = m.clusters.reduce((t, c) => t + (c.train.seconds ?? 0), m.global.train.seconds ?? 0);
+  const windows = recipe.historySize > 0 ? Math.min(recipe.historySize, m.windowsUsed) : m.history.reduce((t, h) => t + h.windows, 0);
+  const scale =
+    (recipe.epochs / m.recipe.epochs) *
+    (windows / Math.max(1, m.windowsUsed)) *
+    ((recipe.hidden / m.recipe.hidden) ** 2) *
+    (recipe.layers / m.recipe.layers) *
+    ((1 + recipe.pairing) / (1 + m.recipe.pairing)) *
+    (m.recipe.batchSize / recipe.batchSize) ** 0.5;
+  return { setDir, state, differs, cacheDir, estimateSec: Math.max(1, own * scale) };
+}
+
+function differingKeys(a: PretrainRecipe, b: PretrainRecipe): string[] {
+  const flat = (r: PretrainRecipe): Record<string, string> => {
+    const { labels, seed: _seed, ...rest } = r;
+    return Object.fromEntries([...Object.entries(rest), ...Object.entries(labels)].map(([k, v]) => [k, canonical(v)]));
+  };
+  const fa = flat(a);
+  const fb = flat(b);
+  return [...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => fa[k] !== fb[k]).sort();
+}
+
 /**
- * The set to use for a recipe: the saved models when the set's recipe matches, else the recipe re-run on the set's
- * history (with the set's seed). Cached per process: runs in one worker share the (read-only) models.
+ * Re-runs a recipe on a set's history (the set's seed) and saves it in the cache, atomically (a folder renamed
+ * into place); returns the cache folder. Nothing to do when it is cached already.
+ */
+export async function trainRecipe(setPath: string, recipe: PretrainRecipe, backend: string, progress?: PretrainProgress): Promise<string> {
+  const status = recipeStatus(setPath, recipe);
+  if (status.state !== 'train') return status.state === 'set' ? status.setDir : status.cacheDir;
+  const m = readManifest(status.setDir);
+  const windows = readHistoryWindows(historyFiles(m));
+  const set = await pretrainSet(windows, { ...recipe, seed: m.recipe.seed }, { name: `${m.name} (recipe ${basename(status.cacheDir)})`, history: m.history, backend }, progress);
+  const tmp = `${status.cacheDir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    await saveSet(set, tmp);
+    if (existsSync(status.cacheDir)) rmSync(tmp, { recursive: true, force: true });
+    else renameSync(tmp, status.cacheDir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return status.cacheDir;
+}
+
+/**
+ * The set to use for a recipe: the saved models when the set's recipe matches, else the recipe's cached re-run
+ * (trainRecipe), else the recipe re-run on the set's history in memory (with the set's seed). Cached per process:
+ * runs in one worker share the (read-only) models.
  */
 export function obtainSet(dirPath: string, recipe: PretrainRecipe, backend: string): Promise<PretrainedSet> {
   const dir = resolveSetDir(dirPath);
   const manifest = readManifest(dir);
   const matches = sameRecipe(manifest.recipe, recipe);
-  const key = matches ? `load:${dir}` : `recipe:${dir}:${canonical({ ...recipe, seed: manifest.recipe.seed })}`;
+  const cached = matches ? undefined : recipeCacheDir(dir, manifest, recipe);
+  const onDisk = cached !== undefined && existsSync(join(cached, MANIFEST));
+  const key = matches ? `load:${dir}` : onDisk ? `load:${cached}` : `recipe:${dir}:${canonical({ ...recipe, seed: manifest.recipe.seed })}`;
   let p = cache.get(key);
   if (!p) {
     p = matches
       ? loadSet(dir)
-      : (async () => {
-          const windows = readHistoryWindows(historyFiles(manifest));
-          return pretrainSet(windows, { ...recipe, seed: manifest.recipe.seed }, { name: `${manifest.name} (re-run in memory)`, history: manifest.history, backend });
-        })();
+      : onDisk
+        ? loadSet(cached as string)
+        : (async () => {
+            const windows = readHistoryWindows(historyFiles(manifest));
+            return pretrainSet(windows, { ...recipe, seed: manifest.recipe.seed }, { name: `${manifest.name} (re-run in memory)`, history: manifest.history, backend });
+          })();
     p.catch(() => cache.delete(key));
     cache.set(key, p);
   }

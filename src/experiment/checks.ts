@@ -1,0 +1,109 @@
+/**
+ * Checks of the whole config, made before the first run: what the schema alone cannot see (cross-field rules,
+ * files that must exist and parse, per-operator keys against the workload's DAG, what the engine can do).
+ * Each problem is one ConfigError line naming the file and the JSON path; nothing here starts an engine.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError, clip } from './config.js';
+import type { Experiment } from './schema.js';
+import { buildWorkload, type Workload } from '../workloads/index.js';
+import { readTrace } from '../workloads/rates.js';
+import { engineCapabilities } from '../engines/registry.js';
+import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
+import { readManifest, resolveSetDir } from '../tuners/streamtune/pretrain.js';
+
+/** Largest trace file read (a trace is a few thousand rows). */
+export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
+
+export interface CheckContext {
+  /** Prefix of every line: the config file (and the sweep point). */
+  where: string;
+  /** The config file (relative trace paths are resolved against its folder first). */
+  file: string;
+  cwd: string;
+}
+
+/**
+ * Checks one validated sweep point; returns it with the trace path made absolute. Throws ConfigError on the
+ * first problem.
+ */
+export function checkExperiment(x: Experiment, ctx: CheckContext): { experiment: Experiment; workload: Workload } {
+  const fail = (path: string, what: string): never => {
+    throw new ConfigError(`${ctx.where}: ${path}: ${what}`);
+  };
+  const w = x.workload;
+  if (w.kind === 'synthetic') {
+    if (w.minOperators > w.maxOperators) fail('workload.maxOperators', `${w.maxOperators} is below workload.minOperators ${w.minOperators}`);
+    if (w.costRange[0] > w.costRange[1]) fail('workload.costRange', `low ${w.costRange[0]} is above high ${w.costRange[1]}`);
+  }
+  const r = x.rates;
+  if ((r.kind === 'square' || r.kind === 'sine') && r.low > r.high) fail('rates.high', `${r.high} is below rates.low ${r.low}`);
+  let experiment = x;
+  if (r.kind === 'trace') {
+    const file = resolveTrace(r.file, ctx);
+    if (!file) fail('rates.file', `no such file '${clip(r.file)}' (looked beside the config and in the current folder)`);
+    const f = file as string;
+    const st = statSync(f);
+    if (!st.isFile()) fail('rates.file', `'${clip(r.file)}' is not a file`);
+    if (st.size > MAX_TRACE_BYTES) fail('rates.file', `'${clip(r.file)}' is ${st.size} bytes (at most ${MAX_TRACE_BYTES})`);
+    try {
+      readTrace(f, r.durationSec);
+    } catch (e) {
+      fail('rates.file', (e as Error).message);
+    }
+    experiment = { ...x, rates: { ...r, file: f } };
+  } else if (x.loop.windowSec > r.durationSec) {
+    fail('loop.windowSec', `${x.loop.windowSec} s is longer than rates.durationSec ${r.durationSec} s (an episode would end after its first window)`);
+  }
+
+  let workload: Workload;
+  try {
+    workload = buildWorkload(w);
+  } catch (e) {
+    return fail('workload', (e as Error).message);
+  }
+  const job = workload.job;
+  const maxOf = (id: string) => job.operator(id).maxParallelism;
+  const largest = Math.max(...job.operatorIds.map(maxOf));
+  const ip = x.loop.initialParallelism;
+  if (typeof ip === 'number') {
+    if (ip > largest) fail('loop.initialParallelism', `${ip} is above every operator's max parallelism (at most ${largest} in ${job.name})`);
+  } else {
+    for (const [id, p] of Object.entries(ip)) {
+      if (!job.has(id)) fail(`loop.initialParallelism.${clip(id, 40)}`, `no operator '${clip(id, 40)}' in ${job.name} (operators: ${clip(job.operatorIds.join(', '), 200)})`);
+      if (p > maxOf(id)) fail(`loop.initialParallelism.${id}`, `${p} is above the operator's max parallelism ${maxOf(id)}`);
+    }
+  }
+
+  const caps = engineCapabilities(x.engine);
+  for (const name of TUNER_NAMES) {
+    const options = x.tuners[name];
+    if (options === undefined) continue;
+    try {
+      createTuner(name, options);
+    } catch (e) {
+      fail(`tuners.${name}`, (e as Error).message.split('\n').join(' '));
+    }
+  }
+  if (x.tuners.oracle !== undefined && !caps.groundTruth) fail('tuners.oracle', `the oracle tuner needs ground truth; engine '${x.engine.kind}' has none`);
+  const st = x.tuners.streamtune;
+  if (st !== undefined) {
+    if (st.labelRule === 'groundTruth' && !caps.groundTruth)
+      fail('tuners.streamtune.labelRule', `'groundTruth' needs the simulator's ground truth; engine '${x.engine.kind}' has none`);
+    if (st.pretrained !== '') {
+      try {
+        readManifest(resolveSetDir(st.pretrained));
+      } catch (e) {
+        fail('tuners.streamtune.pretrained', (e as Error).message);
+      }
+    }
+  }
+  return { experiment, workload };
+}
+
+/** A trace path: absolute, else beside the config, else in the current folder. */
+function resolveTrace(file: string, ctx: CheckContext): string | undefined {
+  const candidates = isAbsolute(file) ? [file] : [resolve(dirname(ctx.file), file), resolve(ctx.cwd, file)];
+  return candidates.find((c) => existsSync(c));
+}

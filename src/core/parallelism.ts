@@ -51,3 +51,12 @@ export function parallelismKey(p: Parallelism): string {
 export function workerCount(perOperator: Readonly<Record<string, number>>): number {
   return Math.max(1, Math.ceil(Object.values(perOperator).reduce((a, b) => a + b, 0) - 1e-9));
 }
+
+/**
+ * A shared-worker engine's (Timely's) configuration for W workers: every operator on W, except an operator whose
+ * max parallelism is below W (a global aggregate), which runs on its max. W is rounded up and at least 1.
+ */
+export function workersParallelism(job: JobGraph, workers: number): Parallelism {
+  const w = Math.max(1, Math.ceil(workers - 1e-9));
+  return Object.fromEntries(job.operators().map((o) => [o.id, Math.min(w, o.maxParallelism)]));
+}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Engine, EngineCapabilities } from './engine.js';
 import { SIMULATOR_DEFAULTS, SimulatorEngine } from './simulator/simulator.js';
 import { FlinkEngine, flinkConfig } from './flink/index.js';
+import { TimelyEngine, timelyConfig } from './timely/index.js';
 
 const d = SIMULATOR_DEFAULTS;
 export const simulatorConfig = z.strictObject({
@@ -20,7 +21,7 @@ export const simulatorConfig = z.strictObject({
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
 
-export const ENGINE_CONFIGS = [simulatorConfig, flinkConfig] as const;
+export const ENGINE_CONFIGS = [simulatorConfig, flinkConfig, timelyConfig] as const;
 export const engineConfig = z.discriminatedUnion('kind', [...ENGINE_CONFIGS]);
 export type EngineConfig = z.infer<typeof engineConfig>;
 export const ENGINE_KINDS = ENGINE_CONFIGS.map((c) => c.shape.kind.value);
@@ -34,6 +35,8 @@ export async function createEngine(config: EngineConfig, seed: number): Promise<
     }
     case 'flink':
       return new FlinkEngine(config);
+    case 'timely':
+      return new TimelyEngine(config);
   }
 }
 
@@ -44,5 +47,7 @@ export function engineCapabilities(config: EngineConfig): EngineCapabilities {
       return new SimulatorEngine({ mode: config.mode }).capabilities;
     case 'flink':
       return new FlinkEngine(config).capabilities;
+    case 'timely':
+      return new TimelyEngine(config).capabilities;
   }
 }

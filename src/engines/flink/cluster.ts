@@ -332,6 +332,7 @@ export class StandaloneCluster {
     const jobsDir = defaultJobsDir();
     const args = [
       ...jvmArgs,
+      '-XX:-UsePerfData', // no /tmp/hsperfdata_<user>/<pid> (left behind by kill -9)
       `@${join(jobsDir, 'conf', 'java17.args')}`,
       `-Djava.io.tmpdir=${join(d, 'tmp')}`,
       `-Dlog4j.configurationFile=${join(d, 'conf', 'log4j2.properties')}`,

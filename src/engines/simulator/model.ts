@@ -6,10 +6,12 @@
  *   per-instance rate  mu_i(p) = mu / (1 + kappa (p - 1))      (coordination overhead: concave in p)
  *   hottest instance share  h(p) = s + (1 - s) / p for hash inputs with hot-key share s, else 1 / p
  *   capacity  C(p) = mu_i(p) / h(p)                             (= p mu_i(p) without skew; <= mu / s with it)
- * Timely mode: all operators share W workers; the job sustains rate r iff sum_v r L_v / mu_v <= W / (1 + kappa (W - 1)).
+ * Timely mode: all operators share W workers; the job sustains rate r iff sum_v r L_v / mu_v <= W / (1 + kappa (W - 1))
+ * and every operator's own capacity on min(W, its max parallelism) workers covers its demand (a global aggregate
+ * with max parallelism 1 is confined to one worker).
  */
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
-import type { Parallelism } from '../../core/parallelism.js';
+import { workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../engine.js';
 
 export interface ModelOptions {
@@ -66,25 +68,25 @@ export class ModelTruth implements GroundTruth {
 
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean> {
     const demand = this.demandedRates(rate);
+    const cap = this.capacities(parallelism);
     if (this.options.mode === 'timely') {
       const w = Math.max(...Object.values(parallelism));
       const short = this.work(rate) > w * efficiency(w, this.options.coordinationOverhead) * (1 + 1e-9);
-      return Object.fromEntries(this.job.operatorIds.map((id) => [id, short && (demand[id] ?? 0) > 0]));
+      return Object.fromEntries(this.job.operatorIds.map((id) => [id, (short && (demand[id] ?? 0) > 0) || (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
     }
-    const cap = this.capacities(parallelism);
     return Object.fromEntries(this.job.operatorIds.map((id) => [id, (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
   }
 
   oracle(rate: number): { parallelism: Parallelism; feasible: boolean } {
     const k = this.options.coordinationOverhead;
     if (this.options.mode === 'timely') {
-      // Every operator runs on all W workers; an operator's max parallelism bounds its own vector entry only.
+      // Every operator runs on min(W, its max parallelism) of the W shared workers.
       const maxW = Math.max(...this.job.operators().map((o) => o.maxParallelism));
-      const need = this.work(rate);
+      const at = (w: number): Parallelism => workersParallelism(this.job, w);
+      const holds = (w: number): boolean => !Object.values(this.bottlenecks(at(w), rate)).some(Boolean);
       let w = 1;
-      while (w < maxW && need > w * efficiency(w, k) * (1 + 1e-9)) w++;
-      const feasible = need <= w * efficiency(w, k) * (1 + 1e-9);
-      return { parallelism: Object.fromEntries(this.job.operators().map((o) => [o.id, Math.min(w, o.maxParallelism)])), feasible };
+      while (w < maxW && !holds(w)) w++;
+      return { parallelism: at(w), feasible: holds(w) };
     }
     let feasible = true;
     const p: Record<string, number> = {};

@@ -10,7 +10,7 @@
  */
 import type { JobGraph } from '../../core/job.js';
 import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metrics.js';
-import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
+import { sameParallelism, validateParallelism, workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { efficiency, hotShare, instanceRate, ModelTruth, type ModelOptions } from './model.js';
@@ -142,6 +142,7 @@ export class SimulatedDeployment implements Deployment {
   }
 
   async setRate(rate: number): Promise<void> {
+    this.checkRunning();
     if (!(rate >= 0)) throw new RangeError(`simulator: rate must be >= 0, got ${rate}`);
     this.rate = rate;
   }
@@ -192,6 +193,7 @@ export class SimulatedDeployment implements Deployment {
   }
 
   async rescale(parallelism: Parallelism): Promise<RescaleReport> {
+    this.checkRunning();
     validateParallelism(this.job, parallelism);
     const next = this.o.mode === 'timely' ? uniformMax(this.job, parallelism) : parallelism;
     if (sameParallelism(next, this.p)) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.p };
@@ -207,9 +209,9 @@ export class SimulatedDeployment implements Deployment {
     this.stopped = true;
   }
 
-  /** Instances of an operator: its entry, or in Timely mode all W workers. */
+  /** Instances of an operator: its entry (in Timely mode W, or its max parallelism when that is below W). */
   private instances(id: string): number {
-    return this.o.mode === 'timely' ? Math.max(...Object.values(this.p)) : (this.p[id] ?? 1);
+    return this.p[id] ?? 1;
   }
 
   private configure(): void {
@@ -222,8 +224,12 @@ export class SimulatedDeployment implements Deployment {
   }
 
   /** Runs whole steps covering `seconds`; returns the number of steps. */
-  private run(seconds: number): number {
+  private checkRunning(): void {
     if (this.stopped) throw new Error('simulator: deployment already stopped');
+  }
+
+  private run(seconds: number): number {
+    this.checkRunning();
     const steps = Math.max(1, Math.round(seconds / this.o.dt));
     const budgets = this.o.mode === 'timely' ? new Float64Array(this.n) : null;
     for (let i = 0; i < steps; i++) this.step(budgets);
@@ -313,6 +319,5 @@ export class SimulatedDeployment implements Deployment {
 
 /** Timely: W = the largest requested value; each operator's entry is W bounded by its own max parallelism. */
 function uniformMax(job: JobGraph, p: Parallelism): Parallelism {
-  const w = Math.max(...Object.values(p));
-  return Object.fromEntries(job.operators().map((o) => [o.id, Math.min(w, o.maxParallelism)]));
+  return workersParallelism(job, Math.max(...Object.values(p)));
 }

@@ -3,16 +3,15 @@
  * (GroundTruth.oracle, src/engines/engine.ts), then keep. Only engines that model the system (the simulator) have
  * ground truth; prepare() refuses the others.
  *
- * On a shared-worker engine the oracle's answer is used as is when it is already one worker count for all
- * operators; a per-operator answer is reduced with workerCount() like every other tuner's.
+ * On a shared-worker engine the ground truth's answer is already a worker configuration (every operator on W, a
+ * global aggregate on its max), so its worker count is W: never a sum over operators.
  */
 import { z } from 'zod';
 import { keep, rescale, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
-import type { Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../../engines/engine.js';
 import { TunerSetupError, type Tuner, type TunerContext, type TunerView } from '../tuner.js';
-import { deployedWorkers, reduceToWorkers, workersDecision } from '../shared/workers.js';
+import { deployedWorkers, workersDecision } from '../shared/workers.js';
 
 export const doc = "Oracle baseline: one step to the simulator's ground-truth minimal parallelism, then keep.";
 
@@ -38,14 +37,8 @@ export function create(_opts: OracleOptions): Tuner {
       steppedAt = view.targetRate;
       const answer = truth.oracle(view.targetRate);
       const why = `oracle for ${view.targetRate} records/s${answer.feasible ? '' : ' (infeasible within max parallelism)'}`;
-      if (view.sharedWorkers) return workersDecision(view.job, view.parallelism, oracleWorkers(view.job, answer.parallelism), why);
+      if (view.sharedWorkers) return workersDecision(view.job, view.parallelism, deployedWorkers(answer.parallelism), why);
       return rescale(view.parallelism, answer.parallelism, why);
     },
   };
-}
-
-/** The worker count of the oracle's answer: as is when already one count, else reduced like any tuner's. */
-function oracleWorkers(job: JobGraph, p: Parallelism): number {
-  const values = job.operatorIds.map((id) => p[id] ?? 1);
-  return values.every((v) => v === values[0]) ? (values[0] ?? 1) : deployedWorkers(reduceToWorkers(job, p));
 }

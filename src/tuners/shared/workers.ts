@@ -10,7 +10,7 @@
  */
 import { keep, rescale, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
-import { workerCount, type Parallelism } from '../../core/parallelism.js';
+import { workerCount, workersParallelism as onWorkers, type Parallelism } from '../../core/parallelism.js';
 
 /** The largest W a valid Parallelism can express (the largest max parallelism in the job). */
 export function maxWorkers(job: JobGraph): number {
@@ -24,8 +24,7 @@ export function deployedWorkers(p: Parallelism): number {
 
 /** Every operator at W (W rounded up, clamped to [1, maxWorkers]); an operator whose max is below W at its max. */
 export function workersParallelism(job: JobGraph, workers: number): Parallelism {
-  const w = Math.min(maxWorkers(job), Math.max(1, Math.ceil(workers - 1e-9)));
-  return Object.fromEntries(job.operators().map((o) => [o.id, Math.min(w, o.maxParallelism)]));
+  return onWorkers(job, Math.min(maxWorkers(job), workers));
 }
 
 /** Reduces a per-operator answer (instance-equivalents, un-rounded where available) to every operator at W. */

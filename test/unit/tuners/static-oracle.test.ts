@@ -57,14 +57,12 @@ describe('oracle tuner', () => {
     if (d3.kind === 'rescale') assert.deepEqual(d3.parallelism, { src: 1, map: 4, sink: 1 });
   });
 
-  it('on shared workers: a per-operator answer is reduced, a uniform one used as is', async () => {
-    const perOp = oracle.create(oracle.options.parse({}));
-    await perOp.prepare?.(job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: fakeTruth(() => ({ src: 1, map: 2, sink: 1 })) });
-    const d = await perOp.decide(viewOf({ job, snapshot: snap, sharedWorkers: true }));
-    assert.ok(d.kind === 'rescale' && d.parallelism.map === 4 && d.parallelism.src === 4);
-    const uniform = oracle.create(oracle.options.parse({}));
-    await uniform.prepare?.(job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: fakeTruth(() => ({ src: 3, map: 3, sink: 3 })) });
-    const u = await uniform.decide(viewOf({ job, snapshot: snap, sharedWorkers: true }));
-    assert.ok(u.kind === 'rescale' && u.parallelism.map === 3);
+  it('on shared workers: the ground truth is a worker configuration, deployed at its W (never summed over operators)', async () => {
+    // A global aggregate capped at 1 makes the vector non-uniform; W is still its largest entry.
+    const t = oracle.create(oracle.options.parse({}));
+    await t.prepare?.(job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: fakeTruth(() => ({ src: 3, map: 3, sink: 1 })) });
+    const d = await t.decide(viewOf({ job, snapshot: snap, sharedWorkers: true }));
+    assert.ok(d.kind === 'rescale', d.reason);
+    assert.deepEqual(d.parallelism, { src: 3, map: 3, sink: 3 });
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandWorks, defaultJobsDir, ensureJobJar, FlinkEngine, livePids, pidAlive, startLocalCluster } from '../../src/engines/flink/index.js';
@@ -138,13 +138,14 @@ describe('Flink engine on a real local Flink', function () {
 
   it('drives an existing cluster over REST (remote mode): submits, observes, rescales, cancels', async () => {
     const jar = await ensureJobJar();
+    const stateDir = mkdtempSync(join(tmpdir(), 'streamtune-flink-remote-'));
     const cluster = await startLocalCluster({
       java: 'java',
       javaOptions: ['-Xmx1g'],
       jobsDir: defaultJobsDir(),
       classpath: jar.classpath,
       slots: 4,
-      stateDir: mkdtempSync(join(tmpdir(), 'streamtune-flink-remote-')),
+      stateDir,
       metricsIntervalMs: 500,
       startTimeoutSec: 120,
     });
@@ -173,6 +174,7 @@ describe('Flink engine on a real local Flink', function () {
       assert.equal(cluster.exited, false, 'remote mode leaves the cluster running');
     } finally {
       await cluster.stop();
+      rmSync(stateDir, { recursive: true, force: true });
     }
     assert.equal(pidAlive(cluster.pid), false);
   });
@@ -230,7 +232,7 @@ describe('Flink engine on a real local Flink', function () {
         };
         const decision = await tuner.decide(view);
         console.log(`      DS2 decision: ${decision.kind} ${decision.kind === 'rescale' ? JSON.stringify(decision.parallelism) : decision.reason}`);
-        if (decision.kind === 'keep') break;
+        if (decision.kind !== 'rescale') break;
         const r = await d.rescale(decision.parallelism);
         assert.equal(r.tookEffect, true);
         steps++;

@@ -295,6 +295,7 @@ export class FlinkEngine implements Engine {
         },
       });
       this.deployments.add(deployment);
+      await deployment.refresh();
       return deployment;
     } catch (e) {
       this.rateServer.unregister(token);
@@ -563,6 +564,11 @@ export class FlinkDeployment implements Deployment {
         runningAt = Math.max(runningAt, t['start-time'] + (dur.DEPLOYING ?? 0) + (dur.INITIALIZING ?? 0));
       }
     return runningAt > 0 ? runningAt : undefined;
+  }
+
+  /** Looks at the job and the cluster's slots now (the engine calls it after deploy). */
+  async refresh(): Promise<void> {
+    await this.refreshCap(await this.check());
   }
 
   /** Reads the cluster's slots: this job may use the free ones plus those it holds (max parallelism, slot sharing). */

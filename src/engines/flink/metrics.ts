@@ -170,6 +170,8 @@ export function operatorMetrics(a: VertexSample, b: VertexSample, isSource: bool
   for (const x of b.subtasks) {
     const y = a.subtasks.find((s) => s.index === x.index);
     if (!y) continue;
+    // A subtask without all its time counters yet (just started) says nothing about the window.
+    if (![x.busyMs, y.busyMs, x.idleMs, y.idleMs, x.backPressuredMs, y.backPressuredMs].every(Number.isFinite)) continue;
     const busy = Math.max(0, x.busyMs - y.busyMs);
     const idle = Math.max(0, x.idleMs - y.idleMs);
     const bp = Math.max(0, x.backPressuredMs - y.backPressuredMs);

@@ -42,7 +42,8 @@ public final class Launcher {
 
     public static Configuration configuration(Args a) throws Exception {
         int slots = a.getInt("slots", 32);
-        Path stateDir = Path.of(a.get("state-dir", Files.createTempDirectory("streamtune-flink").toString())).toAbsolutePath();
+        // Only without --state-dir a temp folder is made (a default argument would create one on every start).
+        Path stateDir = (a.has("state-dir") ? Path.of(a.get("state-dir", null)) : Files.createTempDirectory("streamtune-flink")).toAbsolutePath();
         Files.createDirectories(stateDir);
         Map<String, String> m = new LinkedHashMap<>();
         m.put("rest.address", "127.0.0.1");

@@ -5,7 +5,8 @@
 //! Every harness operator is exactly one timely operator named after its harness id, so the logging names map
 //! one-to-one (no helper operators: routing is done by the consumer's input pact, not by `.exchange()`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -19,7 +20,7 @@ use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::Capability;
 use timely::dataflow::{ProbeHandle, Scope, Stream};
-use timely::logging::TimelyLogger;
+use timely::logging::{TimelyEvent, TimelyLogger};
 use timely::progress::frontier::MutableAntichain;
 use timely::worker::Worker;
 
@@ -110,9 +111,17 @@ pub struct Input<'s> {
     pub pact: Pact,
 }
 
+/// How long one activation of an operator may work before it yields (the rest of its input waits in a stash and
+/// the operator re-activates itself), in microseconds. Bounds how long a worker goes without returning to its
+/// loop, where the logging buffer is flushed: metrics stay fresh and other operators get scheduled.
+pub static SLICE_US: AtomicU64 = AtomicU64::new(10_000);
+
 /// Builds one harness operator as one timely operator named `name`.
 pub fn operator<'s>(scope: Scope<'s, Time>, name: &str, inputs: Vec<Input<'s>>, mut logic: Box<dyn Logic>) -> Stream<'s, Time, Batch> {
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
+    let activator = scope.activator_for(builder.operator_info().address.clone());
+    let logger: Option<TimelyLogger> = scope.worker().logging();
+    let processed_tag = format!("in:{}:", name);
     let mut handles = Vec::new();
     for i in inputs {
         handles.push(builder.new_input(i.stream, i.pact));
@@ -122,16 +131,35 @@ pub fn operator<'s>(scope: Scope<'s, Time>, name: &str, inputs: Vec<Input<'s>>, 
     builder.build(move |mut caps| {
         drop(caps.pop());
         let mut held: BTreeMap<Time, Capability<Time>> = BTreeMap::new();
+        let mut stash: VecDeque<(usize, Capability<Time>, Batch)> = VecDeque::new();
         let mut out = Out::default();
         let mut last_frontier: Option<Time> = None;
+        // estimated ns per record, to size chunks so that a slice is not overrun by much
+        let mut per_record_ns: f64 = 200.0;
         move |frontiers: &[MutableAntichain<Time>]| {
-            let mut output = output.activate();
+            let slice = Duration::from_micros(SLICE_US.load(Relaxed));
+            let started = Instant::now();
             for (port, input) in handles.iter_mut().enumerate() {
-                input.for_each(|cap, data| {
-                    let t = *cap.time();
-                    logic.on_batch(port, t, data, &mut out);
+                input.for_each(|cap, data| stash.push_back((port, cap.retain(0), std::mem::take(data))));
+            }
+            let mut output = output.activate();
+            'work: while let Some((port, cap, mut data)) = stash.pop_front() {
+                let t = *cap.time();
+                loop {
+                    let left = slice.saturating_sub(started.elapsed()).as_nanos() as f64;
+                    let n = ((left / per_record_ns) as usize).clamp(1, 4096).min(data.len());
+                    let mut part: Batch = if n == data.len() { std::mem::take(&mut data) } else { data.drain(..n).collect() };
+                    let t0 = Instant::now();
+                    logic.on_batch(port, t, &mut part, &mut out);
+                    let ns = t0.elapsed().as_nanos() as f64 / n.max(1) as f64;
+                    if let Some(l) = logger.as_ref() {
+                        // records in are counted when processed, on the logging clock (stashed records were
+                        // pulled, i.e. seen by the receive-side Messages events, but are not processed yet)
+                        l.log(TimelyEvent::Text(format!("{}{}", processed_tag, n)));
+                    }
+                    per_record_ns = (0.8 * per_record_ns + 0.2 * ns).max(10.0);
                     for h in out.holds.drain(..) {
-                        held.entry(h).or_insert_with(|| cap.delayed(&h, 0));
+                        held.entry(h).or_insert_with(|| cap.delayed(&h));
                     }
                     if !out.items.is_empty() {
                         let mut session = output.session(&cap);
@@ -145,13 +173,28 @@ pub fn operator<'s>(scope: Scope<'s, Time>, name: &str, inputs: Vec<Input<'s>>, 
                         }
                         drop(session);
                         for (time, m) in later {
-                            let c = held.get(&time).cloned().unwrap_or_else(|| cap.delayed(&time, 0));
+                            let c = held.get(&time).cloned().unwrap_or_else(|| cap.delayed(&time));
                             output.session(&c).give(m);
                         }
                     }
-                });
+                    if data.is_empty() {
+                        break;
+                    }
+                    if started.elapsed() >= slice {
+                        stash.push_front((port, cap, data));
+                        break 'work;
+                    }
+                }
+                if started.elapsed() >= slice {
+                    break;
+                }
             }
-            let f = frontiers.iter().map(|f| f.frontier().iter().min().copied().unwrap_or(Time::MAX)).min().unwrap_or(Time::MAX);
+            if !stash.is_empty() {
+                activator.activate();
+            }
+            // the frontier as far as the logic is concerned: stashed records are still to come
+            let input_f = frontiers.iter().map(|f| f.frontier().iter().min().copied().unwrap_or(Time::MAX)).min().unwrap_or(Time::MAX);
+            let f = stash.iter().map(|(_, c, _)| *c.time()).min().map_or(input_f, |s| s.min(input_f));
             if last_frontier != Some(f) {
                 last_frontier = Some(f);
                 logic.on_frontier(f, &mut out);
@@ -248,14 +291,15 @@ pub fn source<'s>(scope: Scope<'s, Time>, name: &str, spec: SourceSpec, probe: P
                 return;
             }
             let here = epoch_of(cursor);
-            if probe.less_than(&here.saturating_sub(spec.max_in_flight_ms)) {
-                blocked_since.get_or_insert_with(Instant::now);
-                activator.activate_after(Duration::from_millis(1));
-                return;
-            }
+            // blocked time is published as it accrues (every activation), not only once unblocked
             if let Some(since) = blocked_since.take() {
                 blocked_ns += since.elapsed().as_nanos() as u64;
                 stats.blocked_ns.store(blocked_ns, std::sync::atomic::Ordering::Relaxed);
+            }
+            if probe.less_than(&here.saturating_sub(spec.max_in_flight_ms)) {
+                blocked_since = Some(Instant::now());
+                activator.activate_after(Duration::from_millis(1));
+                return;
             }
             let interval = 1000.0 / rate;
             let started = Instant::now();

@@ -6,8 +6,11 @@
 //!    names exactly one leaf operator per harness operator; scopes and helpers have other names).
 //!  - Channels: channel id -> target operator (address scope_addr ++ [target.0]) and source operator/port.
 //!  - Schedule start/stop: busy time of the operator on this worker (no-op activations count as busy).
-//!  - Messages: receive side (is_send = false) -> records in of the channel's target; send side -> records out
-//!    of the channel's source port, divided by the number of channels that port feeds.
+//!  - Messages: receive side (is_send = false) -> records pulled by the channel's target; send side -> records
+//!    out of the channel's source port, divided by the number of channels that port feeds.
+//!  - Text "in:<operator>:<n>": n records processed by the operator, logged by dataflow::operator as it works
+//!    through its input. These are the records in: an operator that yields after its time slice has pulled
+//!    records (counted by Messages) that it has not processed yet; both are on the logging clock.
 //!  - Park/Unpark: the worker's idle time.
 //! An open span (scheduled or parked at the time of publication) is counted up to the publication time, so the
 //! counters are complete up to `as_of_ns`.
@@ -34,7 +37,10 @@ pub struct Aggregator {
     port_channels: HashMap<(usize, usize), u64>,
     sent: HashMap<(usize, usize), u64>,
     busy: Vec<u64>,
+    /// Records pulled from the operator's input channels (receive-side Messages).
     recs_in: Vec<u64>,
+    /// Records the operator processed (its own Text events): the records in of the metrics.
+    processed: Vec<u64>,
     schedules: Vec<u64>,
     open: HashMap<usize, u64>,
     park_ns: u64,
@@ -58,6 +64,7 @@ impl Aggregator {
             sent: HashMap::new(),
             busy: vec![0; n],
             recs_in: vec![0; n],
+            processed: vec![0; n],
             schedules: vec![0; n],
             open: HashMap::new(),
             park_ns: 0,
@@ -111,6 +118,16 @@ impl Aggregator {
                     self.recs_in[slot] += m.record_count as u64;
                 }
             }
+            TimelyEvent::Text(text) => {
+                // "in:<operator>:<n>": n records processed by the operator (logged by dataflow::operator)
+                if let Some(rest) = text.strip_prefix("in:") {
+                    if let Some((name, n)) = rest.rsplit_once(':') {
+                        if let (Some(slot), Ok(n)) = (self.shared.op_names.iter().position(|x| x == name), n.parse::<u64>()) {
+                            self.processed[slot] += n;
+                        }
+                    }
+                }
+            }
             TimelyEvent::Park(p) => match p {
                 timely::logging::ParkEvent::Park(_) => self.parked_at = Some(t),
                 timely::logging::ParkEvent::Unpark => {
@@ -161,7 +178,8 @@ impl Aggregator {
         for (slot, op) in w.ops.iter().enumerate() {
             let open = self.open.get(&slot).map(|&s| now.saturating_sub(s)).unwrap_or(0);
             op.busy_ns.store(self.busy[slot] + open, Relaxed);
-            op.records_in.store(self.recs_in[slot], Relaxed);
+            op.records_in.store(self.processed[slot], Relaxed);
+            op.pulled.store(self.recs_in[slot], Relaxed);
             op.records_out.store(out[slot], Relaxed);
             op.schedules.store(self.schedules[slot], Relaxed);
         }

@@ -133,7 +133,7 @@ fn sample(shared: &Shared, id: &Value, process: usize) -> Value {
                 .iter()
                 .zip(w.ops.iter())
                 .map(|(n, o)| {
-                    (n.clone(), json!([o.busy_ns.load(Relaxed), o.records_in.load(Relaxed), o.records_out.load(Relaxed), o.schedules.load(Relaxed)]))
+                    (n.clone(), json!([o.busy_ns.load(Relaxed), o.records_in.load(Relaxed), o.records_out.load(Relaxed), o.schedules.load(Relaxed), o.pulled.load(Relaxed)]))
                 })
                 .collect();
             json!({
@@ -197,6 +197,8 @@ fn main() {
     let epoch_ms: u64 = args.num("epoch-ms", 100).unwrap_or_else(|e| fail(e));
     let max_in_flight_ms: u64 = args.num("max-in-flight-ms", 2000).unwrap_or_else(|e| fail(e));
     let flush_ms: u64 = args.num("flush-ms", 100).unwrap_or_else(|e| fail(e));
+    let slice_us: u64 = args.num("slice-us", 10_000).unwrap_or_else(|e| fail(e));
+    dataflow::SLICE_US.store(slice_us.max(100), Relaxed);
     let logging_on = args.str("logging").unwrap_or("on") != "off";
     let job = Job {
         kind: args.str("job").unwrap_or("nexmark").to_owned(),
@@ -223,6 +225,8 @@ fn main() {
         }
     }
     let peers = threads * processes;
+    let places_json: serde_json::Map<String, Value> =
+        placement_of(&placement, &probe_plan, peers).into_iter().map(|(k, (b, n))| (k, json!([b, n]))).collect();
     let shared = Arc::new(Shared::new(probe_plan.op_names(), probe_plan.source_names(), threads, process * threads, rate, logging_on));
 
     let communication = if processes > 1 {
@@ -335,7 +339,7 @@ fn main() {
     while !shared.workers.iter().all(|w| w.built.load(Relaxed)) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    emit(&json!({"event": "ready", "workers": peers, "threads": threads, "process": process, "processes": processes, "pid": std::process::id(), "logging": logging_on, "operators": shared.op_names, "unixMs": unix_ms()}));
+    emit(&json!({"event": "ready", "workers": peers, "threads": threads, "process": process, "processes": processes, "pid": std::process::id(), "logging": logging_on, "operators": shared.op_names, "placement": places_json, "unixMs": unix_ms()}));
     for line in rx {
         let v: Value = match serde_json::from_str(&line) {
             Ok(v) => v,

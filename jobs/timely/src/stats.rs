@@ -1,7 +1,8 @@
 //! Counters shared between the worker threads (writers) and the control thread (reader).
 //!
 //! Per worker and harness operator: busy nanoseconds (sum of Schedule start..stop spans of the operator's timely
-//! operator), records in (receive-side Messages events on channels into the operator), records out (send-side
+//! operator), records in (processed; see logging.rs) and pulled (receive-side Messages events on channels into
+//! the operator), records out (send-side
 //! Messages events on the operator's output channels, divided by the number of channels each port feeds), and
 //! per worker the parked nanoseconds (Park..Unpark). Each is cumulative since the process started, published by
 //! the worker's logging callback together with `as_of_ns`, the logging clock up to which they are complete, so
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 pub struct OpStats {
     pub busy_ns: AtomicU64,
     pub records_in: AtomicU64,
+    pub pulled: AtomicU64,
     pub records_out: AtomicU64,
     pub schedules: AtomicU64,
 }

@@ -8,8 +8,10 @@
  *  - idle = the rest (1000 - busy - backpressured ms/s), so that busy + idle + backpressured = 1000 as on Flink.
  *    On shared workers an operator's "idle" time includes the time its worker spent on other operators; the
  *    worker's own idle time (Park events) is in `workerIdle` of the deployment's raw samples.
- * Records in are receive-side Messages events (records emitted, for a source); records out are send-side
- * Messages events divided by the number of channels each output port feeds. The true processing rate is
+ * Records in are the records the operator processed, logged by the operator itself on the same clock (an
+ * operator yields after a time slice, so records pulled from its channels, the receive-side Messages events,
+ * may wait in its stash); for a source, the events it emitted. Records out are send-side Messages events
+ * divided by the number of channels each output port feeds. The true processing rate is
  * records in per second of busy time, as on Flink (records in per second / average busy ratio).
  *
  * With the metric-rule labels (src/history/labels.ts) this means: no operator other than a source is ever
@@ -112,16 +114,18 @@ export function computeSnapshot(s0: readonly ProcessSample[], s1: readonly Proce
       }
     }
     if (isSource && !reason) {
-      // a source's records "in" are the events it emitted (its own counter, so also without downstream channels)
+      // a source's records "in" are the events it emitted: its own counter, read in real time, so over the
+      // processes' wall clock between the samples
       inRate = 0;
-      for (const s of s1)
-        for (const x1 of s.sources[id] ?? []) {
-          const x0 = s0.flatMap((q) => q.sources[id] ?? []).find((y) => y.worker === x1.worker);
-          const w0 = a.get(x1.worker);
-          const w1 = b.get(x1.worker);
-          const sec = w0 && w1 ? (w1.asOfNs - w0.asOfNs) / 1e9 : 0;
-          if (x0 && sec > 0) inRate += Math.max(0, x1.emitted - x0.emitted) / sec;
+      for (const p1 of s1) {
+        const p0 = s0.find((q) => q.process === p1.process);
+        const sec = p0 ? (p1.unixMs - p0.unixMs) / 1000 : 0;
+        if (!p0 || !(sec > 0)) continue;
+        for (const x1 of p1.sources[id] ?? []) {
+          const x0 = (p0.sources[id] ?? []).find((y) => y.worker === x1.worker);
+          if (x0) inRate += Math.max(0, x1.emitted - x0.emitted) / sec;
         }
+      }
     }
     const busyFraction = elapsedSum > 0 ? busySum / elapsedSum : 0;
     operators[id] =

@@ -7,14 +7,14 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { spawnTracked } from '../shared/processes.js';
 
-/** Per worker: cumulative busy ns, records in, records out, schedules per operator (logging clock). */
+/** Per worker: cumulative busy ns, records in (processed), records out, schedules, records pulled per operator (logging clock). */
 export interface WorkerSample {
   readonly index: number;
   /** Logging-clock ns up to which the counters are complete. */
   readonly asOfNs: number;
   readonly epochUnixMs: number;
   readonly parkNs: number;
-  readonly ops: Readonly<Record<string, readonly [number, number, number, number]>>;
+  readonly ops: Readonly<Record<string, readonly [busyNs: number, recordsIn: number, recordsOut: number, schedules: number, pulled: number]>>;
 }
 
 export interface SourceWorkerSample {

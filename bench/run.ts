@@ -1,4 +1,5 @@
-/** `npm run bench`: prints figures (timing lives here, never in tests). */
+/** `npm run bench [-- section...]`: prints figures (timing lives here, never in tests). */
+import { command } from '../src/cli/common.js';
 import { benchSimulator, type BenchRow } from './simulator.js';
 
 const sections: [string, () => Promise<BenchRow[]>][] = [['simulator', benchSimulator]];
@@ -7,6 +8,7 @@ for (const [name, mod] of [
   ['learning', './learning.js'],
   ['streamtune', './streamtune.js'],
   ['calibration', './calibration.js'],
+  ['fuzz', './fuzz.js'],
 ] as const) {
   sections.push([name, async () => {
     const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;
@@ -14,10 +16,16 @@ for (const [name, mod] of [
     return f ? f() : [];
   }]);
 }
+const names = sections.map(([n]) => n);
 
-const only = process.argv.slice(2);
+const argv = command('bench', `$0 [section...]\n\nPrints timing figures; sections: ${names.join(', ')} (default: all but fuzz).`)
+  .command('$0 [sections..]', 'run benchmark sections')
+  .positional('sections', { type: 'string', array: true, choices: names, describe: 'sections to run' })
+  .parseSync();
+
+const only = (argv.sections as string[] | undefined) ?? [];
 for (const [name, run] of sections) {
-  if (only.length > 0 && !only.includes(name)) continue;
+  if (only.length > 0 ? !only.includes(name) : name === 'fuzz') continue;
   console.log(`\n## ${name}`);
   for (const row of await run()) console.log(Object.entries(row).map(([k, v]) => `${k}: ${v}`).join(' | '));
 }

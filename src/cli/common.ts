@@ -40,7 +40,7 @@ export function command(name: string, usage: string): Argv {
     .strict()
     .help()
     .fail((msg, err) => {
-      console.error(`error: ${boundLines(err?.message ?? msg)}`);
+      console.error(`error: ${boundLines((err?.message ?? msg).replace(/\s*\n\s*/g, ' '))}`);
       process.exit(EXIT.badInput);
     });
 }

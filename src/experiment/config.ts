@@ -21,7 +21,9 @@ export const MAX_LINES = 10;
 
 /** Cuts a text to n characters, marking the cut. */
 export function clip(text: string, n = 60): string {
-  return text.length <= n ? text : `${text.slice(0, Math.max(0, n - 14))}... (${text.length} chars)`;
+  if (text.length <= n) return text;
+  const tail = `... (${text.length} chars)`;
+  return `${text.slice(0, Math.max(0, n - tail.length))}${tail}`;
 }
 
 /** Bounds a message: at most MAX_LINES lines of at most MAX_LINE characters. */

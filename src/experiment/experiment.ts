@@ -113,6 +113,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
         } catch (e) {
           fail(spec, (e as Error).message);
         }
+        // A run on the simulator yields only to microtasks: let signals (Ctrl-C) and timers in between runs.
+        await new Promise((r) => setImmediate(r));
       }
     } else {
       await runInWorkers(pending, jobs, persist, fail, () => o.progress?.episode());

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadExperiment, PROJECT_ROOT, validateExperiment } from '../../../src/experiment/config.js';
@@ -66,6 +66,7 @@ describe('experiment config', () => {
 
 describe('experiment CLI: bad input gets one line and exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (args: string[]) => runCli('src/cli/experiment.ts', args, dir);
   const write = (name: string, body: string): string => {
     writeFileSync(join(dir, name), body);

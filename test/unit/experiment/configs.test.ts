@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, validateExperiment } from '../../../src/experiment/config.js';
 import { expandRuns, executeRun } from '../../../src/experiment/runs.js';
@@ -23,7 +22,7 @@ describe('committed experiment configs', () => {
         rates: { kind: 'steps', rates: [2, 6], durationSec: 300 },
         seeds: [1],
         sweep: {},
-        outputs: { dir: mkdtempSync(join(tmpdir(), 'cfg-')), charts: false },
+        outputs: { charts: false },
       };
       for (const run of expandRuns(expandSweep(short, f))) {
         const r = await executeRun(run);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExperiment } from '../../../src/experiment/experiment.js';
@@ -14,8 +14,12 @@ const config = (name: string, seeds: number[]) => ({
   outputs: { charts: false },
 });
 
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function setup(name: string, seeds: number[]): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'exp-'));
+  made.push(dir);
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(config(name, seeds)));
   return { dir, file };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../../../src/experiment/files.js';
@@ -39,6 +39,7 @@ describe('history generator', () => {
     const file = join(dir, 'h.csv');
     writeFileSync(file, toCsv(HISTORY_COLUMNS, rows));
     const windows = readHistoryWindows([file]);
+    rmSync(dir, { recursive: true, force: true });
     assert.equal(windows.length, small.jobs * small.windows);
     const jobs = historyJobs({ ...HISTORY_GEN_DEFAULTS, ...small });
     for (const w of windows) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFigures } from '../../../src/report/figures.js';
@@ -30,6 +30,7 @@ describe('report', () => {
     assert.ok(html.includes('<svg') && !html.includes('<script'), 'self-contained page without scripts');
     assert.ok(existsSync(join(o.dir, 'summary.md')));
     await assert.rejects(runFigures(join(dir, 'list.json'), { only: 'nothing-matches' }), /no experiment matches/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('summaries give mean, median and the spread over seeds', () => {

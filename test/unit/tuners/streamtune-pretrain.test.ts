@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobGraph } from '../../../src/core/job.js';
@@ -78,6 +78,7 @@ describe('streamtune: pre-training and the pretrained set', () => {
     history = join(dir, 'history.csv');
     writeFileSync(history, toCsv(HISTORY_COLUMNS, await generateHistory({ jobs: 5, windows: 8, seed: 9, labels: 'groundTruth', minOperators: 4, maxOperators: 8 })));
   });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('pairs windows of one job at one rate: features of one, parallelism and labels of another', () => {
     const windows = readHistoryWindows([history]).slice(0, 8);

@@ -3,7 +3,7 @@ import { NEXMARK_QUERIES, nexmark } from '../../../src/workloads/nexmark/templat
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 import { rateSchedule } from '../../../src/workloads/rates.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,5 +90,6 @@ describe('rate schedules', () => {
       { rate: 100, durationSec: 60 },
       { rate: 250, durationSec: 30 },
     ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * `npx tsx src/cli/calibrate.ts --query q5` (or `npm run calibrate -- --query q5`, `--query all`): measures each
  * operator's per-record cost on real Flink (a local MiniCluster) and writes datasets/calibration/<query>.json,
- * which the simulator's Nexmark templates read as per-operator overrides:
+ * which the simulator's Nexmark templates read as per-operator overrides. With `--engine timely` it measures on
+ * real Timely Dataflow (jobs/timely, one worker) into datasets/calibration/timely/<query>.json instead (a worker's
+ * busy microseconds per record, for the simulator's Timely mode):
  *
  *   { "query": "q5", "flinkVersion": "2.3.0", "measuredAt": "<ISO time>",
  *     "operators": { "<id>": { "cost": <microseconds of busy time per input record (per emitted record for a
@@ -20,7 +22,9 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Snapshot } from '../core/metrics.js';
 import { uniformParallelism } from '../core/parallelism.js';
-import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
+import type { Deployment, Engine } from '../engines/engine.js';
+import { FlinkEngine, NEXMARK_ON_FLINK, type FlinkDeployment } from '../engines/flink/index.js';
+import { NEXMARK_ON_TIMELY, TimelyEngine, type TimelyDeployment } from '../engines/timely/index.js';
 import { nexmark, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { command, EXIT, guard } from './common.js';
 
@@ -41,6 +45,9 @@ export interface OperatorCalibration {
 
 export interface CalibrationResult {
   query: string;
+  /** The engine measured on (absent: flink). */
+  engine?: 'flink' | 'timely';
+  /** Flink's version, or the Timely job's ('timely 0.31.0'). */
   flinkVersion: string;
   measuredAt: string;
   /** The two total source rates (events/s) the costs were fitted between. */
@@ -115,14 +122,33 @@ function round(x: number): number {
 
 export async function calibrate(
   query: NexmarkQuery,
-  o: { rates: [number, number]; warmupSec: number; windowSec: number; windows: number; parallelism?: Record<string, number>; slots: number; log: (s: string) => void },
+  o: {
+    rates: [number, number];
+    warmupSec: number;
+    windowSec: number;
+    windows: number;
+    parallelism?: Record<string, number>;
+    slots: number;
+    log: (s: string) => void;
+    engine?: 'flink' | 'timely';
+  },
 ): Promise<CalibrationResult> {
   const { job } = nexmark(query, { calibration: null });
   const parallelism = { ...uniformParallelism(job, 1), ...(o.parallelism ?? {}) };
-  const engine = new FlinkEngine({ slots: o.slots });
+  const timely = o.engine === 'timely';
+  const engine: Engine = timely ? new TimelyEngine({}) : new FlinkEngine({ slots: o.slots });
   try {
-    const d = await engine.deploy(job, parallelism, o.rates[0]);
-    o.log(`${query}: running on Flink ${d.flinkVersion} (JVM ${d.timings.clusterStartSeconds.toFixed(1)} s, job ${d.timings.submitSeconds.toFixed(1)} s)`);
+    const d: Deployment = await engine.deploy(job, parallelism, o.rates[0]);
+    let version: string;
+    if (timely) {
+      const t = d as TimelyDeployment;
+      version = 'timely 0.31.0';
+      o.log(`${query}: running on Timely (${t.workers} worker(s), build ${t.timings.buildSeconds.toFixed(1)} s, start ${t.timings.startSeconds.toFixed(2)} s)`);
+    } else {
+      const f = d as FlinkDeployment;
+      version = f.flinkVersion;
+      o.log(`${query}: running on Flink ${f.flinkVersion} (JVM ${f.timings.clusterStartSeconds.toFixed(1)} s, job ${f.timings.submitSeconds.toFixed(1)} s)`);
+    }
     const measured: Snapshot[][] = [];
     for (const [k, rate] of o.rates.entries()) {
       await d.setRate(rate);
@@ -144,7 +170,8 @@ export async function calibrate(
     const types = Object.fromEntries(job.operators().map((op) => [op.id, op.type]));
     return {
       query,
-      flinkVersion: d.flinkVersion,
+      ...(timely ? { engine: 'timely' as const } : {}),
+      flinkVersion: version,
       measuredAt: new Date().toISOString(),
       rates: o.rates,
       windowSeconds: o.windowSec,
@@ -159,39 +186,44 @@ export async function calibrate(
 }
 
 async function main(): Promise<number> {
-  const argv = await command('calibrate', '$0 --query q5 [options]\n\nMeasures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink.')
-    .option('query', { type: 'string', demandOption: true, describe: `query, or "all" (${Object.keys(NEXMARK_ON_FLINK).join(', ')})` })
-    .option('rate', { type: 'number', default: 12_000, describe: 'high generator rate, events/s (keep the machine unsaturated)' })
-    .option('low-rate', { type: 'number', default: 4_000, describe: 'low generator rate, events/s (costs are the slope between the two)' })
+  const argv = await command('calibrate', '$0 --query q5 [--engine timely] [options]\n\nMeasures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink or Timely.')
+    .option('query', { type: 'string', demandOption: true, describe: `query, or "all" (Flink: ${Object.keys(NEXMARK_ON_FLINK).join(', ')}; Timely: ${Object.keys(NEXMARK_ON_TIMELY).join(', ')})` })
+    .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: 'real engine to measure on' })
+    .option('rate', { type: 'number', describe: 'high generator rate, events/s (keep the machine unsaturated; default 12000 on Flink, 300000 on Timely)' })
+    .option('low-rate', { type: 'number', describe: 'low generator rate, events/s (costs are the slope between the two; default 4000 on Flink, 100000 on Timely)' })
     .option('warmup', { type: 'number', default: 15, describe: 'seconds before measuring' })
     .option('window', { type: 'number', default: 15, describe: 'seconds per measurement window' })
     .option('windows', { type: 'number', default: 2, describe: 'measurement windows per rate' })
     .option('parallelism', { type: 'string', describe: 'JSON per-operator parallelism, e.g. {"hotCount":2} (others 1)' })
     .option('slots', { type: 'number', default: 8 })
-    .option('out', { type: 'string', default: 'datasets/calibration', describe: 'output folder' })
+    .option('out', { type: 'string', describe: 'output folder (default datasets/calibration, or datasets/calibration/timely with --engine timely)' })
     .strict()
     .help()
     .parse();
-  const queries = argv.query === 'all' ? Object.keys(NEXMARK_ON_FLINK) : [argv.query];
+  const timely = argv.engine === 'timely';
+  const implemented = timely ? NEXMARK_ON_TIMELY : NEXMARK_ON_FLINK;
+  const queries = argv.query === 'all' ? Object.keys(implemented) : [argv.query];
   for (const q of queries) {
-    if (!NEXMARK_ON_FLINK[q]) {
-      console.error(`error: no Flink implementation of '${q}' (have ${Object.keys(NEXMARK_ON_FLINK).join(', ')})`);
+    if (!implemented[q]) {
+      console.error(`error: no ${timely ? 'Timely' : 'Flink'} implementation of '${q}' (have ${Object.keys(implemented).join(', ')})`);
       return EXIT.badInput;
     }
   }
+  const out = argv.out ?? (timely ? 'datasets/calibration/timely' : 'datasets/calibration');
   const parallelism = argv.parallelism ? (JSON.parse(argv.parallelism) as Record<string, number>) : undefined;
-  mkdirSync(resolve(argv.out), { recursive: true });
+  mkdirSync(resolve(out), { recursive: true });
   for (const q of queries) {
     const r = await calibrate(q as NexmarkQuery, {
-      rates: [argv['low-rate'], argv.rate],
+      rates: [argv['low-rate'] ?? (timely ? 100_000 : 4_000), argv.rate ?? (timely ? 300_000 : 12_000)],
       warmupSec: argv.warmup,
       windowSec: argv.window,
       windows: argv.windows,
       parallelism,
       slots: argv.slots,
       log: (s) => console.log(s),
+      engine: argv.engine,
     });
-    const file = join(resolve(argv.out), `${q}.json`);
+    const file = join(resolve(out), `${q}.json`);
     writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
     for (const [id, m] of Object.entries(r.operators))
       console.log(

@@ -1,12 +1,12 @@
 /** `npm run figures [-- --list file] [--only text] [--out dir] [--jobs n]`: regenerates the paper's figures. */
 import { runFigures, DEFAULT_FIGURES } from '../report/figures.js';
-import { command, EXIT, guard } from './common.js';
+import { integerIn, command, EXIT, guard } from './common.js';
 
 const argv = command('figures', '$0 [options]\n\nRuns every experiment of a figures list (experiments/paper/figures.json) and prints its results folder.')
   .option('list', { type: 'string', default: DEFAULT_FIGURES, describe: 'the figures list' })
   .option('only', { type: 'string', describe: 'run only the experiments whose path contains this text' })
   .option('out', { type: 'string', describe: 'parent folder of the results' })
-  .option('jobs', { type: 'number', describe: 'runs in parallel per experiment' })
+  .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, 256), describe: 'runs in parallel per experiment' })
   .parseSync();
 
 await guard(async () => {

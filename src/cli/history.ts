@@ -10,17 +10,17 @@ import { generateHistory, HISTORY_GEN_DEFAULTS } from '../history/generate.js';
 import { NEXMARK_QUERIES, isNexmarkQuery } from '../workloads/nexmark/templates.js';
 import { LABEL_RULES, type LabelRule } from '../history/labels.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
-import { command, InputError, EXIT, guard } from './common.js';
+import { integerIn, numberIn, command, InputError, EXIT, guard } from './common.js';
 
 const d = HISTORY_GEN_DEFAULTS;
 const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-training corpus on the simulator (synthetic jobs and Nexmark templates).')
-  .option('jobs', { type: 'number', default: d.jobs, describe: 'jobs in the corpus' })
-  .option('windows', { type: 'number', default: d.windows, describe: 'observed windows per job (a random configuration and rate each)' })
-  .option('seed', { type: 'number', default: d.seed, describe: 'seed of the jobs, configurations, rates and measurement noise' })
+  .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, 100_000), default: d.jobs, describe: 'jobs in the corpus' })
+  .option('windows', { type: 'string', coerce: integerIn('windows', 1, 100_000), default: d.windows, describe: 'observed windows per job (a random configuration and rate each)' })
+  .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), default: d.seed, describe: 'seed of the jobs, configurations, rates and measurement noise' })
   .option('labels', { choices: LABEL_RULES, default: d.labels as LabelRule, describe: "'groundTruth' also fills the simulator's truth columns" })
-  .option('nexmark-share', { type: 'number', default: d.nexmarkShare, describe: 'share of the jobs that are Nexmark templates' })
-  .option('min-operators', { type: 'number', default: d.minOperators, describe: 'smallest synthetic job' })
-  .option('max-operators', { type: 'number', default: d.maxOperators, describe: 'largest synthetic job' })
+  .option('nexmark-share', { type: 'string', coerce: numberIn('nexmark-share', 0, 1), default: d.nexmarkShare, describe: 'share of the jobs that are Nexmark templates' })
+  .option('min-operators', { type: 'string', coerce: integerIn('min-operators', 3, 40), default: d.minOperators, describe: 'smallest synthetic job' })
+  .option('max-operators', { type: 'string', coerce: integerIn('max-operators', 3, 40), default: d.maxOperators, describe: 'largest synthetic job' })
   .option('queries', { type: 'string', describe: `Nexmark templates to draw from, comma-separated (default all: ${NEXMARK_QUERIES.join(',')})` })
   .option('out', { type: 'string', describe: 'output CSV (default datasets/history/generated/<name>.csv)' })
   .parseSync();

@@ -9,24 +9,24 @@ import { chooseBackendInfo } from '../learning/backend.js';
 import { options as tunerOptions, recipeOf } from '../tuners/streamtune/index.js';
 import { readHistoryWindows } from '../tuners/streamtune/dataset.js';
 import { historyRef, pretrainSet, saveSet } from '../tuners/streamtune/pretrain.js';
-import { command, InputError, EXIT, guard } from './common.js';
+import { integerIn, command, InputError, EXIT, guard } from './common.js';
 
 const defaults = tunerOptions.parse({});
 const argv = command('pretrain', '$0 [options]\n\nPre-trains StreamTune: GED clusters of the history\'s job DAGs, one encoder per cluster plus a global one.')
   .option('history', { type: 'string', array: true, default: ['datasets/history/sample.csv'], describe: 'history CSVs (npm run history, or an experiment\'s history.csv)' })
   .option('k', { type: 'string', default: String(defaults.k), describe: "clusters: a number, or 'auto' (k-medoids k by silhouette)" })
-  .option('seed', { type: 'number', default: 1, describe: 'seed of the weight initialisation and batch order' })
+  .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), default: 1, describe: 'seed of the weight initialisation and batch order' })
   .option('name', { type: 'string', default: 'default', describe: 'set name: written to datasets/pretrained/<name>/' })
   .option('out', { type: 'string', describe: 'set folder (overrides --name)' })
   .option('labels', { choices: ['metric', 'groundTruth'] as const, default: defaults.labelRule, describe: 'label rule' })
   .option('encoder', { choices: ['gnn', 'mlp'] as const, default: defaults.encoder })
   .option('head', { choices: ['monotone', 'unconstrained'] as const, default: defaults.head })
-  .option('layers', { type: 'number', default: defaults.layers })
-  .option('hidden', { type: 'number', default: defaults.hidden })
+  .option('layers', { type: 'string', coerce: integerIn('layers', 1, 8), default: defaults.layers })
+  .option('hidden', { type: 'string', coerce: integerIn('hidden', 1, 1024), default: defaults.hidden })
   .option('direction', { choices: ['forward', 'backward', 'both'] as const, default: defaults.direction })
   .option('features', { choices: ['pInvariant', 'all'] as const, default: defaults.features })
-  .option('epochs', { type: 'number', default: defaults.pretrainEpochs })
-  .option('history-size', { type: 'number', default: defaults.historySize, describe: 'use only the first N windows (0 = all)' })
+  .option('epochs', { type: 'string', coerce: integerIn('epochs', 1, 100_000), default: defaults.pretrainEpochs })
+  .option('history-size', { type: 'string', coerce: integerIn('history-size', 0, 1e9), default: defaults.historySize, describe: 'use only the first N windows (0 = all)' })
   .option('option', { type: 'string', array: true, default: [] as string[], describe: 'any other streamtune option of the recipe, key=value (value as JSON), e.g. --option lagClause=always' })
   .parseSync();
 
@@ -68,6 +68,8 @@ await guard(async () => {
   const windows = perFile.flat();
   console.log(`history: ${windows.length} windows of ${new Set(windows.map((w) => w.run)).size} runs from ${files.length} file(s)`);
   const history = files.map((f, i) => ({ file: historyRef(f), windows: perFile[i]?.length ?? 0 }));
+  if (!argv.out && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(argv.name))
+    throw new InputError(`--name: expected one folder name (letters, digits, ., _ or -), got '${argv.name.slice(0, 60)}'`);
   const dir = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, 'datasets/pretrained', argv.name);
   const t0 = performance.now();
   const command = `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim();

@@ -40,6 +40,10 @@ describe('command-line edges', () => {
     });
 
   it('bench with a misspelt section exits 2 naming the choices', () => oneLine(runCli('bench/run.ts', ['simulatr'], dir), /simulatr.*simulator/s));
+  it('bad number flags of the other scripts exit 2 with one line', () => {
+    oneLine(runCli('src/cli/history.ts', ['--jobs', 'abc'], dir), /^error: --jobs: expected an integer in \[1, 100000\], got 'abc'/);
+    oneLine(runCli('src/cli/figures.ts', ['--jobs', '0'], dir), /^error: --jobs: expected an integer/);
+  });
   it('experiment without a config exits 2 with one line', () => oneLine(runCli('src/cli/experiment.ts', [], dir), /give an experiment file, or --resume <run-dir>/));
   it('experiment --resume without a folder exits 2 with one line', () => oneLine(runCli('src/cli/experiment.ts', ['--resume'], dir), /--resume: expected a run folder/));
   it('experiment --jobs abc exits 2 and leaves no run folder', () => {

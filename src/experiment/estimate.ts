@@ -81,12 +81,23 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
     if (sim) {
       const steps = engineSec / sim.dt;
       const perRun = steps * ops * COST.operatorStep + windows * ops * COST.operatorWindow;
-      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + windows * (COST.decide[t] ?? COST.decideDefault) * Math.max(1, ops / 40));
+      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + windows * decideCost(x, t) * Math.max(1, ops / 40));
     } else {
       e.realEngineSec += runs * engineSec;
     }
   }
   return e;
+}
+
+/** Seconds of one decide(); StreamTune's scales with its fine-tuning (epochs x windows, width squared). */
+function decideCost(x: Experiment, t: TunerName): number {
+  const base = COST.decide[t] ?? COST.decideDefault;
+  const st = t === 'streamtune' ? x.tuners.streamtune : undefined;
+  if (!st) return base;
+  const epochs = st.fineTuneEpochs ?? 10;
+  const windows = st.fineTuneWindows ?? 16;
+  const hidden = st.hidden ?? 32;
+  return base * Math.max(0.2, (epochs / 10) * (windows / 16) * (hidden / 32) ** 2);
 }
 
 /** The limits an estimate exceeds, as phrases ('' when none). */

@@ -73,16 +73,16 @@ export const options = z.strictObject({
     .enum(['relative', 'absolute'])
     .default('relative')
     .describe("Rates in the features per 1000 records of the job's target rate ('relative': demand/input ratios and work, not the job's scale) or in records/s ('absolute') (reconstruction)."),
-  gedExactMaxNodes: z.int().min(0).default(12).describe('Exact A* GED up to this many operators, the bipartite approximation above (§6, §10).'),
-  gedFallback: z.number().min(0).default(0.3).describe("Use the global encoder when the nearest medoid's GED exceeds gedFallback x the job's operator count (§10: 30 %)."),
+  gedExactMaxNodes: z.int().min(0).max(20).default(12).describe('Exact A* GED up to this many operators, the bipartite approximation above (§6, §10).'),
+  gedFallback: z.number().min(0).max(1e6).default(0.3).describe("Use the global encoder when the nearest medoid's GED exceeds gedFallback x the job's operator count (§10: 30 %)."),
   k: z
-    .union([z.int().min(1), z.literal('auto')])
+    .union([z.int().min(1).max(64), z.literal('auto')])
     .default('auto')
     .describe("Clusters of the pre-training history: a number, or 'auto' = k-medoids k by silhouette (§10)."),
-  kMax: z.int().min(2).default(8).describe("Largest k tried by the silhouette choice (harness default)."),
+  kMax: z.int().min(2).max(64).default(8).describe("Largest k tried by the silhouette choice (harness default)."),
   encoder: z.enum(['gnn', 'mlp']).default('gnn').describe("Encoder (§7): message-passing GNN, or 'mlp' = per-operator MLP without the DAG (ablation 5)."),
   layers: z.int().min(1).max(8).default(2).describe('Encoder layers (§10: 2).'),
-  hidden: z.int().min(1).default(32).describe('Hidden width of encoder and head (§10: 32).'),
+  hidden: z.int().min(1).max(1024).default(32).describe('Hidden width of encoder and head (§10: 32).'),
   direction: z.enum(['forward', 'backward', 'both']).default('forward').describe('GNN message direction: along edges, against them (the way backpressure travels) or both (§10: forward).'),
   head: z
     .enum(['monotone', 'unconstrained'])
@@ -92,15 +92,16 @@ export const options = z.strictObject({
     .enum(['global', 'perNode'])
     .default('global')
     .describe("Monotone head slope: one learned softplus(w) for every operator ('global', §8's logit = g(h) - softplus(w) phi(p)), or softplus of an affine function of each operator's embedding ('perNode')."),
-  pretrainEpochs: z.int().min(1).default(200).describe('Pre-training epochs (§10: 200).'),
-  pretrainLr: z.number().positive().default(1e-3).describe('Pre-training Adam learning rate (§10: 1e-3).'),
-  pretrainBatch: z.int().min(1).default(16).describe('Pre-training batch, windows (harness default).'),
+  pretrainEpochs: z.int().min(1).max(100_000).default(200).describe('Pre-training epochs (§10: 200).'),
+  pretrainLr: z.number().positive().max(10).default(1e-3).describe('Pre-training Adam learning rate (§10: 1e-3).'),
+  pretrainBatch: z.int().min(1).max(100_000).default(16).describe('Pre-training batch, windows (harness default).'),
   pairing: z
     .int()
     .min(0)
+    .max(64)
     .default(3)
     .describe("Pre-train (and fine-tune) on cross-window pairs: a window's features with the parallelism and labels of up to N other windows of the same job at the same rate, 0 = each window alone (reconstruction; dataset.ts pairGraphs)."),
-  historySize: z.int().min(0).default(0).describe('Pre-train on only the first N history windows, 0 = all (ablation 6); a set made otherwise is re-run in memory.'),
+  historySize: z.int().min(0).max(1e9).default(0).describe('Pre-train on only the first N history windows, 0 = all (ablation 6); a set made otherwise is re-run in memory.'),
   clusterAssignment: z
     .enum(['nearest', 'random', 'global'])
     .default('nearest')
@@ -110,10 +111,10 @@ export const options = z.strictObject({
     .enum(['headOnly', 'full', 'frozen'])
     .default('headOnly')
     .describe("Online fine-tuning on the job's own windows (§10): the head only (encoder frozen), everything, or nothing."),
-  fineTuneEpochs: z.int().min(0).default(10).describe('Fine-tuning epochs per decision, warm-started from the previous decision (harness default).'),
-  fineTuneLr: z.number().positive().default(1e-3).describe('Fine-tuning Adam learning rate (§10: lr 1e-3).'),
-  fineTuneWindows: z.int().min(1).default(16).describe("Fine-tune on at most this many of the job's most recent windows (bounds decide() latency; harness default)."),
-  pMax: z.int().min(0).default(0).describe("Largest parallelism proposed per operator, 0 = the operator's maxParallelism (§10: the available slots)."),
+  fineTuneEpochs: z.int().min(0).max(1000).default(10).describe('Fine-tuning epochs per decision, warm-started from the previous decision (harness default).'),
+  fineTuneLr: z.number().positive().max(10).default(1e-3).describe('Fine-tuning Adam learning rate (§10: lr 1e-3).'),
+  fineTuneWindows: z.int().min(1).max(1024).default(16).describe("Fine-tune on at most this many of the job's most recent windows (bounds decide() latency; harness default)."),
+  pMax: z.int().min(0).max(32_768).default(0).describe("Largest parallelism proposed per operator, 0 = the operator's maxParallelism (§10: the available slots)."),
   rateMonotoneFloors: z
     .boolean()
     .default(true)
@@ -153,7 +154,7 @@ export const options = z.strictObject({
     .default(2)
     .describe('When no parallelism up to the bound is predicted safe, a bottleneck operator grows by this factor (at least to its floor + 1) and the others stay (harness default).'),
   hysteresis: z.boolean().default(false).describe('Skip operator changes with max(p/p\', p\'/p) < 1 + decisionThr and -1 scale-downs (§9, from DS2 and ContTune).'),
-  decisionThr: z.number().min(0).default(0.1).describe('Hysteresis threshold (ContTune default 0.1).'),
+  decisionThr: z.number().min(0).max(100).default(0.1).describe('Hysteresis threshold (ContTune default 0.1).'),
 });
 export type StreamTuneOptions = z.infer<typeof options>;
 

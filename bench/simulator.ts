@@ -1,9 +1,10 @@
 /** Simulator speed: operator-seconds simulated per wall second, the oracle's time, a full 10-minute episode. */
+import { SLO_DEFAULTS } from '../src/experiment/schema.js';
 import { performance } from 'node:perf_hooks';
 import { SimulatorEngine } from '../src/engines/simulator/simulator.js';
 import { syntheticJob } from '../src/workloads/synthetic/generator.js';
 import { runLoop } from '../src/experiment/loop.js';
-import { keep } from '../src/core/decision.js';
+import { keep, wait } from '../src/core/decision.js';
 import type { Tuner } from '../src/tuners/tuner.js';
 
 export type BenchRow = Record<string, string | number>;
@@ -37,7 +38,7 @@ export async function benchSimulator(): Promise<BenchRow[]> {
   rows.push({ bench: 'simulator: 40 operators, 600 s simulated (dt 0.1 s)', wallMs: wall.toFixed(2), operatorSecondsPerWallSecond: ((40 * 600) / (wall / 1000)).toExponential(2) });
   rows.push({ bench: 'oracle: 40 operators', wallMs: best(20, () => truth.oracle(rate)).toFixed(3) });
   // A whole tuning episode through the control loop: 10 minutes, one observation window after another.
-  const observer: Tuner = { name: 'observer', decide: (v) => (v.clock < 600 ? { kind: 'keep', reason: 'wait: observing' } : keep('done')) };
+  const observer: Tuner = { name: 'observer', decide: (v) => (v.clock < 600 ? wait('observing') : keep('done')) };
   let ep = Infinity;
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
@@ -49,7 +50,8 @@ export async function benchSimulator(): Promise<BenchRow[]> {
       engine,
       tuner: observer,
       schedule: [{ rate, durationSec: 600 }],
-      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, settleSec: 60, initialParallelism: p, carryOver: true },
+      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, initialParallelism: p, carryOver: true },
+      slo: SLO_DEFAULTS,
       keepHistory: false,
     });
     ep = Math.min(ep, performance.now() - t);

@@ -1,4 +1,8 @@
-/** A tuner's answer: keep the deployed configuration (converged), or deploy a new one. */
+/**
+ * A tuner's answer: keep the deployed configuration (the tuner has converged), wait (not yet: the tuner's own
+ * cadence needs more observations — Dhalion's 180 s after an action, the autoscaler's stabilisation and metric
+ * window), or deploy a new configuration. The control loop's gate decides what each means for the episode.
+ */
 import type { Parallelism } from './parallelism.js';
 
 export interface OperatorChange {
@@ -10,10 +14,16 @@ export interface OperatorChange {
 
 export type Decision =
   | { readonly kind: 'keep'; readonly reason: string }
+  | { readonly kind: 'wait'; readonly reason: string }
   | { readonly kind: 'rescale'; readonly parallelism: Parallelism; readonly changes: readonly OperatorChange[]; readonly reason: string };
 
 export function keep(reason: string): Decision {
   return { kind: 'keep', reason };
+}
+
+/** Not converged: observe again before deciding (the tuner's own cadence). */
+export function wait(reason: string): Decision {
+  return { kind: 'wait', reason };
 }
 
 /** Builds a rescale decision from current and next parallelism; operators that do not change get no entry. */

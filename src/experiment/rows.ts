@@ -1,5 +1,10 @@
 /** Result rows and their CSV columns (episodes.csv, timeline.csv); history rows live in history/record.ts. */
 
+/**
+ * One row per episode. Parallelism over the oracle's is filled for sustained episodes only (an under-provisioned
+ * end is a violation, never "below the minimum"); the lag figures report backlog as a cost: lag at the start
+ * (inherited) and at the end, its peak and its integral over the episode (record-seconds), sampled at window ends.
+ */
 export const EPISODE_COLUMNS = [
   'run',
   'sweep',
@@ -7,15 +12,23 @@ export const EPISODE_COLUMNS = [
   'seed',
   'episode',
   'targetRate',
-  'reconfigurations',
   'outcome',
+  'violation',
+  'reconfigurations',
+  'failedRescales',
+  'timeToSloSec',
+  'durationSec',
   'finalTotalParallelism',
   'oracleTotalParallelism',
   'parallelismOverOracle',
-  'timeToConvergeSec',
-  'backlogRecords',
-  'throughputRatio',
+  'lagTrend',
+  'lagStartRecords',
+  'lagEndRecords',
+  'lagEndSec',
+  'lagPeakRecords',
+  'lagIntegralRecordSec',
   'downtimeSec',
+  'failovers',
   'invalidWindows',
   'finalParallelism',
 ] as const;
@@ -33,10 +46,15 @@ export const TIMELINE_COLUMNS = [
   'achievedRate',
   'totalParallelism',
   'lagRecords',
+  'lagTrend',
+  'sloHolds',
   'event',
   'reason',
 ] as const;
 export type TimelineRow = Record<(typeof TIMELINE_COLUMNS)[number], string | number>;
 
-/** Episode outcomes: the tuner said keep, the reconfiguration cap was hit, or the phase ran out of time. */
-export type Outcome = 'converged' | 'capped' | 'timeout';
+/**
+ * Episode outcomes: the SLO held at the end (and the tuner kept, or time ran out with it holding), time ran out
+ * without the SLO (the row's `violation` says which part failed), or the tuner wanted more than the cap.
+ */
+export type Outcome = 'sustained' | 'violated' | 'capped';

@@ -49,6 +49,7 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
       tuner,
       schedule,
       loop: x.loop,
+      slo: x.slo,
       keepHistory: x.outputs.history,
       ...(onEpisode ? { onEpisode } : {}),
     });

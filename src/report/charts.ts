@@ -16,77 +16,165 @@ const CONFIG = {
   view: { stroke: null },
 };
 
-export function reconfigurationsSpec(episodes: Row[]): TopLevelSpec {
-  const values = episodes.map((e) => ({ tuner: e.tuner, seed: e.seed, sweep: e.sweep, reconfigurations: Number(e.reconfigurations) }));
+/**
+ * One colour per tuner in every chart (and every run): a fixed order of the known tuners over the Tableau-10
+ * palette; an unknown name takes the next free colour after them.
+ */
+export const TUNER_ORDER = ['streamtune', 'ds2', 'conttune', 'autoscaler', 'dhalion', 'static', 'oracle'] as const;
+const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'];
+
+export function tunerColors(tuners: readonly string[]): { domain: string[]; range: string[] } {
+  const known: readonly string[] = TUNER_ORDER;
+  const extra = [...new Set(tuners.filter((t) => !known.includes(t)))].sort();
+  const all = [...known, ...extra];
+  const domain = all.filter((t) => tuners.includes(t));
+  return { domain, range: domain.map((t) => PALETTE[all.indexOf(t) % PALETTE.length] as string) };
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const num = (x: string | undefined): number => (x === undefined || x === '' ? Number.NaN : Number(x));
+
+/** Per (sweep, tuner, seed): the seed's mean of a column over some of its episodes (NaN cells left out). */
+function perSeed(episodes: Row[], value: (rows: Row[]) => number): { sweep: string; tuner: string; seed: string; value: number }[] {
+  const groups = new Map<string, Row[]>();
+  for (const e of episodes) {
+    const k = JSON.stringify([e.sweep, e.tuner, e.seed]);
+    groups.set(k, [...(groups.get(k) ?? []), e]);
+  }
+  return [...groups.entries()]
+    .map(([k, rows]) => {
+      const [sweep, tuner, seed] = JSON.parse(k) as [string, string, string];
+      return { sweep, tuner, seed, value: value(rows) };
+    })
+    .filter((r) => Number.isFinite(r.value));
+}
+
+const meanOf = (rows: Row[], col: string): number => {
+  const xs = rows.map((r) => num(r[col])).filter(Number.isFinite);
+  return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+};
+const sustainedOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
+
+/** Bars of a per-seed value by tuner, error bars over seeds; an optional reference line. */
+function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof perSeed>, rule?: { y: number; label: string }): TopLevelSpec {
+  const sweeps = new Set(values.map((v) => v.sweep)).size > 1;
+  const color = { field: 'tuner', type: 'nominal', legend: null, scale: tunerColors(values.map((v) => v.tuner)) };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Reconfigurations per tuning episode',
+    $schema: SCHEMA,
+    title,
     width: 300,
     height: 180,
     config: CONFIG,
-    data: { values },
-    transform: [{ aggregate: [{ op: 'mean', field: 'reconfigurations', as: 'perSeed' }], groupby: ['sweep', 'tuner', 'seed'] }],
     layer: [
       {
+        data: { values },
         mark: { type: 'bar', tooltip: true },
         encoding: {
           x: { field: 'tuner', type: 'nominal', title: 'Tuner', axis: { labelAngle: 0 } },
-          y: { aggregate: 'mean', field: 'perSeed', type: 'quantitative', title: 'Reconfigurations / episode' },
-          color: { field: 'tuner', type: 'nominal', legend: null },
-          ...(new Set(values.map((v) => v.sweep)).size > 1 ? { xOffset: { field: 'sweep' } } : {}),
+          y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: yTitle },
+          color,
+          ...(sweeps ? { xOffset: { field: 'sweep' } } : {}),
         },
       },
       {
+        data: { values },
         mark: { type: 'errorbar', extent: 'stdev', ticks: false, color: 'black', thickness: 1.5 },
-        encoding: {
-          x: { field: 'tuner', type: 'nominal' },
-          y: { field: 'perSeed', type: 'quantitative', title: 'Reconfigurations / episode' },
-        },
+        encoding: { x: { field: 'tuner', type: 'nominal' }, y: { field: 'value', type: 'quantitative', title: yTitle }, ...(sweeps ? { xOffset: { field: 'sweep' } } : {}) },
       },
+      ...(rule
+        ? [
+            { data: { values: [{ y: rule.y }] }, mark: { type: 'rule', color: '#333', strokeDash: [4, 3] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+            {
+              data: { values: [{ y: rule.y, label: rule.label }] },
+              mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, fontSize: 9, x: 'width' },
+              encoding: { y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
+            },
+          ]
+        : []),
     ],
   } as TopLevelSpec;
 }
 
+export function reconfigurationsSpec(episodes: Row[]): TopLevelSpec {
+  return barsBySeed('Reconfigurations per tuning episode', 'Reconfigurations / episode', perSeed(episodes, (rows) => meanOf(rows, 'reconfigurations')));
+}
+
+/**
+ * Final total parallelism over sustained episodes only: over the oracle's where the engine has one (with the
+ * oracle's line at 1), else in instances.
+ */
 export function parallelismSpec(episodes: Row[]): TopLevelSpec {
-  const values = episodes.map((e) => ({ who: e.tuner, seed: e.seed, total: Number(e.finalTotalParallelism) }));
-  const oracle = episodes.filter((e) => e.oracleTotalParallelism !== '' && e.tuner === episodes[0]?.tuner);
-  for (const e of oracle) values.push({ who: 'oracle (minimum)', seed: e.seed, total: Number(e.oracleTotalParallelism) });
+  const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
+  if (hasOracle)
+    return barsBySeed(
+      'Parallelism / oracle (sustained episodes)',
+      'Final total P / oracle',
+      perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), 'parallelismOverOracle')),
+      { y: 1, label: 'oracle' },
+    );
+  return barsBySeed('Final total parallelism (sustained episodes)', 'Total parallelism', perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), 'finalTotalParallelism')));
+}
+
+/** The trade-off: reconfigurations per episode against P / oracle (sustained), one point per tuner, ± over seeds. */
+export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
+  const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
+  const yCol = hasOracle ? 'parallelismOverOracle' : 'finalTotalParallelism';
+  const yTitle = hasOracle ? 'Final total P / oracle (sustained)' : 'Final total P (sustained)';
+  const seeds = perSeed(episodes, (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
+    ...r,
+    x: r.value,
+    y: meanOf(sustainedOnly(episodes.filter((e) => e.sweep === r.sweep && e.tuner === r.tuner && e.seed === r.seed)), yCol),
+  }));
+  const byTuner = new Map<string, { x: number[]; y: number[] }>();
+  for (const r of seeds) {
+    const k = JSON.stringify([r.sweep, r.tuner]);
+    const g = byTuner.get(k) ?? { x: [], y: [] };
+    g.x.push(r.x);
+    if (Number.isFinite(r.y)) g.y.push(r.y);
+    byTuner.set(k, g);
+  }
+  const m = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const s = (xs: number[]): number => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m(xs)) ** 2, 0) / (xs.length - 1)) : 0);
+  const points = [...byTuner.entries()]
+    .filter(([, g]) => g.y.length > 0)
+    .map(([k, g]) => {
+      const [sweep, tuner] = JSON.parse(k) as [string, string];
+      const label = new Set(seeds.map((r) => r.sweep)).size > 1 ? `${tuner} (${sweep})` : tuner;
+      return { tuner, label, x: m(g.x), y: m(g.y), x0: m(g.x) - s(g.x), x1: m(g.x) + s(g.x), y0: m(g.y) - s(g.y), y1: m(g.y) + s(g.y) };
+    });
+  const color = { field: 'tuner', type: 'nominal', title: 'Tuner', scale: tunerColors(points.map((p) => p.tuner)) };
+  const x = { field: 'x', type: 'quantitative', title: 'Reconfigurations / episode', scale: { zero: true } } as const;
+  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } } as const;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Final total parallelism per episode',
+    $schema: SCHEMA,
+    title: 'Trade-off: reconfigurations vs parallelism',
     width: 300,
-    height: 180,
+    height: 200,
     config: CONFIG,
-    data: { values },
+    data: { values: points },
     layer: [
-      {
-        mark: { type: 'bar', tooltip: true },
-        encoding: {
-          x: { field: 'who', type: 'nominal', title: 'Tuner', axis: { labelAngle: 0 } },
-          y: { aggregate: 'mean', field: 'total', type: 'quantitative', title: 'Total parallelism (instances)' },
-          color: { field: 'who', type: 'nominal', legend: null },
-        },
-      },
-      {
-        mark: { type: 'errorbar', extent: 'stdev', ticks: false, color: 'black', thickness: 1.5 },
-        encoding: { x: { field: 'who', type: 'nominal' }, y: { field: 'total', type: 'quantitative', title: 'Total parallelism (instances)' } },
-      },
+      { mark: { type: 'rule', strokeWidth: 1 }, encoding: { x: { field: 'x0', type: 'quantitative' }, x2: { field: 'x1' }, y, color } },
+      { mark: { type: 'rule', strokeWidth: 1 }, encoding: { y: { field: 'y0', type: 'quantitative' }, y2: { field: 'y1' }, x, color } },
+      { mark: { type: 'point', filled: true, size: 60, tooltip: true }, encoding: { x, y, color } },
+      { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9 }, encoding: { x, y, text: { field: 'label' } } },
     ],
   } as TopLevelSpec;
 }
 
-/** Source rate, achieved rate and total parallelism over time, reconfigurations marked. */
-export function timelineSpec(tuner: string, timeline: Row[]): TopLevelSpec {
-  const rows = timeline.map((t) => ({ event: t.event, time: Number(t.time), targetRate: Number(t.targetRate), achievedRate: Number(t.achievedRate), totalParallelism: Number(t.totalParallelism) }));
+/** Source rate, achieved rate and total parallelism over time of one run (tuner and seed in the title), rescales marked. */
+export function timelineSpec(tuner: string, seed: string, timeline: Row[]): TopLevelSpec {
+  const windows = timeline.filter((t) => t.window !== '');
+  const rows = windows.map((t) => ({ event: t.event, time: Number(t.time), targetRate: Number(t.targetRate), achievedRate: Number(t.achievedRate), totalParallelism: Number(t.totalParallelism) }));
   const rates = rows.flatMap((r) => [
     { time: r.time, series: 'target rate', rate: r.targetRate },
     { time: r.time, series: 'achieved rate', rate: r.achievedRate },
   ]);
-  const rescales = rows.filter((r) => r.event === 'rescale').map((r) => ({ time: r.time }));
+  const rescales = rows.filter((r) => r.event === 'rescale' || r.event === 'rescale-partial').map((r) => ({ time: r.time }));
+  const colour = tunerColors([tuner]);
   const x = { field: 'time', type: 'quantitative', title: 'Time (s)' } as const;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${tuner}: rates and parallelism over time`,
+    $schema: SCHEMA,
+    title: `${tuner}, seed ${seed}: rates and parallelism over time`,
     config: CONFIG,
     vconcat: [
       {
@@ -99,7 +187,7 @@ export function timelineSpec(tuner: string, timeline: Row[]): TopLevelSpec {
             encoding: {
               x,
               y: { field: 'rate', type: 'quantitative', title: 'Source rate (records/s)', axis: { format: '~s' } },
-              color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
+              color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' }, scale: { domain: ['target rate', 'achieved rate'], range: ['#333', colour.range[colour.domain.indexOf(tuner)] as string] } },
               strokeDash: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
             },
           },
@@ -111,7 +199,7 @@ export function timelineSpec(tuner: string, timeline: Row[]): TopLevelSpec {
         layer: [
           {
             data: { values: rows },
-            mark: { type: 'line', interpolate: 'step-after', color: '#444' },
+            mark: { type: 'line', interpolate: 'step-after', color: colour.range[colour.domain.indexOf(tuner)] },
             encoding: { x, y: { field: 'totalParallelism', type: 'quantitative', title: 'Total parallelism' } },
           },
           {

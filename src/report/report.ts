@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { writeAtomic } from '../experiment/files.js';
 import type { Experiment } from '../experiment/schema.js';
-import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec } from './charts.js';
-import { summarise, summaryMarkdown, type Row } from './summary.js';
+import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
+import { SUMMARY_HEADER, summarise, summaryCells, summaryMarkdown, summaryNotes, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
 
 const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
@@ -15,18 +15,20 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
   const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
-  const md = summaryMarkdown(title, x.description ?? '', summary);
+  const notes = summaryNotes(x.slo);
+  const md = summaryMarkdown(title, x.description ?? '', summary, notes);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];
   if (o.charts && episodes.length > 0) {
     const specs: [string, TopLevelSpec][] = [
       ['reconfigurations', reconfigurationsSpec(episodes)],
       ['parallelism', parallelismSpec(episodes)],
+      ['tradeoff', tradeoffSpec(episodes)],
     ];
-    // One timeline per tuner: its first run (first sweep point, first seed).
-    const firstRun = new Map<string, string>();
-    for (const t of timeline) if (!firstRun.has(t.tuner as string)) firstRun.set(t.tuner as string, t.run as string);
-    for (const [tuner, run] of firstRun) specs.push([`timeline-${tuner}`, timelineSpec(tuner, timeline.filter((t) => t.run === run))]);
+    // One timeline per tuner: its first run (first sweep point, first seed); the title names the seed.
+    const firstRun = new Map<string, Row>();
+    for (const t of timeline) if (!firstRun.has(t.tuner as string)) firstRun.set(t.tuner as string, t);
+    for (const [tuner, t] of firstRun) specs.push([`timeline-${tuner}`, timelineSpec(tuner, t.seed as string, timeline.filter((r) => r.run === t.run))]);
     for (const [name, spec] of specs) {
       const svg = await renderSvg(spec);
       writeAtomic(join(dir, 'charts', `${name}.vl.json`), `${JSON.stringify(spec, null, 2)}\n`);
@@ -35,15 +37,20 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
       charts.push({ name, svg });
     }
   }
-  writeAtomic(join(dir, 'index.html'), html(title, md, charts));
+  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryCells(summary), charts));
 }
 
-/** A self-contained page (inline SVG, no scripts) that opens offline. */
-function html(title: string, md: string, charts: { name: string; svg: string }[]): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+/** A self-contained page (inline SVG, no scripts) that opens offline; the summary as an HTML table. */
+function html(title: string, description: string, notes: string, cells: string[][], charts: { name: string; svg: string }[]): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const row = (tag: string, xs: readonly string[]) => `<tr>${xs.map((x) => `<${tag}>${esc(x)}</${tag}>`).join('')}</tr>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}pre{white-space:pre-wrap}figure{display:inline-block;margin:1em}</style>
-</head><body><h1>${esc(title)}</h1><pre>${esc(md)}</pre>
+<style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}td:nth-child(-n+2){text-align:left}figure{display:inline-block;margin:1em}</style>
+</head><body><h1>${esc(title)}</h1>${description ? `<p>${esc(description)}</p>` : ''}
+<table id="summary"><thead>${row('th', SUMMARY_HEADER)}</thead><tbody>
+${cells.map((c) => row('td', c)).join('\n')}
+</tbody></table>
+<p>${esc(notes)}</p>
 ${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.name)} (<a href="charts/${c.name}.vl.json">spec</a>, <a href="charts/${c.name}.png">png</a>)</figcaption></figure>`).join('\n')}
 </body></html>
 `;

@@ -1,5 +1,10 @@
-/** summary.md: per tuner (and sweep point), reconfigurations, parallelism, oracle ratio, backlog, throughput. */
-import { mean, median, sampleStandardDeviation } from 'simple-statistics';
+/**
+ * summary.md and the summary table of index.html: per tuner (and sweep point), the SLO-judged figures of its
+ * episodes. Parallelism over the oracle's is averaged over sustained episodes only, with the sustained share next
+ * to it, so an under-provisioned end never reads as "below the minimum". ± is the standard deviation over seeds of
+ * the per-seed values.
+ */
+import { mean, median, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 
 export type Row = Record<string, string>;
 
@@ -8,22 +13,37 @@ export interface TunerSummary {
   tuner: string;
   episodes: number;
   seeds: number;
+  /** Share of episodes that ended sustained (0..1) and its spread over seeds. */
+  sustained: number;
+  sustainedSeedSd: number;
+  capped: number;
   reconfigMean: number;
   reconfigMedian: number;
-  /** Standard deviation over seeds of the per-seed mean reconfigurations (NaN with one seed). */
   reconfigSeedSd: number;
-  finalParallelism: number;
+  /** Final total parallelism / the oracle's, over sustained episodes (NaN without an oracle or sustained episode). */
   overOracle: number;
   overOracleSeedSd: number;
-  backlog: number;
-  throughput: number;
-  converged: number;
+  /** Final total parallelism over sustained episodes (real engines have no oracle). */
+  finalParallelism: number;
+  timeToSloMedian: number;
+  timeToSloP90: number;
+  /** Mean lag integral per episode, record-seconds, and lag at the end in seconds of input. */
+  lagIntegral: number;
+  lagEndSec: number;
+  downtime: number;
 }
 
-const num = (xs: Row[], k: string): number[] => xs.filter((r) => r[k] !== '' && r[k] !== undefined).map((r) => Number(r[k])).filter((x) => r_ok(x));
-const r_ok = (x: number): boolean => Number.isFinite(x);
+const numbers = (rows: Row[], k: string): number[] =>
+  rows
+    .map((r) => r[k])
+    .filter((v): v is string => v !== '' && v !== undefined)
+    .map(Number)
+    .filter(Number.isFinite);
 const safe = (f: (xs: number[]) => number, xs: number[]): number => (xs.length > 0 ? f(xs) : Number.NaN);
 const sd = (xs: number[]): number => (xs.length > 1 ? sampleStandardDeviation(xs) : Number.NaN);
+const p90 = (xs: number[]): number => quantileSorted([...xs].sort((a, b) => a - b), 0.9);
+
+export const isSustained = (r: Row): boolean => r.outcome === 'sustained';
 
 export function summarise(episodes: Row[]): TunerSummary[] {
   const groups = new Map<string, Row[]>();
@@ -34,45 +54,100 @@ export function summarise(episodes: Row[]): TunerSummary[] {
   return [...groups.entries()].map(([k, rows]) => {
     const [sweep, tuner] = k.split('\u0000') as [string, string];
     const seeds = [...new Set(rows.map((r) => r.seed))];
-    const perSeed = (col: string) => seeds.map((s) => safe(mean, num(rows.filter((r) => r.seed === s), col))).filter(r_ok);
+    const sustained = rows.filter(isSustained);
+    const perSeed = (f: (xs: Row[]) => number): number[] => seeds.map((s) => f(rows.filter((r) => r.seed === s))).filter(Number.isFinite);
+    const share = (xs: Row[]): number => xs.filter(isSustained).length / xs.length;
     return {
       sweep,
       tuner,
       episodes: rows.length,
       seeds: seeds.length,
-      reconfigMean: safe(mean, num(rows, 'reconfigurations')),
-      reconfigMedian: safe(median, num(rows, 'reconfigurations')),
-      reconfigSeedSd: sd(perSeed('reconfigurations')),
-      finalParallelism: safe(mean, num(rows, 'finalTotalParallelism')),
-      overOracle: safe(mean, num(rows, 'parallelismOverOracle')),
-      overOracleSeedSd: sd(perSeed('parallelismOverOracle')),
-      backlog: safe(mean, num(rows, 'backlogRecords')),
-      throughput: safe(mean, num(rows, 'throughputRatio')),
-      converged: rows.filter((r) => r.outcome === 'converged').length / rows.length,
+      sustained: share(rows),
+      sustainedSeedSd: sd(perSeed(share)),
+      capped: rows.filter((r) => r.outcome === 'capped').length / rows.length,
+      reconfigMean: safe(mean, numbers(rows, 'reconfigurations')),
+      reconfigMedian: safe(median, numbers(rows, 'reconfigurations')),
+      reconfigSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs, 'reconfigurations')))),
+      overOracle: safe(mean, numbers(sustained, 'parallelismOverOracle')),
+      overOracleSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs.filter(isSustained), 'parallelismOverOracle')))),
+      finalParallelism: safe(mean, numbers(sustained, 'finalTotalParallelism')),
+      timeToSloMedian: safe(median, numbers(sustained, 'timeToSloSec')),
+      timeToSloP90: safe(p90, numbers(sustained, 'timeToSloSec')),
+      lagIntegral: safe(mean, numbers(rows, 'lagIntegralRecordSec')),
+      lagEndSec: safe(mean, numbers(rows, 'lagEndSec')),
+      downtime: safe(mean, numbers(rows, 'downtimeSec')),
     };
   });
 }
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const pm = (x: number, s: number, d = 2): string => (Number.isFinite(s) ? `${f(x, d)} ± ${f(s, d)}` : f(x, d));
+const pct = (x: number, s: number): string => (Number.isFinite(s) ? `${f(100 * x, 0)} % ± ${f(100 * s, 0)}` : `${f(100 * x, 0)} %`);
+/** 1.2e6 -> '1.2M': lag integrals span many orders of magnitude. */
+const si = (x: number): string => {
+  if (!Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  for (const [v, u] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) if (a >= v) return `${(x / v).toPrecision(3)}${u}`;
+  return x.toPrecision(3);
+};
 
-export function summaryMarkdown(title: string, description: string, rows: TunerSummary[]): string {
-  const lines = [
+export const SUMMARY_HEADER = [
+  'sweep',
+  'tuner',
+  'episodes',
+  'seeds',
+  'sustained',
+  'reconfigurations (mean)',
+  'median',
+  'P / oracle (sustained)',
+  'final total P (sustained)',
+  'time to SLO, s (median / p90)',
+  'lag integral, record·s (mean)',
+  'end lag, s of input (mean)',
+  'downtime, s (mean)',
+] as const;
+
+/** The summary as cells (one list per tuner), shared by summary.md and index.html. */
+export function summaryCells(rows: TunerSummary[]): string[][] {
+  return rows.map((r) => [
+    r.sweep,
+    r.tuner,
+    String(r.episodes),
+    String(r.seeds),
+    pct(r.sustained, r.sustainedSeedSd),
+    pm(r.reconfigMean, r.reconfigSeedSd),
+    f(r.reconfigMedian, 1),
+    pm(r.overOracle, r.overOracleSeedSd, 3),
+    f(r.finalParallelism, 1),
+    `${f(r.timeToSloMedian, 0)} / ${f(r.timeToSloP90, 0)}`,
+    si(r.lagIntegral),
+    f(r.lagEndSec, 1),
+    f(r.downtime, 1),
+  ]);
+}
+
+export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLagSec?: number | undefined }): string {
+  return [
+    `An episode is sustained when the SLO holds at its end: over the last ${slo.holdSec} s of one configuration the source`,
+    `lag grows by at most ${slo.maxLagTrend} of the target rate${slo.maxLagSec !== undefined ? `, and the lag is at most ${slo.maxLagSec} s of input` : ''}; violated when time ran out without it;`,
+    'capped when the tuner wanted more reconfigurations than the cap. "P / oracle" is the final total parallelism over the',
+    "simulator's minimal sustaining parallelism, averaged over sustained episodes only (– without an oracle). Backlog is a",
+    'cost, not a pass/fail: the lag integral is the source lag summed over the episode (record-seconds), the end lag in',
+    'seconds of input at the target rate. ± is the standard deviation over seeds of the per-seed values.',
+  ].join('\n');
+}
+
+export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string): string {
+  return [
     `# ${title}`,
     '',
     description,
     '',
-    '± is the standard deviation over seeds of the per-seed means. "P / oracle" is the final total parallelism over the',
-    "simulator's minimal sustaining parallelism (– on real engines). Throughput is achieved / target source rate in the",
-    "episode's last window; backlog is the source lag (records) at its end.",
+    notes,
     '',
-    '| sweep | tuner | episodes | seeds | reconfigurations (mean) | median | final total P | P / oracle | throughput | backlog | converged |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.sweep} | ${r.tuner} | ${r.episodes} | ${r.seeds} | ${pm(r.reconfigMean, r.reconfigSeedSd)} | ${f(r.reconfigMedian, 1)} | ${f(r.finalParallelism, 1)} | ${pm(r.overOracle, r.overOracleSeedSd, 3)} | ${f(r.throughput, 3)} | ${f(r.backlog, 0)} | ${f(100 * r.converged, 0)}% |`,
-    ),
+    `| ${SUMMARY_HEADER.join(' | ')} |`,
+    `|${SUMMARY_HEADER.map(() => '---').join('|')}|`,
+    ...summaryCells(rows).map((c) => `| ${c.join(' | ')} |`),
     '',
-  ];
-  return lines.join('\n');
+  ].join('\n');
 }

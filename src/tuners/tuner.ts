@@ -30,6 +30,20 @@ export interface TunerView {
   readonly clock: number;
   /** True when the engine runs all operators on one worker pool (Timely). */
   readonly sharedWorkers: boolean;
+  /** The largest parallelism any one operator can get now (e.g. the cluster's task slots); absent: no limit. */
+  readonly maxOperatorParallelism?: number;
+  /** This episode's last rescale that did not run as asked (not granted, or granted in part); absent otherwise. */
+  readonly lastRescale?: RescaleOutcome;
+}
+
+/** What became of a requested rescale: the loop tells the tuner when it did not run as asked. */
+export interface RescaleOutcome {
+  readonly requested: Parallelism;
+  /** What runs now. */
+  readonly running: Parallelism;
+  /** False when nothing changed (not counted as a reconfiguration). */
+  readonly tookEffect: boolean;
+  readonly note?: string;
 }
 
 export interface TunerContext {

@@ -60,7 +60,7 @@ const FIXTURES: Record<string, string> = {
 const KNOWN: [string, Json[]][] = [
   ['loop.windowSec', [1e9, 2 ** 53 + 1, 0, -1, 5, 1000, 3600]],
   ['loop.warmupSec', [0, 1e9, 5]],
-  ['loop.settleSec', [0, 1e12]],
+  ['slo.holdSec', [0, 1e12]],
   ['loop.maxReconfigurations', [0, 1, 1e9]],
   ['loop.policyIntervalSec', [20, 1e9, 0]],
   ['loop.initialParallelism', [{ nosuchop: 3 }, 1e6, 200, { source: 200 }, { source: 2 }, 0, 3, 2 ** 53 + 1]],

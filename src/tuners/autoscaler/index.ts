@@ -8,13 +8,12 @@
  *
  * Options keep Flink's key names (job.autoscaler.*) and defaults. profile 'time-scaled' is the harness's
  * time-normalised cadence (30 s stabilisation, 60 s window, 2 min scale-down delay). Time is the loop's clock.
- * While collecting, stabilising or holding a delayed scale-down it returns wait(...) (shared/decisions.ts).
+ * While collecting, stabilising or holding a delayed scale-down it returns wait(...) (core/decision.ts).
  */
 import { z } from 'zod';
-import { keep, rescale, type Decision } from '../../core/decision.js';
+import { keep, rescale, wait, type Decision } from '../../core/decision.js';
 import { parallelismKey, workerCount, type Parallelism } from '../../core/parallelism.js';
 import type { Tuner, TunerView } from '../tuner.js';
-import { wait } from '../shared/decisions.js';
 import { deployedWorkers, maxWorkers, workersParallelism } from '../shared/workers.js';
 import { duration, seconds } from './duration.js';
 import { evaluate, observedTprAtCollection, outsideUtilizationBound, type AutoscalerConfig, type EvaluatedMetrics, type MetricSample } from './evaluator.js';

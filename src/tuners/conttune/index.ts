@@ -46,12 +46,11 @@
  *    instance at a time; Big doubles p_max past a level remembered under-provisioned at the rate.
  */
 import { z } from 'zod';
-import { keep, rescale, type Decision } from '../../core/decision.js';
+import { keep, rescale, wait, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
 import { totalLag, type OperatorMetrics, type Snapshot } from '../../core/metrics.js';
 import { parallelismKey, totalParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Observation, Tuner, TunerView } from '../tuner.js';
-import { wait } from '../shared/decisions.js';
 import { backpressureShare, maxBusyFraction } from '../shared/metrics.js';
 import { deployedWorkers, maxWorkers, reduceToWorkers, workersDecision, workersParallelism } from '../shared/workers.js';
 import { GaussianProcess, type GpFitOptions } from './gp.js';

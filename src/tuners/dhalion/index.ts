@@ -18,11 +18,10 @@
  * (wait-queue skew); on a hash-partitioned input it also stands for the hot key's excess records (rate skew).
  */
 import { z } from 'zod';
-import { keep, rescale, type Decision } from '../../core/decision.js';
+import { keep, rescale, wait, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
 import type { OperatorMetrics, Snapshot } from '../../core/metrics.js';
 import type { Tuner, TunerView } from '../tuner.js';
-import { wait } from '../shared/decisions.js';
 import { maxBusyFraction } from '../shared/metrics.js';
 import { deployedWorkers, workersDecision } from '../shared/workers.js';
 

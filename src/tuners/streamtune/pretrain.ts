@@ -14,11 +14,11 @@
  * (trainRecipe(), cached on disk under datasets/pretrained/cache/<set>-<recipe hash>/); a direct caller without
  * that cache gets it re-run in memory (cached per process).
  */
+import { PROJECT_ROOT } from '../../core/project.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { JobGraph, type JobSpec } from '../../core/job.js';
 import type { LabelledGraph as DagGraph } from '../../graph/index.js';
 import type { Direction, EncoderKind } from '../../learning/gnn.js';
@@ -37,7 +37,6 @@ export const SET_FORMAT_VERSION = 1;
 export const MANIFEST = 'manifest.json';
 
 /** The project's root folder (not imported from experiment/: that room imports the tuner registry). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Everything that determines a pretrained set's models (the seed is the set's own, not part of a match). */
 export interface PretrainRecipe {

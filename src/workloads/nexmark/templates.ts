@@ -10,6 +10,8 @@
  * rates, so over a measurement window the hot key spreads across subtasks: the templates carry no persistent
  * skew. Synthetic jobs (`maxKeySkew`) model a persistent hot key.
  */
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../core/project.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { JobGraph, type EdgeSpec, type OperatorSpecInput } from '../../core/job.js';
 import type { Workload } from '../workload.js';
@@ -201,9 +203,9 @@ export function isNexmarkQuery(q: string): q is NexmarkQuery {
   return (NEXMARK_QUERIES as readonly string[]).includes(q);
 }
 
-/** Default location of a query's calibration, written by `npm run calibrate`. */
-export function calibrationPath(q: TemplateName, root = process.cwd()): string {
-  return `${root}/datasets/calibration/${q}.json`;
+/** Default location of a query's calibration, written by `npm run calibrate` (under the project, whatever the cwd). */
+export function calibrationPath(q: TemplateName, root = PROJECT_ROOT): string {
+  return join(root, 'datasets/calibration', `${q}.json`);
 }
 
 /**

@@ -31,4 +31,22 @@ describe('committed experiment configs', () => {
       }
     });
   }
+  // The oracle is the yardstick of every figure: on each committed simulator config, as written (all its rates, its
+  // first seed), it sustains every episode at exactly its own minimum with at most one reconfiguration.
+  for (const f of files) {
+    const raw = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { engine?: { kind: string }; tuners: Record<string, unknown>; seeds?: number[] };
+    if ((raw.engine?.kind ?? 'simulator') !== 'simulator' || raw.tuners.oracle === undefined) continue;
+    it(`${f}: the oracle sustains every episode at P / oracle 1.000`, async () => {
+      const only = { ...raw, tuners: { oracle: {} }, seeds: [raw.seeds?.[0] ?? 1], sweep: {}, outputs: { charts: false, history: false } };
+      for (const run of expandRuns(expandSweep(only, f))) {
+        const r = await executeRun(run);
+        for (const e of r.episodes) {
+          assert.equal(e.outcome, 'sustained', `${f} episode ${e.episode}: ${e.violation}`);
+          assert.equal(e.parallelismOverOracle, 1, `${f} episode ${e.episode}`);
+          assert.ok(Number(e.reconfigurations) <= 1, `${f} episode ${e.episode}: ${e.reconfigurations}`);
+        }
+        assert.ok(r.episodes.filter((e) => e.reconfigurations === 1).length >= r.episodes.length / 2, `${f}: the oracle moves at most rate changes`);
+      }
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { SLO_DEFAULTS } from '../../../src/experiment/schema.js';
 import assert from 'node:assert/strict';
 import { parallelismKey, totalParallelism, type Parallelism } from '../../../src/core/parallelism.js';
 import { Rng } from '../../../src/core/random.js';
@@ -6,7 +7,6 @@ import { runLoop as runControlLoop } from '../../../src/experiment/loop.js';
 import { cbo, classify, create, meanCpu, options, PaHistory, processingAbility } from '../../../src/tuners/conttune/index.js';
 import { GaussianProcess, type GpFitOptions } from '../../../src/tuners/conttune/gp.js';
 import { minimizeBounded } from '../../../src/tuners/conttune/lbfgsb.js';
-import { isWait } from '../../../src/tuners/shared/decisions.js';
 import type { Observation } from '../../../src/tuners/tuner.js';
 import { nexmark } from '../../../src/workloads/nexmark/templates.js';
 import { chain, op, runLoop, snapshot, viewOf, type OpInput } from '../../fixtures/snapshots.js';
@@ -56,7 +56,7 @@ describe('ContTune while the sources drain a backlog', () => {
   });
   it('waits by default, and applies the literal controller when waitWhileCatchingUp is false', async () => {
     const d = await conttune().decide(viewOf({ job, snapshot: draining }));
-    assert.ok(isWait(d), d.reason);
+    assert.ok(d.kind === 'wait', d.reason);
     const literal = await conttune({ waitWhileCatchingUp: false, underNeedsShortfall: false, underCpu: 'max' }).decide(viewOf({ job, snapshot: draining }));
     assert.ok(literal.kind === 'rescale' && /Big/.test(literal.reason));
   });
@@ -335,7 +335,7 @@ describe('ContTune harness rules around the controller', () => {
 
   it('underNeedsShortfall: backpressure and CPU stress while the sources keep their rate is not under-provisioning', async () => {
     const d = await conttune().decide(viewOf({ job, snapshot: stressed(1000, 0) }));
-    assert.ok(d.kind === 'keep' && !isWait(d), d.reason);
+    assert.ok(d.kind === 'keep', d.reason);
     const literal = await conttune({ underNeedsShortfall: false }).decide(viewOf({ job, snapshot: stressed(1000, 0) }));
     assert.ok(literal.kind === 'rescale' && /Big/.test(literal.reason), literal.reason);
     const short = await conttune().decide(viewOf({ job, snapshot: stressed(900, 1000) }));
@@ -346,11 +346,11 @@ describe('ContTune harness rules around the controller', () => {
     const t = conttune({ settleWindows: 2 });
     const drain = stressed(1100, 5000);
     const calm = stressed(1000, 0);
-    assert.ok(isWait(await t.decide(viewOf({ job, snapshot: drain }))));
+    assert.ok((await t.decide(viewOf({ job, snapshot: drain }))).kind === 'wait');
     assert.match((await t.decide(viewOf({ job, snapshot: { ...calm, time: 20 } }))).reason, /in-flight buffers/);
     assert.match((await t.decide(viewOf({ job, snapshot: { ...calm, time: 30 } }))).reason, /in-flight buffers/);
     const third = await t.decide(viewOf({ job, snapshot: { ...calm, time: 40 } }));
-    assert.ok(!isWait(third), third.reason);
+    assert.ok(third.kind !== 'wait', third.reason);
   });
 
   it('a backlog that drains slower than maxCatchUpSec with the CPU stressed is under-provisioning (Big); a fast drain waits', async () => {
@@ -359,7 +359,7 @@ describe('ContTune harness rules around the controller', () => {
     const big = await conttune().decide(viewOf({ job, snapshot: slow }));
     assert.ok(big.kind === 'rescale' && /Big/.test(big.reason), big.reason);
     if (big.kind === 'rescale') assert.deepEqual(big.parallelism, { src: 2, map: 2, sink: 2 });
-    assert.ok(isWait(await conttune({ maxCatchUpSec: 20_000 }).decide(viewOf({ job, snapshot: slow }))));
+    assert.ok((await conttune({ maxCatchUpSec: 20_000 }).decide(viewOf({ job, snapshot: slow }))).kind === 'wait');
     // After a Small step the job is sized for lambda: a slow drain is waited for.
     const t = conttune();
     const over = snapshot({
@@ -367,7 +367,7 @@ describe('ContTune harness rules around the controller', () => {
       sources: { src: { targetRate: 1000 } },
     });
     assert.ok((await t.decide(viewOf({ job, snapshot: over }))).kind === 'rescale');
-    assert.ok(isWait(await t.decide(viewOf({ job, snapshot: { ...slow, time: 20 } }))));
+    assert.ok((await t.decide(viewOf({ job, snapshot: { ...slow, time: 20 } }))).kind === 'wait');
   });
 
   it('processingAbility: DS2\'s average-busy true rate, or records per second of the busiest subtask', () => {
@@ -463,7 +463,8 @@ describe('ContTune on the simulator (real control loop): no over-provisioning af
       engine,
       tuner: conttune(),
       schedule: rates.map((rate) => ({ rate, durationSec: 1800 })),
-      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, settleSec: 60, initialParallelism: 1, carryOver: true },
+      loop: { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, initialParallelism: 1, carryOver: true },
+      slo: SLO_DEFAULTS,
       keepHistory: false,
     });
     for (const e of result.episodes) {

@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
-import { keep, rescale } from '../../../src/core/decision.js';
 import { workerCount } from '../../../src/core/parallelism.js';
-import { isConverged, isWait, wait, WAIT_PREFIX } from '../../../src/tuners/shared/decisions.js';
 import { backpressureShare, maxBusyFraction } from '../../../src/tuners/shared/metrics.js';
 import { deployedWorkers, maxWorkers, reduceToWorkers, workersDecision, workersParallelism } from '../../../src/tuners/shared/workers.js';
 import { chain, op } from '../../fixtures/snapshots.js';
-
-describe('tuners/shared: waiting', () => {
-  it("wait() is a keep whose reason starts with 'wait:'", () => {
-    const d = wait('stabilizing');
-    assert.equal(d.kind, 'keep');
-    assert.ok(d.reason.startsWith(WAIT_PREFIX));
-    assert.equal(isWait(d), true);
-    assert.equal(isConverged(d), false);
-    assert.equal(isWait(keep('done')), false);
-    assert.equal(isConverged(keep('done')), true);
-    assert.equal(isWait(rescale({ a: 1 }, { a: 2 }, 'up')), false);
-  });
-});
 
 describe('tuners/shared: Timely reduction', () => {
   const job = chain('t', 'src:source', { id: 'map', type: 'map', maxParallelism: 16 }, 'sink:sink');

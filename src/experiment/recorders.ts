@@ -1,0 +1,124 @@
+/**
+ * The loop's recorders (LoopSink): each turns the loop's window and episode records into one kind of result row.
+ * timeline.csv (one row per window and per engine event), history.csv (one row per operator per window, with the
+ * metric rule's labels and the ground truth's where the engine has it), episodes.csv (one row per episode).
+ */
+import type { JobGraph } from '../core/job.js';
+import { totalLag, type EngineEvent, type Snapshot } from '../core/metrics.js';
+import type { GroundTruth } from '../engines/engine.js';
+import { metricLabels } from '../history/labels.js';
+import { historyRows, type HistoryRow } from '../history/record.js';
+import type { EpisodeRecord, LoopSink, WindowRecord } from './loop.js';
+import type { EpisodeRow, TimelineRow } from './rows.js';
+
+/** Numbers in result rows: 8 significant digits, so CSVs are byte-identical across platforms and runs. */
+export const round = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(8)) : x);
+const cell = (x: number | undefined): number | string => (x === undefined || !Number.isFinite(x) ? '' : round(x));
+
+interface RunIds {
+  run: string;
+  sweep: string;
+  tuner: string;
+  seed: number;
+}
+
+export class TimelineRecorder implements LoopSink {
+  readonly rows: TimelineRow[] = [];
+  constructor(private readonly ids: RunIds) {}
+
+  window(w: WindowRecord): void {
+    const s = w.snapshot;
+    this.rows.push({
+      ...this.ids,
+      episode: w.episode,
+      window: w.window,
+      time: round(s.time),
+      targetRate: round(s.targetRate),
+      achievedRate: round(s.achievedRate),
+      totalParallelism: w.size,
+      lagRecords: round(totalLag(s)),
+      lagTrend: cell(w.verdict.lagTrend),
+      sloHolds: w.verdict.holds ? 1 : 0,
+      event: w.event,
+      reason: w.reason,
+    });
+  }
+
+  engineEvent(episode: number, e: EngineEvent, at: Snapshot): void {
+    const after = Object.values(e.parallelismAfter).reduce((a, b) => a + b, 0);
+    this.rows.push({
+      ...this.ids,
+      episode,
+      window: '',
+      time: round(e.at),
+      targetRate: round(at.targetRate),
+      achievedRate: '',
+      totalParallelism: after,
+      lagRecords: '',
+      lagTrend: '',
+      sloHolds: '',
+      event: e.kind,
+      reason: `recovered in ${round(e.recoverySeconds)} s, down ${round(e.downtimeSeconds)} s${e.cause ? `: ${e.cause}` : ''}`,
+    });
+  }
+}
+
+export class HistoryRecorder implements LoopSink {
+  readonly rows: HistoryRow[] = [];
+  constructor(private readonly o: { job: JobGraph; run: string; seed: number; truth?: GroundTruth }) {}
+
+  window(w: WindowRecord): void {
+    const { job, truth } = this.o;
+    const p = w.parallelism;
+    this.rows.push(
+      ...historyRows({
+        job,
+        run: this.o.run,
+        seed: this.o.seed,
+        episode: w.episode,
+        window: w.window,
+        snapshot: w.snapshot,
+        parallelism: p,
+        labelMetric: metricLabels(job, w.snapshot),
+        ...(truth ? { truth: { labels: truth.bottlenecks(p, w.rate), demand: truth.demandedRates(w.rate), capacity: truth.capacities(p) } } : {}),
+      }),
+    );
+  }
+}
+
+export class EpisodeRecorder implements LoopSink {
+  readonly rows: EpisodeRow[] = [];
+  constructor(
+    private readonly ids: RunIds,
+    private readonly job: JobGraph,
+  ) {}
+
+  episode(e: EpisodeRecord): void {
+    const sustained = e.outcome === 'sustained';
+    this.rows.push({
+      ...this.ids,
+      episode: e.episode,
+      targetRate: round(e.rate),
+      outcome: e.outcome,
+      violation: e.violation,
+      reconfigurations: e.reconfigurations,
+      failedRescales: e.failedRescales,
+      timeToSloSec: cell(e.timeToSloSec),
+      durationSec: round(e.durationSec),
+      finalTotalParallelism: e.finalSize,
+      oracleTotalParallelism: e.oracleSize ?? '',
+      // Over sustained episodes only: an under-provisioned end is a violation, never "below the minimum".
+      parallelismOverOracle: sustained && e.oracleSize ? round(e.finalSize / e.oracleSize) : '',
+      lagTrend: cell(e.verdict.lagTrend),
+      lagStartRecords: round(e.lagStart),
+      lagEndRecords: round(e.lagEnd),
+      lagEndSec: e.rate > 0 ? round(e.lagEnd / e.rate) : 0,
+      lagPeakRecords: round(e.lagPeak),
+      lagIntegralRecordSec: round(e.lagIntegral),
+      downtimeSec: round(e.downtimeSec),
+      failovers: e.failovers,
+      invalidWindows: e.invalidWindows,
+      finalParallelism: this.job.operatorIds.map((id) => `${id}=${e.final[id]}`).join(';'),
+    });
+  }
+}

@@ -1,3 +1,0 @@
-export * from './decisions.js';
-export * from './workers.js';
-export * from './metrics.js';

@@ -43,9 +43,6 @@ export interface TrainResult {
   posWeight: number;
   epochs: number;
   steps: number;
-  seconds: number;
-  /** Graphs processed per second of training (graphs x epochs / seconds). */
-  graphsPerSecond: number;
 }
 
 /** n_neg / n_pos over the labelled (unmasked) nodes; 1 when either class is absent. */
@@ -89,11 +86,8 @@ export async function trainModel(model: BottleneckModel, data: readonly Labelled
   const epochs = opts.epochs ?? 200;
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 16));
   const posWeight = opts.posWeight === undefined || opts.posWeight === 'auto' ? positiveWeight(data) : opts.posWeight;
-  const t0 = performance.now();
-  const result = (losses: number[], steps: number, ran: number): TrainResult => {
-    const seconds = (performance.now() - t0) / 1000;
-    return { losses, posWeight, epochs: ran, steps, seconds, graphsPerSecond: seconds > 0 ? (data.length * ran) / seconds : 0 };
-  };
+  // No clock here: training is reached from StreamTune's decide() (fine-tuning), and time is the loop's.
+  const result = (losses: number[], steps: number, ran: number): TrainResult => ({ losses, posWeight, epochs: ran, steps });
   if (mode === 'frozen' || data.length === 0 || epochs <= 0) return result([], 0, 0);
 
   const rng = new Rng(opts.seed ?? model.config.seed).fork('train');

@@ -262,16 +262,20 @@ pub fn source<'s>(scope: Scope<'s, Time>, name: &str, spec: SourceSpec, probe: P
         }
         let mut cost = spec.cost.clone();
         let mut next_id = spec.first_id + rank as u64;
-        let mut cursor = spec.start_cursor_ms.unwrap_or_else(unix_ms);
+        // The pacing cursor is kept relative to a base near now: an absolute unix-ms f64 (~1.8e12) has a
+        // resolution of 2.4e-4 ms, which would round a 1.1e-3 ms interval (900K events/s) to 1.2e-3 ms.
+        let base = unix_ms().floor();
+        let now_rel = move || unix_ms() - base;
+        let mut cursor = spec.start_cursor_ms.map(|c| c - base).unwrap_or_else(now_rel);
         let mut emitted: u64 = 0;
         let mut blocked_ns: u64 = 0;
         let mut blocked_since: Option<Instant> = None;
-        let epoch_of = move |ms: f64| -> Time {
-            let ms = ms.max(0.0) as u64;
+        let epoch_of = move |rel: f64| -> Time {
+            let ms = (base + rel).max(0.0) as u64;
             ms - ms % spec.epoch_ms
         };
         shared.workers[local].sources[slot].next_id.store(next_id, std::sync::atomic::Ordering::Relaxed);
-        store_f64(&shared.workers[local].sources[slot].cursor_ms, cursor);
+        store_f64(&shared.workers[local].sources[slot].cursor_ms, base + cursor);
         if let Some(c) = cap.as_mut() {
             c.downgrade(&epoch_of(cursor));
         }
@@ -281,12 +285,12 @@ pub fn source<'s>(scope: Scope<'s, Time>, name: &str, spec: SourceSpec, probe: P
             let stats = &shared.workers[local].sources[slot];
             let rate = shared.rate() * spec.share / k as f64;
             store_f64(&stats.rate, rate);
-            let now = unix_ms();
+            let now = now_rel();
             if !(rate > 0.0) {
                 // nothing is due at rate 0: keep the cursor at the present so that no backlog builds up
                 cursor = cursor.max(now);
                 c.downgrade(&epoch_of(cursor));
-                store_f64(&stats.cursor_ms, cursor);
+                store_f64(&stats.cursor_ms, base + cursor);
                 activator.activate_after(Duration::from_millis(20));
                 return;
             }
@@ -315,7 +319,7 @@ pub fn source<'s>(scope: Scope<'s, Time>, name: &str, spec: SourceSpec, probe: P
                     if let Some(cost) = cost.as_mut() {
                         cost.pay();
                     }
-                    session.give((spec.make)(next_id, cursor as u64));
+                    session.give((spec.make)(next_id, (base + cursor) as u64));
                     next_id += k as u64;
                     cursor += interval;
                     n += 1;
@@ -336,12 +340,12 @@ pub fn source<'s>(scope: Scope<'s, Time>, name: &str, spec: SourceSpec, probe: P
             }
             stats.emitted.store(emitted, std::sync::atomic::Ordering::Relaxed);
             stats.next_id.store(next_id, std::sync::atomic::Ordering::Relaxed);
-            store_f64(&stats.cursor_ms, cursor);
-            if cursor <= unix_ms() {
+            store_f64(&stats.cursor_ms, base + cursor);
+            if cursor <= now_rel() {
                 activator.activate();
             } else {
                 // wake when a few ms of events are due, not for every event (as jobs/flink's reader)
-                let wait = (cursor - unix_ms()).clamp(MIN_WAIT_MS, 20.0);
+                let wait = (cursor - now_rel()).clamp(MIN_WAIT_MS, 20.0);
                 activator.activate_after(Duration::from_micros((wait * 1000.0) as u64));
             }
         }

@@ -15,11 +15,15 @@ const systemTmp = tmpdir();
 const before = readdirSync(systemTmp).length;
 const suiteTmp = mkdtempSync(join(systemTmp, 'streamtune-lab-test-'));
 process.env.TMPDIR = suiteTmp;
+// A run whose root afterAll never comes (--dry-run, no test file, a crash) still leaves /tmp clean.
+process.on('exit', () => rmSync(suiteTmp, { recursive: true, force: true }));
+/** tsx's compile cache (tsx-<uid>), made by every child process under the suite's TMPDIR: a cache, not a leak. */
+const CACHE = /^tsx-\d+$/;
 
 export const mochaHooks = {
   afterAll(): void {
     process.env.TMPDIR = systemTmp;
-    const left = readdirSync(suiteTmp);
+    const left = readdirSync(suiteTmp).filter((e) => !CACHE.test(e));
     rmSync(suiteTmp, { recursive: true, force: true });
     const after = readdirSync(systemTmp).length;
     if (after !== before) console.log(`  note: ${systemTmp} held ${before} entries before the suite and ${after} after (other processes use it too)`);

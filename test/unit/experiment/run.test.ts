@@ -15,7 +15,6 @@ const config = (name: string, seeds: number[]) => ({
 });
 
 const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function setup(name: string, seeds: number[]): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'exp-'));
@@ -28,6 +27,7 @@ function setup(name: string, seeds: number[]): { dir: string; file: string } {
 const read = (d: string, f: string) => readFileSync(join(d, f), 'utf8');
 
 describe('experiment runs', () => {
+  after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   it('the same config and seed give byte-identical CSVs, whatever the number of workers', async () => {
     const { dir, file } = setup('det', [1, 2]);
     const a = await runExperiment({ config: file, out: join(dir, 'a'), jobs: 1, runId: 'r' });

@@ -388,7 +388,9 @@ export class StandaloneCluster {
       const dead = this.st.taskManagers.filter((t) => !pidAlive(t.pid) && !this.killed.has(t.pid));
       if (dead.length > 0) throw new ClusterError(`TaskManager ${dead[0]?.name} exited during start (log: ${dead[0]?.log})`);
       try {
-        seen = (await client.overview()).taskmanagers;
+        // A TaskManager is counted before its slots are: wait for both (a busy machine shows the gap).
+        const o = await client.overview();
+        seen = Math.min(o.taskmanagers, Math.floor(o['slots-total'] / this.st.slotsPerTaskManager));
         if (seen >= n) return;
       } catch {
         // not answering yet

@@ -132,7 +132,7 @@ describe('streamtune: determinism and the pretrained set', () => {
     const w = syntheticJob({ seed: 5, minOperators: 5, maxOperators: 8 });
     const engine = new SimulatorEngine({ seed: 1 });
     const m = readManifest(resolveSetDir(options.parse({}).pretrained));
-    const near = await prepared(w.job, engine, { gedFallback: 1e9 });
+    const near = await prepared(w.job, engine, { gedFallback: 1e6 });
     assert.equal(near.assignment?.kind, 'cluster');
     const far = await prepared(w.job, engine, { gedFallback: 0 });
     assert.equal(far.assignment?.kind, near.assignment?.distance === 0 ? 'cluster' : 'global');

@@ -187,6 +187,11 @@ export type SloConfig = z.output<typeof sloConfig>;
 export const SLO_DEFAULTS: SloConfig = sloConfig.parse({});
 export type { TunerName } from '../tuners/registry.js';
 
+/** The committed file's exact text (`npm run schema` writes it; a test checks it is not stale). */
+export function experimentJsonSchemaText(): string {
+  return `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`;
+}
+
 export function experimentJsonSchema(): unknown {
   return z.toJSONSchema(experimentConfig, { io: 'input', unrepresentable: 'any' });
 }

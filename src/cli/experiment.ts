@@ -1,8 +1,9 @@
-/** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n] [--allow-large] [--no-train]` */
+/** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n] [--shard i/n] [--allow-large] [--no-train]` */
 import cliProgress from 'cli-progress';
 import { runExperiment, type ExperimentOptions, type Progress } from '../experiment/experiment.js';
 import { duration, formatEstimate } from '../experiment/estimate.js';
 import { BOUNDS } from '../experiment/schema.js';
+import { parseShard } from '../experiment/shard.js';
 import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
 function progressBar(): Progress | undefined {
@@ -60,6 +61,11 @@ const argv = command(
   .option('resume', { type: 'string', describe: "a run folder to resume with its own config: finished runs are kept, the rest run (a config given too must be the same)" })
   .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, BOUNDS.jobs), describe: 'runs in parallel (worker threads); default: the number of cores' })
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), describe: "replaces the config's seeds with this one" })
+  .option('shard', {
+    type: 'string',
+    coerce: (v: unknown) => parseShard(String(v)),
+    describe: 'run only shard i of n (every n-th run, from the i-th): a folder for `npm run merge`, e.g. one per Slurm array task',
+  })
   .option('allow-large', { type: 'boolean', default: false, describe: 'run even when the work estimate is over the limit' })
   .option('train', { type: 'boolean', default: true, describe: 'pre-train a StreamTune recipe that differs from its pretrained set (--no-train: refuse instead)' })
   .check((a) => {
@@ -82,6 +88,7 @@ await guard(async () => {
     ...(argv.resume !== undefined ? { resume: argv.resume } : {}),
     ...(argv.jobs !== undefined ? { jobs: argv.jobs } : {}),
     ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+    ...(argv.shard !== undefined ? { shard: argv.shard } : {}),
     allowLarge: argv['allow-large'],
     train: argv.train,
     onPlan: (plan) => {
@@ -93,7 +100,8 @@ await guard(async () => {
     ...(bar ? { progress: bar } : {}),
   });
   console.log(`results: ${outcome.dir}`);
-  console.log(`runs: ${outcome.runs} (${outcome.skipped} resumed, ${outcome.failed.length} failed)`);
+  console.log(`runs: ${outcome.runs}${outcome.shard ? ` of shard ${outcome.shard}` : ''} (${outcome.skipped} resumed, ${outcome.failed.length} failed)`);
+  if (outcome.shard) console.log('a shard: merge it with the other shards with `npm run merge -- <shard folders...>`');
   for (const f of outcome.failed) console.error(`run ${f.key} failed: ${f.error}`);
   return outcome.failed.length > 0 ? EXIT.runFailed : EXIT.ok;
 });

@@ -23,6 +23,7 @@ import type { LoopResult } from './loop.js';
 import { writeReport } from '../report/report.js';
 import type { Experiment } from './schema.js';
 import { engineCapabilities } from '../engines/registry.js';
+import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
 
 export interface ExperimentOptions {
   /** The experiment file; optional with `resume` (the folder's own config is used). */
@@ -42,6 +43,8 @@ export interface ExperimentOptions {
   train?: boolean;
   /** Called once the config is validated and the run folder chosen, before anything is written. */
   onPlan?: (plan: Plan) => void;
+  /** Run only this slice of the runs (--shard i/n): the folder is a shard for `npm run merge`, with no merged CSVs. */
+  shard?: Shard;
   /** Pre-training of a StreamTune recipe before the runs. */
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
@@ -58,6 +61,8 @@ export interface ExperimentOutcome {
   runs: number;
   skipped: number;
   failed: { key: string; error: string }[];
+  /** Set when the folder is one shard of the experiment ('2/3'). */
+  shard?: string;
 }
 
 
@@ -87,10 +92,12 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   }
   writeAtomic(join(dir, RESOLVED), `${JSON.stringify({ file, raw, points: points.map((p) => ({ label: p.label, experiment: p.experiment })) }, null, 2)}\n`);
 
-  const pending = runs.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
+  const shard = shardOf(dir, o.shard, runs);
+  const mine = shard ? shardRuns(runs, shard) : runs;
+  const pending = mine.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
   const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
   const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
-  o.progress?.start(runs.length, pending.reduce((s, r) => s + episodeCount(r), 0), runs.length - pending.length);
+  o.progress?.start(mine.length, pending.reduce((s, r) => s + episodeCount(r), 0), mine.length - pending.length);
   const failed: { key: string; error: string }[] = [];
   const persist = (spec: RunSpec, result: LoopResult): void => {
     const d = join(dir, 'runs', spec.key);
@@ -122,14 +129,29 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   } finally {
     o.progress?.stop();
   }
-  const done = runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json')));
-  mergeResults(dir, done);
-  const first = points[0]?.experiment as Experiment;
-  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
+  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
 }
 
-function mergeResults(dir: string, done: RunSpec[]): void {
+/** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<void> {
+  mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
+  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+}
+
+/**
+ * `npm run merge`: the shards of one experiment (planMerge refuses other configs, code versions, a missing shard
+ * or an unfinished run) into one run folder, byte-identical to a single-machine run of the config.
+ */
+export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string } = {}): Promise<ExperimentOutcome> {
+  const plan = planMerge(dirs, o);
+  copyShards(plan);
+  await finishRunFolder(plan.dir, plan.runs, plan.experiment);
+  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [] };
+}
+
+function mergeResults(dir: string, done: readonly RunSpec[]): void {
   const read = (key: string, name: string): Record<string, string>[] => {
     const f = join(dir, 'runs', key, name);
     return existsSync(f) ? (parse(readFileSync(f, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[]) : [];

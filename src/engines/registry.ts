@@ -5,21 +5,59 @@
 import { z } from 'zod';
 import type { Engine, EngineCapabilities } from './engine.js';
 import { SIMULATOR_DEFAULTS, SimulatorEngine } from './simulator/simulator.js';
+import { PHYSICS_DOCS, type PhysicsTerms } from './simulator/physics.js';
+import { DEFAULT_PROFILE, loadProfile, PROFILE_NAME, ProfileError } from './simulator/profile.js';
+import { PARTITIONINGS } from '../core/operators.js';
 import { FlinkEngine, flinkConfig } from './flink/index.js';
 import { TimelyEngine, timelyConfig } from './timely/index.js';
 
 const d = SIMULATOR_DEFAULTS;
+const exchangeCost = z.strictObject({ baseUs: z.number().min(0).max(1e6), perChannelUs: z.number().min(0).max(1e6) });
+/** Physics terms (src/engines/simulator/physics.ts): each optional here, overriding the profile's. */
+const physics = {
+  profile: z
+    .string()
+    .regex(PROFILE_NAME)
+    .default(DEFAULT_PROFILE)
+    .describe("Machine profile of the physics terms: 'linear' (built in: the model before issue 13) or datasets/calibration/<name>.json written by npm run calibrate (e.g. 'flink-2core'); a key below overrides the profile's term"),
+  coordinationOverhead: z.number().min(0).max(0.5).optional().describe(`Term: ${PHYSICS_DOCS.coordinationOverhead}`),
+  subtaskOverheadMs: z.number().min(0).max(500).optional().describe(`Term: ${PHYSICS_DOCS.subtaskOverheadMs}`),
+  exchange: z.partialRecord(z.enum(PARTITIONINGS), exchangeCost).optional().describe(`Term: ${PHYSICS_DOCS.exchange}`),
+  cores: z.number().min(0.1).max(100_000).nullable().optional().describe(`Term: ${PHYSICS_DOCS.cores}`),
+  backgroundCores: z.number().min(0).max(1024).optional().describe(`Term: ${PHYSICS_DOCS.backgroundCores}`),
+  waitFraction: z.number().min(0).max(1).optional().describe(`Term: ${PHYSICS_DOCS.waitFraction}`),
+  keySkew: z.boolean().optional().describe(`Term: ${PHYSICS_DOCS.keySkew}`),
+  measuredSkew: z.record(z.string(), z.number().min(0).max(1)).optional().describe(`Term: ${PHYSICS_DOCS.measuredSkew}`),
+};
 export const simulatorConfig = z.strictObject({
   kind: z.literal('simulator'),
   mode: z.enum(['flink', 'timely']).default(d.mode).describe("'flink': per-operator parallelism; 'timely': all operators share W workers"),
-  coordinationOverhead: z.number().min(0).max(0.5).default(d.coordinationOverhead).describe('kappa: capacity per instance is mu / (1 + kappa (p - 1))'),
+  ...physics,
   dt: z.number().min(0.001).max(1).default(d.dt).describe('Fluid-model step, seconds'),
   bufferSeconds: z.number().positive().max(3600).default(d.bufferSeconds).describe('Input buffer per instance, seconds of its processing'),
   noise: z.number().min(0).max(0.5).default(d.noise).describe('Relative std of multiplicative measurement noise'),
   rescaleBaseSec: z.number().min(0).max(3600).default(d.rescaleBaseSec).describe('Fixed downtime of a rescale, seconds'),
   rescaleSecPerMb: z.number().min(0).max(1000).default(d.rescaleSecPerMb).describe('Downtime per MB of state of the operators that change'),
+}).superRefine((c, ctx) => {
+  // A profile that does not exist or lacks a term is refused with the config, before any run.
+  try {
+    loadProfile(c.profile);
+  } catch (e) {
+    if (!(e instanceof ProfileError)) throw e;
+    ctx.addIssue({ code: 'custom', path: ['profile'], message: e.message });
+  }
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
+
+/** The physics terms of a simulator config: its profile's, overridden by the keys the config sets. */
+export function simulatorTerms(config: Omit<SimulatorConfig, 'kind' | 'mode' | 'dt' | 'bufferSeconds' | 'noise' | 'rescaleBaseSec' | 'rescaleSecPerMb'>): PhysicsTerms {
+  const { profile, exchange, ...rest } = config;
+  // A config defaulted as a whole ({kind: 'simulator'}) was not parsed: its profile is the default one.
+  const terms = loadProfile(profile ?? DEFAULT_PROFILE);
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (terms as unknown as Record<string, unknown>)[k] = v;
+  if (exchange) for (const [s, e] of Object.entries(exchange)) if (e) terms.exchange[s as keyof PhysicsTerms['exchange']] = e;
+  return terms;
+}
 
 export const ENGINE_CONFIGS = [simulatorConfig, flinkConfig, timelyConfig] as const;
 export const engineConfig = z.discriminatedUnion('kind', [...ENGINE_CONFIGS]);
@@ -30,8 +68,9 @@ export const ENGINE_KINDS = ENGINE_CONFIGS.map((c) => c.shape.kind.value);
 export async function createEngine(config: EngineConfig, seed: number): Promise<Engine> {
   switch (config.kind) {
     case 'simulator': {
-      const { kind: _kind, ...options } = config;
-      return new SimulatorEngine({ ...options, seed });
+      const { kind: _kind, profile: _profile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, cores: _c, backgroundCores: _b, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
+      const set = Object.fromEntries(Object.entries(engine).filter(([, v]) => v !== undefined));
+      return new SimulatorEngine({ ...simulatorTerms(config), ...set, seed });
     }
     case 'flink':
       return new FlinkEngine(config);

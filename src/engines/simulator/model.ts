@@ -1,22 +1,24 @@
 /**
  * The simulator's physics, with no state: per-operator capacity curves, hot-key caps, demanded rates, the
- * oracle. Shared by the time-stepped engine and by the ground truth it exposes.
- *
- * Capacity of operator v at parallelism p (records/s of input):
- *   per-instance rate  mu_i(p) = mu / (1 + kappa (p - 1))      (coordination overhead: concave in p)
- *   hottest instance share  h(p) = s + (1 - s) / p for hash inputs with hot-key share s, else 1 / p
- *   capacity  C(p) = mu_i(p) / h(p)                             (= p mu_i(p) without skew; <= mu / s with it)
+ * oracle. Shared by the time-stepped engine and by the ground truth it exposes. The terms and their formulas are
+ * in physics.ts; in short, for operator v at parallelism p:
+ *   capacity  C_v(p, sigma) = (1 - f/1000) / (wait_v + sigma cpu_v) / h_v(p)      (h: hottest instance's share)
+ * with wall time per record stretched by the coordination overhead (1 + kappa (p - 1)), cpu_v including the
+ * exchange cost of its out-edges (growing with channels), and sigma >= 1 the CPU stretch when all subtasks share
+ * a finite machine (processor sharing). The built-in `linear` profile (kappa 0.01, nothing else) is the model
+ * before issue 13: C(p) = p mu / (1 + kappa (p - 1)), capped by mu / s with a hot key of share s.
  * Timely mode: all operators share W workers; the job sustains rate r iff sum_v r L_v / mu_v <= W / (1 + kappa (W - 1))
  * and every operator's own capacity on min(W, its max parallelism) workers covers its demand (a global aggregate
- * with max parallelism 1 is confined to one worker).
+ * with max parallelism 1 is confined to one worker). Timely mode uses kappa and the workload's skew only.
  */
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import { workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../engine.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, timing, type OperatorTiming, type PhysicsTerms } from './physics.js';
 
-export interface ModelOptions {
-  /** kappa: coordination overhead per extra instance (0 = linear scaling). */
-  coordinationOverhead: number;
+export { efficiency, hotShare } from './physics.js';
+
+export interface ModelOptions extends PhysicsTerms {
   /** 'flink': per-operator parallelism; 'timely': every operator runs on all W workers. */
   mode: 'flink' | 'timely';
 }
@@ -26,21 +28,14 @@ export function instanceRate(op: OperatorSpec): number {
   return op.cost > 0 ? 1e6 / op.cost : 1e12;
 }
 
-export function efficiency(p: number, kappa: number): number {
-  return 1 / (1 + kappa * (p - 1));
-}
-
-/** Share of v's input that its busiest instance receives. */
-export function hotShare(job: JobGraph, op: OperatorSpec, p: number): number {
-  const hashed = job.inEdges(op.id).some((e) => e.ship === 'hash');
-  const broadcast = job.inEdges(op.id).some((e) => e.ship === 'broadcast');
-  if (broadcast) return 1;
-  if (hashed && op.keySkew > 0) return Math.max(1 / p, op.keySkew + (1 - op.keySkew) / p);
-  return 1 / p;
-}
-
-export function capacity(job: JobGraph, op: OperatorSpec, p: number, kappa: number): number {
-  return (instanceRate(op) * efficiency(p, kappa)) / hotShare(job, op, p);
+/**
+ * Capacity (records/s of input) of `op` at parallelism p, unstretched (sigma = 1). `terms` is a kappa alone (the
+ * linear model) or every physics term; `parallelism` gives the downstream operators' parallelism for the exchange
+ * channels (default: 1 each).
+ */
+export function capacity(job: JobGraph, op: OperatorSpec, p: number, terms: number | PhysicsTerms, parallelism: Parallelism = {}): number {
+  const t: PhysicsTerms = typeof terms === 'number' ? { ...LINEAR, coordinationOverhead: terms } : terms;
+  return operatorCapacity(timing(job, op, { ...parallelism, [op.id]: p }, t));
 }
 
 export class ModelTruth implements GroundTruth {
@@ -57,8 +52,22 @@ export class ModelTruth implements GroundTruth {
   }
 
   capacities(parallelism: Parallelism): Record<string, number> {
-    const k = this.options.coordinationOverhead;
-    return Object.fromEntries(this.job.operators().map((op) => [op.id, capacity(this.job, op, parallelism[op.id] ?? 1, k)]));
+    if (this.options.mode === 'timely') {
+      const k = this.options.coordinationOverhead;
+      return Object.fromEntries(this.job.operators().map((op) => [op.id, (instanceRate(op) * efficiency(parallelism[op.id] ?? 1, k)) / hotShare(this.job, op, parallelism[op.id] ?? 1, this.options)]));
+    }
+    return Object.fromEntries(this.job.operators().map((op) => [op.id, operatorCapacity(timing(this.job, op, parallelism, this.options))]));
+  }
+
+  /** Timings of every operator at a configuration (physics.ts), in operator order. */
+  private timings(parallelism: Parallelism): OperatorTiming[] {
+    return this.job.operators().map((op) => timing(this.job, op, parallelism, this.options));
+  }
+
+  /** The CPU stretch at which the demanded rates fit the machine (1 on an unbounded machine). */
+  stretch(parallelism: Parallelism, rate: number): number {
+    const demand = this.demandedRates(rate);
+    return cpuStretch(this.timings(parallelism), this.job.operatorIds.map((id) => demand[id] ?? 0), cpuBudget(this.options, parallelism));
   }
 
   /** Worker-seconds per second the job needs at `rate` (Timely mode). */
@@ -74,11 +83,13 @@ export class ModelTruth implements GroundTruth {
       const short = this.work(rate) > w * efficiency(w, this.options.coordinationOverhead) * (1 + 1e-9);
       return Object.fromEntries(this.job.operatorIds.map((id) => [id, (short && (demand[id] ?? 0) > 0) || (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
     }
-    return Object.fromEntries(this.job.operatorIds.map((id) => [id, (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
+    // A finite machine: at the stretch that makes the demand fit the cores, the operators whose capacity falls short.
+    const sigma = this.stretch(parallelism, rate);
+    const t = this.timings(parallelism);
+    return Object.fromEntries(this.job.operatorIds.map((id, i) => [id, (demand[id] ?? 0) > operatorCapacity(t[i] as OperatorTiming, sigma) * (1 + 1e-9)]));
   }
 
   oracle(rate: number): { parallelism: Parallelism; feasible: boolean } {
-    const k = this.options.coordinationOverhead;
     if (this.options.mode === 'timely') {
       // Every operator runs on min(W, its max parallelism) of the W shared workers.
       const maxW = Math.max(...this.job.operators().map((o) => o.maxParallelism));
@@ -90,14 +101,19 @@ export class ModelTruth implements GroundTruth {
     }
     let feasible = true;
     const p: Record<string, number> = {};
-    for (const op of this.job.operators()) {
+    // Downstream first: an operator's exchange cost depends on its consumers' parallelism. Capacity is increasing
+    // in p (kappa < 1; fewer forward channels), so the first p that covers the demand is the minimum.
+    for (const op of [...this.job.operators()].reverse()) {
       const demand = rate * (this.load[op.id] ?? 0);
-      // Capacity is increasing in p (kappa < 1), so the first p that covers the demand is the minimum.
+      const cap = (n: number): number => capacity(this.job, op, n, this.options, p);
       let n = 1;
-      while (n < op.maxParallelism && capacity(this.job, op, n, k) * (1 + 1e-9) < demand) n++;
-      if (capacity(this.job, op, n, k) * (1 + 1e-9) < demand) feasible = false;
+      while (n < op.maxParallelism && cap(n) * (1 + 1e-9) < demand) n++;
+      if (cap(n) * (1 + 1e-9) < demand) feasible = false;
       p[op.id] = n;
     }
-    return { parallelism: p, feasible };
+    // More instances cannot help a machine short of CPU: the minimum sustains only if it fits unstretched.
+    if (this.stretch(p, rate) > 1 + 1e-9) feasible = false;
+    const ordered = Object.fromEntries(this.job.operatorIds.map((id) => [id, p[id] as number]));
+    return { parallelism: ordered, feasible };
   }
 }

@@ -6,6 +6,11 @@
  * throttles them and lag grows at (target - achieved). A rescale stops processing for a downtime proportional
  * to the state of the operators that change, after which the backlog is caught up.
  *
+ * On a finite machine (physics term `cores`), each step first finds the CPU stretch sigma at which what the
+ * operators can process fits the cores (processor sharing, physics.ts), then runs at the stretched rates; busy
+ * time includes the stretch (as Flink's does: a subtask waiting for a CPU is busy) and each subtask's fixed
+ * overhead.
+ *
  * Virtual clock: nothing sleeps; with the same seed the snapshot stream is identical.
  */
 import type { JobGraph } from '../../core/job.js';
@@ -13,7 +18,8 @@ import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metric
 import { sameParallelism, validateParallelism, workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
-import { efficiency, hotShare, instanceRate, ModelTruth, type ModelOptions } from './model.js';
+import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, timing, type OperatorTiming } from './physics.js';
 
 export interface SimulatorOptions extends ModelOptions {
   /** Step of the fluid model, seconds. */
@@ -29,9 +35,10 @@ export interface SimulatorOptions extends ModelOptions {
   seed: number;
 }
 
+/** Defaults: the `linear` physics (physics.ts); the registry resolves a named profile on top. */
 export const SIMULATOR_DEFAULTS: SimulatorOptions = {
   mode: 'flink',
-  coordinationOverhead: 0.01,
+  ...LINEAR,
   dt: 0.1,
   bufferSeconds: 0.5,
   noise: 0.03,
@@ -83,6 +90,12 @@ export class SimulatedDeployment implements Deployment {
   private readonly mu = new Float64Array(0);
   private readonly hot = new Float64Array(0);
   private readonly buffer = new Float64Array(0);
+  private readonly avail: Float64Array; // share of a second an instance can process (1 - overhead)
+  private readonly overhead: Float64Array; // busy seconds per second of one instance at zero load
+  private readonly pInst: Float64Array; // instances per operator
+  private timings: OperatorTiming[] = [];
+  private budget = Infinity; // cores left to the records (finite machine)
+  private readonly claim: Float64Array; // records each operator could process this step (finite machine)
   private readonly baseRate: Float64Array; // instance rate without overhead
   private readonly queue: Float64Array; // input buffer (records); for a source: its lag
   private downtime = 0;
@@ -124,6 +137,10 @@ export class SimulatedDeployment implements Deployment {
     this.mu = new Float64Array(n);
     this.hot = new Float64Array(n);
     this.buffer = new Float64Array(n);
+    this.avail = new Float64Array(n).fill(1);
+    this.overhead = new Float64Array(n);
+    this.pInst = new Float64Array(n);
+    this.claim = new Float64Array(n);
     this.queue = new Float64Array(n);
     this.aIn = new Float64Array(n);
     this.aBusy = new Float64Array(n);
@@ -215,12 +232,27 @@ export class SimulatedDeployment implements Deployment {
   }
 
   private configure(): void {
+    const timely = this.o.mode === 'timely';
+    this.timings = this.job.operators().map((op) => timing(this.job, op, this.p, this.o));
+    this.budget = timely ? Infinity : cpuBudget(this.o, this.p);
     this.job.operators().forEach((op, i) => {
       const p = this.instances(op.id);
-      this.mu[i] = (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead);
-      this.hot[i] = hotShare(this.job, op, p);
+      const t = this.timings[i] as OperatorTiming;
+      // Timely mode keeps the model it was calibrated with: kappa and the workload's skew only.
+      this.mu[i] = timely ? (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead) : processingRate(t);
+      this.hot[i] = timely ? hotShare(this.job, op, p, this.o) : t.hot;
+      this.avail[i] = timely ? 1 : t.available;
+      this.overhead[i] = 1 - (this.avail[i] as number);
+      this.pInst[i] = p;
       this.buffer[i] = (this.mu[i] as number) * this.o.bufferSeconds * p;
     });
+  }
+
+  /** Finite machine: processing rates this step at the CPU stretch where the claims fit the cores. */
+  private stretchRates(out: Float64Array): void {
+    this.claims(this.claim);
+    const sigma = cpuStretch(this.timings, this.claim, this.budget, this.o.dt);
+    for (let i = 0; i < this.n; i++) out[i] = sigma === 1 ? (this.mu[i] as number) : processingRate(this.timings[i] as OperatorTiming, sigma);
   }
 
   /** Runs whole steps covering `seconds`; returns the number of steps. */
@@ -232,11 +264,12 @@ export class SimulatedDeployment implements Deployment {
     this.checkRunning();
     const steps = Math.max(1, Math.round(seconds / this.o.dt));
     const budgets = this.o.mode === 'timely' ? new Float64Array(this.n) : null;
-    for (let i = 0; i < steps; i++) this.step(budgets);
+    const rates = this.budget < Infinity ? new Float64Array(this.n) : null;
+    for (let i = 0; i < steps; i++) this.step(budgets, rates);
     return steps;
   }
 
-  private step(budgets: Float64Array | null): void {
+  private step(budgets: Float64Array | null, rates: Float64Array | null): void {
     const dt = this.o.dt;
     const q = this.queue;
     this.t += dt;
@@ -248,11 +281,13 @@ export class SimulatedDeployment implements Deployment {
       if (frac >= 1) return;
     }
     if (budgets) this.timelyBudgets(budgets);
+    if (rates) this.stretchRates(rates);
     // Sinks first: downstream buffers drain before upstream operators push into them.
     for (let i = this.n - 1; i >= 0; i--) {
-      const mu = this.mu[i] as number;
+      const mu = rates ? (rates[i] as number) : (this.mu[i] as number);
       const h = this.hot[i] as number;
-      const cap = budgets ? Math.min(budgets[i] as number, (mu * dt) / h) : (mu * dt) / h;
+      const a = this.avail[i] as number;
+      const cap = budgets ? Math.min(budgets[i] as number, (mu * dt) / h) : (a * mu * dt) / h;
       const avail = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (q[i] as number) : (q[i] as number);
       const want = avail < cap ? avail : cap;
       let x = want;
@@ -279,9 +314,10 @@ export class SimulatedDeployment implements Deployment {
         this.edgeQueue[out[k] as number] = (this.edgeQueue[out[k] as number] as number) + add;
       }
       this.aIn[i] = (this.aIn[i] as number) + x;
-      this.aBusy[i] = (this.aBusy[i] as number) + x / mu;
+      const fixed = (this.overhead[i] as number) * dt; // each instance's fixed busy time this step
+      this.aBusy[i] = (this.aBusy[i] as number) + x / mu + fixed * (this.pInst[i] as number);
       this.aBp[i] = (this.aBp[i] as number) + (want - x) / mu;
-      const hb = (x * h) / mu;
+      const hb = (x * h) / mu + fixed;
       this.aBusyMax[i] = (this.aBusyMax[i] as number) + (hb < dt ? hb : dt);
       const hbp = ((want - x) * h) / mu;
       this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
@@ -293,12 +329,9 @@ export class SimulatedDeployment implements Deployment {
     return (this.buffer[d] as number) / (this.fanIn[d] as number) - (this.edgeQueue[edge] as number);
   }
 
-  /** Timely: W workers time-share all operators; each gets its wanted work scaled to the shared budget. */
-  private timelyBudgets(out: Float64Array): void {
+  /** Records each operator could process this step if nothing limited it but its input and its downstream room. */
+  private claims(out: Float64Array): void {
     const dt = this.o.dt;
-    const w = Math.max(...Object.values(this.p));
-    const budget = w * efficiency(w, this.o.coordinationOverhead) * dt;
-    let work = 0;
     for (let i = 0; i < this.n; i++) {
       let claim = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (this.queue[i] as number) : (this.queue[i] as number);
       // Work that could not be pushed downstream claims no worker time.
@@ -310,8 +343,17 @@ export class SimulatedDeployment implements Deployment {
         if (fk > 0) claim = Math.min(claim, Math.max(0, this.edgeRoom(to[k] as number, via[k] as number)) / fk);
       }
       out[i] = claim;
-      work += claim / (this.baseRate[i] as number);
     }
+  }
+
+  /** Timely: W workers time-share all operators; each gets its wanted work scaled to the shared budget. */
+  private timelyBudgets(out: Float64Array): void {
+    const dt = this.o.dt;
+    const w = Math.max(...Object.values(this.p));
+    const budget = w * efficiency(w, this.o.coordinationOverhead) * dt;
+    this.claims(out);
+    let work = 0;
+    for (let i = 0; i < this.n; i++) work += (out[i] as number) / (this.baseRate[i] as number);
     const scale = work > budget ? budget / work : 1;
     for (let i = 0; i < this.n; i++) out[i] = (out[i] as number) * scale;
   }

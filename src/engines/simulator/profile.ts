@@ -1,0 +1,78 @@
+/**
+ * Machine profiles: a named set of every physics term (physics.ts), selected by an experiment with
+ * `"engine": {"kind": "simulator", "profile": "<name>"}`. `linear` is built in (the model before issue 13);
+ * every other profile is a file datasets/calibration/<name>.json written by `npm run calibrate`:
+ *
+ *   { "profile": "<name>", "description": "...", "measuredAt": "...", "host": {...},
+ *     "terms": { <every term of PHYSICS_TERMS, no other key> }, ... (fit diagnostics, measured workloads) }
+ *
+ * A profile with a missing or unknown term, or a term of the wrong type, is refused with an error naming it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../core/project.js';
+import { PARTITIONINGS } from '../../core/operators.js';
+import { LINEAR, PHYSICS_TERMS, type PhysicsTerms } from './physics.js';
+
+/** Profiles that need no file. */
+export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<PhysicsTerms>>> = { linear: LINEAR };
+
+/** The profile an experiment gets when it names none. */
+export const DEFAULT_PROFILE = 'linear';
+
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class ProfileError extends Error {}
+
+export function profilePath(name: string, dir = join(PROJECT_ROOT, 'datasets/calibration')): string {
+  return join(dir, `${name}.json`);
+}
+
+/** The physics terms of a named profile (built in, or read and checked from its file). */
+export function loadProfile(name: string, dir?: string): PhysicsTerms {
+  const builtin = BUILTIN_PROFILES[name];
+  if (builtin) return structuredClone(builtin) as PhysicsTerms;
+  if (!PROFILE_NAME.test(name)) throw new ProfileError(`simulator profile '${name}': not a profile name (letters, digits, . _ -)`);
+  const file = profilePath(name, dir);
+  if (!existsSync(file)) throw new ProfileError(`simulator profile '${name}': no such profile (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')}; no file ${file}; npm run calibrate writes one)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ProfileError(`simulator profile '${name}' (${file}): not JSON: ${(e as Error).message}`);
+  }
+  return checkTerms((raw as { terms?: unknown } | null)?.terms, `simulator profile '${name}' (${file})`);
+}
+
+/** Checks an object holds exactly the physics terms, each of its type; returns them. */
+export function checkTerms(terms: unknown, where: string): PhysicsTerms {
+  if (typeof terms !== 'object' || terms === null || Array.isArray(terms)) throw new ProfileError(`${where}: no "terms" object`);
+  const t = terms as Record<string, unknown>;
+  const known = PHYSICS_TERMS as readonly string[];
+  for (const k of Object.keys(t)) if (!known.includes(k)) throw new ProfileError(`${where}: unknown term '${k}' (expected ${known.join(', ')})`);
+  for (const k of known) if (!(k in t)) throw new ProfileError(`${where}: missing term '${k}'`);
+  const num = (k: string, min: number, max: number, v: unknown = t[k]): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new ProfileError(`${where}: term '${k}' must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    return v;
+  };
+  num('coordinationOverhead', 0, 0.5);
+  num('subtaskOverheadMs', 0, 500);
+  num('backgroundCores', 0, 1024);
+  num('waitFraction', 0, 1);
+  if (t.cores !== null) num('cores', 0.1, 100_000);
+  if (typeof t.keySkew !== 'boolean') throw new ProfileError(`${where}: term 'keySkew' must be true or false, got ${JSON.stringify(t.keySkew)}`);
+  const ex = t.exchange as Record<string, unknown> | null;
+  if (typeof ex !== 'object' || ex === null) throw new ProfileError(`${where}: term 'exchange' must be an object of ${PARTITIONINGS.join(', ')}`);
+  for (const k of Object.keys(ex)) if (!(PARTITIONINGS as readonly string[]).includes(k)) throw new ProfileError(`${where}: unknown term 'exchange.${k}' (expected ${PARTITIONINGS.join(', ')})`);
+  for (const s of PARTITIONINGS) {
+    const e = ex[s] as Record<string, unknown> | undefined;
+    if (typeof e !== 'object' || e === null) throw new ProfileError(`${where}: missing term 'exchange.${s}'`);
+    for (const k of Object.keys(e)) if (k !== 'baseUs' && k !== 'perChannelUs') throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected baseUs, perChannelUs)`);
+    num(`exchange.${s}.baseUs`, 0, 1e6, e.baseUs);
+    num(`exchange.${s}.perChannelUs`, 0, 1e6, e.perChannelUs);
+  }
+  const ms = t.measuredSkew as Record<string, unknown> | null;
+  if (typeof ms !== 'object' || ms === null || Array.isArray(ms)) throw new ProfileError(`${where}: term 'measuredSkew' must be an object of "<job>/<operator>": share`);
+  for (const [k, v] of Object.entries(ms)) num(`measuredSkew.${k}`, 0, 1, v);
+  return structuredClone(t) as unknown as PhysicsTerms;
+}

@@ -1,0 +1,148 @@
+/**
+ * The simulator's physics terms (issue 13), each with capacity at p worked out by hand with the term on and off,
+ * and the time-stepped engine agreeing with the formula.
+ */
+import assert from 'node:assert/strict';
+import { JobGraph, type EdgeSpec, type OperatorSpecInput } from '../../../src/core/job.js';
+import { capacity, ModelTruth } from '../../../src/engines/simulator/model.js';
+import { channels, cpuStretch, LINEAR, timing, type PhysicsTerms } from '../../../src/engines/simulator/physics.js';
+import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
+
+const terms = (t: Partial<PhysicsTerms> = {}): PhysicsTerms => ({ ...structuredClone(LINEAR), coordinationOverhead: 0, ...t }) as PhysicsTerms;
+const near = (a: number, b: number, rel = 1e-9, msg = ''): void => assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${msg} ${a} vs ${b}`);
+
+/** src -> a (cost 100 us) -> sink, free source and sink; `name` decides synthetic (park) vs Nexmark (all CPU). */
+function line(name: string, a: Partial<OperatorSpecInput> = {}, ship?: EdgeSpec['ship']): JobGraph {
+  return JobGraph.create({
+    name,
+    operators: [
+      { id: 'src', type: 'source', cost: 0 },
+      { id: 'a', type: 'map', cost: 100, maxParallelism: 64, ...a },
+      { id: 'sink', type: 'sink', cost: 0 },
+    ],
+    edges: [{ from: 'src', to: 'a', ...(ship ? { ship } : {}) }, { from: 'a', to: 'sink' }],
+  });
+}
+
+async function run(job: JobGraph, t: PhysicsTerms, p: Record<string, number>, rate: number) {
+  const d = await new SimulatorEngine({ ...t, noise: 0 }).deploy(job, p, rate);
+  await d.advance(30);
+  return d.observe(20);
+}
+
+describe('simulator physics terms (hand-computed)', () => {
+  it('linear profile: capacity p mu / (1 + kappa (p - 1)), as before issue 13', () => {
+    const job = line('nexmark-x');
+    // mu = 1e6 / 100 = 10,000/s; p = 4, kappa 0.01: 40,000 / 1.03 = 38,834.95
+    near(capacity(job, job.operator('a'), 4, LINEAR), 40_000 / 1.03);
+    near(capacity(job, job.operator('a'), 4, 0.01), 40_000 / 1.03);
+  });
+
+  describe('fixed per-subtask overhead (subtaskOverheadMs)', () => {
+    const job = line('nexmark-x');
+    it('capacity at p = 2: 2 x 10,000 x (1 - 50/1000) = 19,000 on; 20,000 off', () => {
+      near(capacity(job, job.operator('a'), 2, terms({ subtaskOverheadMs: 50 })), 19_000);
+      near(capacity(job, job.operator('a'), 2, terms()), 20_000);
+    });
+    it('busy time: 50 ms/s per subtask at zero load; 50 + 2,500/s x 100 us = 300 ms/s at 5,000/s on p = 2', async () => {
+      const t = terms({ subtaskOverheadMs: 50 });
+      near((await run(job, t, { src: 1, a: 2, sink: 1 }, 0)).operators.a?.busyMsPerSecond ?? 0, 50, 1e-6);
+      near((await run(job, t, { src: 1, a: 2, sink: 1 }, 5000)).operators.a?.busyMsPerSecond ?? 0, 300, 1e-6);
+      near((await run(job, terms(), { src: 1, a: 2, sink: 1 }, 5000)).operators.a?.busyMsPerSecond ?? 0, 250, 1e-6);
+    });
+  });
+
+  describe('exchange cost by ship strategy (exchange)', () => {
+    // a (10 us) -> b with a's output edge of the given strategy; b at parallelism 4.
+    const job = (ship: EdgeSpec['ship']): JobGraph =>
+      JobGraph.create({
+        name: 'nexmark-x',
+        operators: [
+          { id: 'src', type: 'source', cost: 0 },
+          { id: 'a', type: 'map', cost: 10 },
+          { id: 'b', type: 'map', cost: 0, maxParallelism: 8 },
+        ],
+        edges: [{ from: 'src', to: 'a' }, { from: 'a', to: 'b', ...(ship ? { ship } : {}) }],
+      });
+    const ex = { baseUs: 2, perChannelUs: 0.5 };
+    const t = terms({ exchange: { forward: ex, hash: ex, rebalance: ex, broadcast: ex } });
+    it('channels: hash/rebalance/broadcast write to every consumer, forward (pointwise rescale) to ceil(p_down / p_up)', () => {
+      assert.equal(channels('hash', 1, 4), 4);
+      assert.equal(channels('broadcast', 3, 4), 4);
+      assert.equal(channels('forward', 1, 4), 4);
+      assert.equal(channels('forward', 2, 4), 2);
+      assert.equal(channels('forward', 4, 4), 1);
+      assert.equal(channels('forward', 8, 4), 1);
+    });
+    it('hash to 4 consumers: 10 + 2 + 0.5 x 3 = 13.5 us per record: capacity 74,074/s on, 100,000/s off', () => {
+      const j = job('hash');
+      near(capacity(j, j.operator('a'), 1, t, { b: 4 }), 1e6 / 13.5);
+      near(capacity(j, j.operator('a'), 1, terms(), { b: 4 }), 100_000);
+      // It grows with the channels: to 1 consumer, 12 us.
+      near(capacity(j, j.operator('a'), 1, t, { b: 1 }), 1e6 / 12);
+    });
+    it('forward from 2 senders to 4: 2 channels each, 10 + 2 + 0.5 = 12.5 us: capacity 2 x 80,000 = 160,000/s', () => {
+      const j = job('forward');
+      near(capacity(j, j.operator('a'), 2, t, { b: 4 }), 160_000);
+    });
+    it('only the strategies given cost: hash-only terms leave a rebalance edge free', () => {
+      const j = job('rebalance');
+      near(capacity(j, j.operator('a'), 1, terms({ exchange: { ...structuredClone(LINEAR.exchange), hash: ex } }), { b: 4 }), 100_000);
+    });
+    it('the engine agrees: a at 1 instance saturates at 1e6 / 13.5 records/s', async () => {
+      const s = await run(job('hash'), t, { src: 1, a: 1, b: 4 }, 200_000);
+      near(s.achievedRate, 1e6 / 13.5, 1e-3);
+    });
+  });
+
+  describe('a finite machine shared by all subtasks (cores, processor sharing)', () => {
+    const job = line('nexmark-x'); // all CPU: 100 us per record of a
+    const t = terms({ cores: 2 });
+    it('2 cores cap the job at 2 / 100 us = 20,000/s: p = 1 -> 10,000, p = 2, 3, 4 -> 20,000 (off: 30,000 at p = 3)', async () => {
+      const at = async (pa: number, tt: PhysicsTerms) => (await run(job, tt, { src: 1, a: pa, sink: 1 }, 30_000)).achievedRate;
+      near(await at(1, t), 10_000, 1e-3);
+      near(await at(2, t), 20_000, 1e-3);
+      near(await at(3, t), 20_000, 1e-3);
+      near(await at(4, t), 20_000, 1e-3);
+      near(await at(3, terms()), 30_000, 1e-3);
+    });
+    it('the stretch: 4 instances at 30,000/s on 2 cores run at sigma = 2 (each 5,000/s x 200 us = fully busy)', () => {
+      const x = timing(job, job.operator('a'), { src: 1, a: 4, sink: 1 }, t);
+      near(cpuStretch([x], [30_000], 2), 2, 1e-5);
+      near(cpuStretch([x], [15_000], 2), 1); // fits: no stretch
+    });
+    it('background cores and each subtask overhead come off the machine: 2 - 0.5 - 4 x 0.05 = 1.3 cores -> 13,000/s', async () => {
+      const s = await run(job, terms({ cores: 2, backgroundCores: 0.5, subtaskOverheadMs: 50 }), { src: 1, a: 2, sink: 1 }, 30_000);
+      near(s.achievedRate, 13_000, 2e-3);
+    });
+    it('parked time uses no core: waitFraction 0.8 (20 us CPU per record): 4 instances give 40,000/s, 16 are capped by 2 cores / 20 us = 100,000/s', async () => {
+      const syn = line('synthetic-x');
+      const tw = terms({ cores: 2, waitFraction: 0.8 });
+      near((await run(syn, tw, { src: 1, a: 4, sink: 1 }, 200_000)).achievedRate, 40_000, 1e-3);
+      near((await run(syn, tw, { src: 1, a: 16, sink: 1 }, 200_000)).achievedRate, 100_000, 1e-3);
+      // Nexmark work is all CPU: the wait fraction does not apply.
+      near((await run(job, tw, { src: 1, a: 4, sink: 1 }, 200_000)).achievedRate, 20_000, 1e-3);
+    });
+    it('ground truth: the per-operator minimum is infeasible when the machine is short; the bottleneck is the operator short at the stretch', () => {
+      const truth = new ModelTruth(job, { ...t, mode: 'flink' });
+      assert.deepEqual(truth.oracle(30_000), { parallelism: { src: 1, a: 3, sink: 1 }, feasible: false });
+      assert.deepEqual(truth.oracle(15_000), { parallelism: { src: 1, a: 2, sink: 1 }, feasible: true });
+      assert.deepEqual(truth.bottlenecks({ src: 1, a: 4, sink: 1 }, 30_000), { src: false, a: true, sink: false });
+      assert.deepEqual(truth.bottlenecks({ src: 1, a: 4, sink: 1 }, 15_000), { src: false, a: false, sink: false });
+    });
+  });
+
+  describe('persistent key skew (keySkew, measuredSkew)', () => {
+    const keyed = (name: string): JobGraph => line(name, { type: 'keyedAggregate', keySkew: 0.25 }, 'hash');
+    it("the workload's hot key of 0.25 at p = 4: h = 0.25 + 0.75 / 4 = 0.4375, capacity 10,000 / 0.4375 = 22,857/s; off: 40,000", () => {
+      const j = keyed('synthetic-x');
+      near(capacity(j, j.operator('a'), 4, terms()), 10_000 / 0.4375);
+      near(capacity(j, j.operator('a'), 4, terms({ keySkew: false })), 40_000);
+    });
+    it('a measured hot share of 0.5 on "<job>/<operator>": h = 0.5 + 0.5 / 4 = 0.625, capacity 16,000/s', () => {
+      const j = line('nexmark-q9', { type: 'keyedAggregate' }, 'hash');
+      near(capacity(j, j.operator('a'), 4, terms({ measuredSkew: { 'nexmark-q9/a': 0.5 } })), 16_000);
+      near(capacity(j, j.operator('a'), 4, terms({ measuredSkew: { 'other/a': 0.5 } })), 40_000);
+    });
+  });
+});

@@ -1,0 +1,72 @@
+/** Machine profiles: built-in linear, files checked term by term, selected by name from an experiment config. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LINEAR, PHYSICS_TERMS } from '../../../src/engines/simulator/physics.js';
+import { checkTerms, loadProfile, ProfileError } from '../../../src/engines/simulator/profile.js';
+import { simulatorConfig, simulatorTerms } from '../../../src/engines/registry.js';
+
+describe('simulator machine profiles', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'profile-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, terms: unknown): void => writeFileSync(join(dir, `${name}.json`), JSON.stringify({ profile: name, terms }));
+  const full = () => ({ ...structuredClone(LINEAR), cores: 2, subtaskOverheadMs: 3 }) as Record<string, unknown>;
+
+  it('linear is built in and is the model before issue 13', () => {
+    assert.deepEqual(loadProfile('linear'), LINEAR);
+    assert.equal(LINEAR.coordinationOverhead, 0.01);
+    assert.equal(LINEAR.cores, null);
+  });
+
+  it('reads a complete profile file', () => {
+    write('ok', full());
+    const t = loadProfile('ok', dir);
+    assert.equal(t.cores, 2);
+    assert.equal(t.subtaskOverheadMs, 3);
+  });
+
+  it('refuses a profile with a missing term, naming it', () => {
+    for (const term of PHYSICS_TERMS) {
+      const t = full();
+      delete t[term];
+      write('missing', t);
+      assert.throws(() => loadProfile('missing', dir), (e: Error) => e instanceof ProfileError && e.message.includes(`missing term '${term}'`));
+    }
+    const t = full();
+    delete (t.exchange as Record<string, unknown>).broadcast;
+    assert.throws(() => checkTerms(t, 'p'), /missing term 'exchange.broadcast'/);
+  });
+
+  it('refuses a profile with an unknown term, naming it', () => {
+    write('unknown', { ...full(), corez: 4 });
+    assert.throws(() => loadProfile('unknown', dir), /unknown term 'corez' \(expected coordinationOverhead, /);
+    const t = full();
+    (t.exchange as Record<string, unknown>).shuffle = { baseUs: 1, perChannelUs: 0 };
+    assert.throws(() => checkTerms(t, 'p'), /unknown term 'exchange.shuffle'/);
+  });
+
+  it('refuses a term of the wrong type or out of range, and a missing or non-profile file', () => {
+    assert.throws(() => checkTerms({ ...full(), cores: -1 }, 'p'), /term 'cores' must be a number/);
+    assert.throws(() => checkTerms({ ...full(), keySkew: 'yes' }, 'p'), /term 'keySkew' must be true or false/);
+    assert.throws(() => loadProfile('absent', dir), /simulator profile 'absent': no such profile/);
+    writeFileSync(join(dir, 'q5.json'), JSON.stringify({ query: 'q5', operators: {} }));
+    assert.throws(() => loadProfile('q5', dir), /no "terms" object/);
+  });
+
+  it('an experiment selects a profile by name; unknown names are refused with the config; keys override terms', () => {
+    const bad = simulatorConfig.safeParse({ kind: 'simulator', profile: 'no-such-profile' });
+    assert.equal(bad.success, false);
+    assert.match(JSON.stringify(bad.error?.issues), /no-such-profile': no such profile/);
+    const c = simulatorConfig.parse({ kind: 'simulator', cores: 8, exchange: { hash: { baseUs: 1, perChannelUs: 0.1 } } });
+    assert.equal(c.profile, 'linear');
+    const t = simulatorTerms(c);
+    assert.equal(t.cores, 8);
+    assert.equal(t.coordinationOverhead, 0.01);
+    assert.deepEqual(t.exchange.hash, { baseUs: 1, perChannelUs: 0.1 });
+    assert.deepEqual(t.exchange.forward, { baseUs: 0, perChannelUs: 0 });
+  });
+});

@@ -169,9 +169,11 @@ describe('Timely engine on the real jobs/timely binary', function () {
   it('labels a bottleneck made by configuration with the metric rule', async () => {
     const engine = new TimelyEngine({});
     try {
-      // 'slow' needs 800/s x 2000 us = 1.6 workers: one worker cannot keep up, the source lags.
+      // 'slow' needs 800/s x 2000 us = 1.6 workers: one worker cannot keep up. Timely has no backpressure: records
+      // queue before 'slow' until the source's flow control (maxInFlightMs of event time) holds it back, then the
+      // source lags; warm up past that point.
       const d = await engine.deploy(bottleneck, uniform(bottleneck, 1), 800);
-      await d.advance(2);
+      await d.advance(5);
       const s = await observeValid(d, 3);
       console.log(`      ${describeSnapshot(s)}`);
       assert.equal(s.valid, true, s.note);

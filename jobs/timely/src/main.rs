@@ -9,8 +9,8 @@
 //! The process exits when stdin closes, so a killed harness leaves nothing running. stdout: first
 //! {"event":"ready",...} once every local worker has built the dataflow, then one line per sample.
 //!
-//! Parallelism: --workers W threads per process (x --processes N with --process p and --hostfile for a
-//! multi-process run). Without --placement every operator runs on every worker (worker-count mode); with
+//! Parallelism: --workers W threads per process (x --processes N with --process p and --hosts a:p,b:q or
+//! --hostfile for a multi-process run, on one machine or several). Without --placement every operator runs on every worker (worker-count mode); with
 //! --placement {"op": k, ...} operator op is confined to k workers (its exchange routes to base..base+k), the
 //! bases staggered in plan order so that operators spread over the workers.
 
@@ -195,7 +195,7 @@ fn main() {
     let process: usize = args.num("process", 0).unwrap_or_else(|e| fail(e));
     let rate: f64 = args.num("rate", 1000.0).unwrap_or_else(|e| fail(e));
     let epoch_ms: u64 = args.num("epoch-ms", 100).unwrap_or_else(|e| fail(e));
-    let max_in_flight_ms: u64 = args.num("max-in-flight-ms", 2000).unwrap_or_else(|e| fail(e));
+    let max_in_flight_ms: u64 = args.num("max-in-flight-ms", 1000).unwrap_or_else(|e| fail(e));
     let flush_ms: u64 = args.num("flush-ms", 100).unwrap_or_else(|e| fail(e));
     let slice_us: u64 = args.num("slice-us", 10_000).unwrap_or_else(|e| fail(e));
     dataflow::SLICE_US.store(slice_us.max(100), Relaxed);
@@ -230,11 +230,15 @@ fn main() {
     let shared = Arc::new(Shared::new(probe_plan.op_names(), probe_plan.source_names(), threads, process * threads, rate, logging_on));
 
     let communication = if processes > 1 {
-        let hostfile = args.str("hostfile").unwrap_or_else(|| fail("--processes > 1 needs --hostfile".into()));
-        let text = std::fs::read_to_string(hostfile).unwrap_or_else(|e| fail(format!("cannot read {}: {}", hostfile, e)));
+        // --hosts a:p,b:q (no file to copy to other machines) or --hostfile with one host:port a line
+        let (from, text) = match (args.str("hosts"), args.str("hostfile")) {
+            (Some(h), _) => ("--hosts".to_owned(), h.replace(',', "\n")),
+            (None, Some(f)) => (f.to_owned(), std::fs::read_to_string(f).unwrap_or_else(|e| fail(format!("cannot read {}: {}", f, e)))),
+            (None, None) => fail("--processes > 1 needs --hosts or --hostfile".into()),
+        };
         let addresses: Vec<String> = text.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect();
         if addresses.len() != processes {
-            fail(format!("{} lists {} addresses, --processes is {}", hostfile, addresses.len(), processes));
+            fail(format!("{} lists {} addresses, --processes is {}", from, addresses.len(), processes));
         }
         timely::CommunicationConfig::Cluster { threads, process, addresses, report: false, zerocopy: false }
     } else {

@@ -10,7 +10,7 @@ export const TIMELY_DEFAULTS = {
   processes: 1,
   logging: true,
   epochMs: 100,
-  maxInFlightMs: 2000,
+  maxInFlightMs: 1000,
   flushMs: 100,
   waitFraction: 0.8,
   parkThresholdUs: 1000,
@@ -33,7 +33,17 @@ export const timelyConfig = z.strictObject({
     ),
   workers: z.number().int().min(1).optional().describe("'placement' mode: the worker count W (default: the largest p_v)"),
   maxWorkers: z.number().int().min(1).default(d.maxWorkers).describe('The most workers a deployment may get (a rescale beyond is granted up to it)'),
-  processes: z.number().int().min(1).max(16).default(d.processes).describe('Timely processes per deployment, on loopback (-n, -p, hostfile); W is split evenly across them (rounded up)'),
+  processes: z.number().int().min(1).max(16).default(d.processes).describe('Timely processes per deployment, on loopback (-n, -p, --hosts); W is rounded up to a multiple of them (each runs W / processes worker threads)'),
+  hosts: z
+    .array(z.string().regex(/^[^\s,]+:\d+$/))
+    .min(2)
+    .optional()
+    .describe("Multi-machine: one 'host:port' per process (timely's addresses); with 'launcher' each process is started on its host. Default: 'processes' processes on loopback ports"),
+  launcher: z
+    .array(z.string())
+    .optional()
+    .describe("Multi-machine: the command that runs a process on its host, '{host}' replaced by the host of 'hosts', e.g. [\"ssh\", \"-T\", \"{host}\"]; the binary's arguments are single-quoted for the remote shell. stdin is forwarded, so a closed connection stops the remote process"),
+  remoteBinary: z.string().optional().describe("Multi-machine: the streamtune-timely binary's path on the hosts (default: this machine's path)"),
   binary: z.string().optional().describe('A prebuilt streamtune-timely binary to use instead of building jobs/timely'),
   jobsDir: z.string().optional().describe('The jobs/timely Cargo crate (default: the one in this repository)'),
   cargo: z.string().default(d.cargo).describe('cargo executable (builds the binary when missing or stale: cargo build --release --locked)'),

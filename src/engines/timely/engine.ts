@@ -14,10 +14,8 @@
  * join state is not carried over: windows open at the restart lose the records before it. Up to a batch per
  * worker of events may be emitted twice (the resume point is the smallest next id over the workers).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../core/metrics.js';
 import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
@@ -74,10 +72,21 @@ export interface TimelyLayout {
   readonly placement?: Readonly<Record<string, number>>;
 }
 
+/** Processes per deployment. */
+export function processCount(cfg: TimelyConfig): number {
+  return cfg.hosts ? cfg.hosts.length : cfg.processes;
+}
+
+/**
+ * What a vector runs as. With several processes W is rounded up to a multiple of their number (each runs the
+ * same number of worker threads), so a 2-process deployment of W = 3 runs (and reports) 4 workers.
+ */
 export function layoutOf(job: JobGraph, parallelism: Parallelism, cfg: TimelyConfig): TimelyLayout {
+  const n = processCount(cfg);
+  const round = (w: number): number => Math.ceil(w / n) * n;
   const largest = Math.max(1, ...job.operatorIds.map((id) => parallelism[id] ?? 1));
-  if (cfg.parallelism === 'workers') return { workers: Math.min(cfg.maxWorkers, largest) };
-  const workers = Math.min(cfg.maxWorkers, cfg.workers ?? largest);
+  if (cfg.parallelism === 'workers') return { workers: round(Math.min(cfg.maxWorkers, largest)) };
+  const workers = round(Math.min(cfg.maxWorkers, cfg.workers ?? largest));
   return { workers, placement: Object.fromEntries(job.operatorIds.map((id) => [id, Math.min(workers, Math.max(1, parallelism[id] ?? 1))])) };
 }
 
@@ -99,10 +108,11 @@ export function binaryArguments(
   layout: TimelyLayout,
   rate: number,
   cfg: TimelyConfig,
-  opts: { process?: number; processes?: number; hostfile?: string; resume?: Readonly<Record<string, SourceResume>> } = {},
+  opts: { process?: number; processes?: number; hosts?: readonly string[]; resume?: Readonly<Record<string, SourceResume>> } = {},
 ): string[] {
   const w = workloadOf(job, cfg.workload);
   const processes = opts.processes ?? 1;
+  // W is split evenly over the processes, rounded up (timely runs the same number of threads in each)
   const threads = Math.ceil(layout.workers / processes);
   const args = w.kind === 'nexmark' ? ['--job', 'nexmark', '--query', w.query] : ['--job', 'synthetic', '--spec', JSON.stringify(job.toSpec())];
   args.push(
@@ -128,7 +138,7 @@ export function binaryArguments(
     String(cfg.keys),
   );
   if (layout.placement) args.push('--placement', JSON.stringify(layout.placement));
-  if (processes > 1) args.push('--processes', String(processes), '--process', String(opts.process ?? 0), '--hostfile', opts.hostfile ?? '');
+  if (processes > 1) args.push('--processes', String(processes), '--process', String(opts.process ?? 0), '--hosts', (opts.hosts ?? []).join(','));
   if (opts.resume && Object.keys(opts.resume).length > 0) args.push('--resume', JSON.stringify(opts.resume));
   return args;
 }
@@ -222,37 +232,44 @@ export class TimelyEngine implements Engine {
 /** The processes of one running job. */
 interface Group {
   readonly processes: readonly TimelyProcess[];
-  /** Temp folder of the hostfile (multi-process), removed on stop. */
-  readonly tempDir?: string;
+}
+
+/** Single-quotes an argument for a remote shell (ssh joins its arguments into one command line). */
+export function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/** The command and arguments that start process `i`: the binary here, or through the launcher on its host. */
+export function processCommand(binary: string, args: readonly string[], cfg: TimelyConfig, host?: string): [string, string[]] {
+  if (!cfg.launcher || cfg.launcher.length === 0) return [binary, [...args]];
+  const [cmd, ...rest] = cfg.launcher.map((a) => a.replaceAll('{host}', host ?? 'localhost'));
+  return [cmd as string, [...rest, shellQuote(cfg.remoteBinary ?? binary), ...args.map(shellQuote)]];
 }
 
 async function startGroup(binary: string, job: JobGraph, layout: TimelyLayout, rate: number, cfg: TimelyConfig, resume?: Record<string, SourceResume>): Promise<Group> {
-  const n = Math.min(cfg.processes, layout.workers);
-  if (n <= 1) return { processes: [await TimelyProcess.start(binary, binaryArguments(job, layout, rate, cfg, { resume }), cfg.startTimeoutSec)] };
-  const tempDir = mkdtempSync(join(tmpdir(), 'streamtune-timely-'));
-  try {
-    const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-    const hostfile = join(tempDir, 'hosts.txt');
-    writeFileSync(hostfile, ports.map((p) => `127.0.0.1:${p}`).join('\n') + '\n');
-    const started = await Promise.allSettled(
-      Array.from({ length: n }, (_, i) => TimelyProcess.start(binary, binaryArguments(job, layout, rate, cfg, { process: i, processes: n, hostfile, resume }), cfg.startTimeoutSec)),
-    );
-    const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
-      await Promise.all(ok.map((p) => p.kill()));
-      throw failed.reason;
-    }
-    return { processes: ok, tempDir };
-  } catch (e) {
-    rmSync(tempDir, { recursive: true, force: true });
-    throw e;
+  const n = processCount(cfg);
+  if (n <= 1) {
+    const [cmd, args] = processCommand(binary, binaryArguments(job, layout, rate, cfg, { resume }), cfg);
+    return { processes: [await TimelyProcess.start(cmd, args, cfg.startTimeoutSec)] };
   }
+  const hosts = cfg.hosts ?? (await Promise.all(Array.from({ length: n }, () => freePort()))).map((p) => `127.0.0.1:${p}`);
+  const started = await Promise.allSettled(
+    hosts.map((address, i) => {
+      const [cmd, args] = processCommand(binary, binaryArguments(job, layout, rate, cfg, { process: i, processes: n, hosts, resume }), cfg, address.replace(/:\d+$/, ''));
+      return TimelyProcess.start(cmd, args, cfg.startTimeoutSec);
+    }),
+  );
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(ok.map((p) => p.kill()));
+    throw failed.reason;
+  }
+  return { processes: ok };
 }
 
 async function stopGroup(g: Group, timeoutSec: number): Promise<ProcessSample[]> {
   const last = await Promise.all(g.processes.map((p) => p.stop(timeoutSec)));
-  if (g.tempDir) rmSync(g.tempDir, { recursive: true, force: true });
   return last.filter((s): s is ProcessSample => s !== undefined);
 }
 

@@ -7,6 +7,7 @@ import {
   computeSnapshot,
   layoutOf,
   parallelismOf,
+  processCommand,
   resolveTimelyConfig,
   resumeFrom,
   TimelyEngine,
@@ -63,11 +64,16 @@ describe('Timely engine (pure parts)', () => {
     assert.deepEqual(workloadOf(nexmark('q5').job), { kind: 'nexmark', query: 'q5' });
     assert.deepEqual(workloadOf(job), { kind: 'synthetic' });
     assert.throws(() => workloadOf(nexmark('q4').job), /not implemented on Timely/);
-    const args = binaryArguments(nexmark('q3').job, { workers: 4 }, 5000, cfg, { processes: 2, process: 1, hostfile: 'h.txt', resume: { source: { nextId: 7, cursorMs: 1 } } });
+    const args = binaryArguments(nexmark('q3').job, { workers: 4 }, 5000, cfg, { processes: 2, process: 1, hosts: ['a:1', 'b:2'], resume: { source: { nextId: 7, cursorMs: 1 } } });
     const at = (k: string): string | undefined => args[args.indexOf(k) + 1];
     assert.equal(at('--query'), 'q3');
     assert.equal(at('--workers'), '2', 'threads per process');
     assert.equal(at('--process'), '1');
+    assert.equal(at('--hosts'), 'a:1,b:2');
+    assert.deepEqual(layoutOf(job, { src: 3, work: 3, agg: 1, out: 3 }, resolveTimelyConfig({ processes: 2 })), { workers: 4 }, 'W rounded up to a multiple of the processes');
+    const remote = resolveTimelyConfig({ hosts: ['m1:2101', 'm2:2101'], launcher: ['ssh', '-T', '{host}'], remoteBinary: '/opt/st/streamtune-timely' });
+    assert.deepEqual(processCommand('/here/bin', ['--spec', '{"a": 1}', "it's"], remote, 'm2'), ['ssh', ['-T', 'm2', "'/opt/st/streamtune-timely'", '\'--spec\'', '\'{"a": 1}\'', "'it'\\''s'"]]);
+    assert.deepEqual(processCommand('/here/bin', ['--x'], cfg), ['/here/bin', ['--x']]);
     assert.deepEqual(JSON.parse(at('--resume') as string), { source: { nextId: 7, cursorMs: 1 } });
     const synth = binaryArguments(job, { workers: 2, placement: { src: 1, work: 2, agg: 1, out: 2 } }, 10, cfg);
     assert.equal(synth[synth.indexOf('--job') + 1], 'synthetic');

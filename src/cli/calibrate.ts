@@ -1,193 +1,36 @@
 /**
- * `npx tsx src/cli/calibrate.ts --query q5` (or `npm run calibrate -- --query q5`, `--query all`): measures each
- * operator's per-record cost on real Flink (a local MiniCluster) and writes datasets/calibration/<query>.json,
- * which the simulator's Nexmark templates read as per-operator overrides. With `--engine timely` it measures on
- * real Timely Dataflow (jobs/timely, one worker) into datasets/calibration/timely/<query>.json instead (a worker's
- * busy microseconds per record, for the simulator's Timely mode):
- *
- *   { "query": "q5", "flinkVersion": "2.3.0", "measuredAt": "<ISO time>",
- *     "operators": { "<id>": { "cost": <microseconds of busy time per input record (per emitted record for a
- *                                       source); absent when not measurable>,
- *                             "selectivity": <records out per record in>,
- *                             "fixedMsPerSecond", "costAtHighRate", "recordsInPerSecond", "busyMsPerSecond", "note" } },
- *     "rates": [low, high], "windowSeconds", "windows", "parallelism", "host" }
- *
- * The job runs at a low and then a high source rate (one deployment); per operator, busy time summed over
- * subtasks is fitted as fixed + cost x input rate. Busy time is wall time a subtask spent neither idle nor
- * backpressured, so on an oversubscribed machine it includes waiting for a CPU: calibrate well below saturation
- * (the defaults are), with nothing else running.
+ * `npm run calibrate` (thin: parsing here, the work in src/calibration):
+ *   - no --query: the machine profile. Designed real Flink runs (synthetic jobs and Nexmark q1, q3, q5, q8, three
+ *     parallelisms per operator and three rates) through the control loop, the physics terms fitted to them,
+ *     written to datasets/calibration/<profile>.json (default flink-2core) with the raw measurements beside it;
+ *     `--from <measurements.json>` refits without running Flink. About 16 minutes on 2 cores.
+ *   - `--query q5` (or `all`): per-query operator costs into datasets/calibration/<query>.json (src/calibration/query.ts);
+ *     with `--engine timely` on real Timely into datasets/calibration/timely/<query>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Snapshot } from '../core/metrics.js';
-import { uniformParallelism } from '../core/parallelism.js';
-import type { Deployment, Engine } from '../engines/engine.js';
-import { FlinkEngine, NEXMARK_ON_FLINK, type FlinkDeployment } from '../engines/flink/index.js';
-import { NEXMARK_ON_TIMELY, TimelyEngine, type TimelyDeployment } from '../engines/timely/index.js';
-import { nexmark, type NexmarkQuery } from '../workloads/nexmark/templates.js';
+import { calibrateMachine, readMeasurements } from '../calibration/index.js';
+import { calibrate } from '../calibration/query.js';
+import { CALIBRATION_QUERIES } from '../calibration/design.js';
+import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
+import { PROFILE_NAME } from '../engines/simulator/profile.js';
+import { NEXMARK_ON_TIMELY } from '../engines/timely/index.js';
+import { isNexmarkQuery, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { command, EXIT, guard } from './common.js';
 
-export interface OperatorCalibration {
-  /** Per-record cost (microseconds of busy time per input record): the slope of busy time over input rate
-   *  between the two rates. Absent when the input rate barely changes (e.g. a sink fed once per window):
-   *  the template's default then stays. */
-  cost?: number;
-  selectivity: number;
-  /** Busy time not explained by records (timers, watermarks, checkpoints), ms per second summed over subtasks. */
-  fixedMsPerSecond?: number;
-  /** Busy time / records at the high rate (includes the fixed part). */
-  costAtHighRate: number;
-  recordsInPerSecond: [number, number];
-  busyMsPerSecond: [number, number];
-  note?: string;
-}
-
-export interface CalibrationResult {
-  query: string;
-  /** The engine measured on (absent: flink). */
-  engine?: 'flink' | 'timely';
-  /** Flink's version, or the Timely job's ('timely 0.31.0'). */
-  flinkVersion: string;
-  measuredAt: string;
-  /** The two total source rates (events/s) the costs were fitted between. */
-  rates: [number, number];
-  windowSeconds: number;
-  windows: number;
-  parallelism: Record<string, number>;
-  host: { cpus: number; cpuModel: string };
-  operators: Record<string, OperatorCalibration>;
-}
-
-interface Totals {
-  /** Busy ms per second summed over subtasks. */
-  busy: number;
-  recordsIn: number;
-  recordsOut: number;
-}
-
-/** Per operator, averages over windows of busy time (summed over subtasks) and record rates. */
-export function totals(snapshots: readonly Snapshot[], id: string): Totals {
-  let busy = 0;
-  let recordsIn = 0;
-  let recordsOut = 0;
-  let seconds = 0;
-  for (const s of snapshots) {
-    const m = s.operators[id];
-    if (!m) continue;
-    busy += m.busyMsPerSecond * m.parallelism * s.windowSeconds;
-    recordsIn += m.recordsInPerSecond * s.windowSeconds;
-    recordsOut += m.recordsOutPerSecond * s.windowSeconds;
-    seconds += s.windowSeconds;
-  }
-  return seconds > 0 ? { busy: busy / seconds, recordsIn: recordsIn / seconds, recordsOut: recordsOut / seconds } : { busy: 0, recordsIn: 0, recordsOut: 0 };
-}
-
-/**
- * Fits busy = fixed + cost x input rate per operator between windows at a low and a high rate. Busy time has
- * a fixed part (timers, watermarks, checkpoints) that dominates operators fed a few records per second, so the
- * slope, not busy/records, is the per-record cost the simulator needs.
- */
-export function fitCosts(low: readonly Snapshot[], high: readonly Snapshot[], types: Readonly<Record<string, string>>): Record<string, OperatorCalibration> {
-  const out: Record<string, OperatorCalibration> = {};
-  for (const id of Object.keys(types)) {
-    const a = totals(low, id);
-    const b = totals(high, id);
-    const dr = b.recordsIn - a.recordsIn;
-    const op: OperatorCalibration = {
-      selectivity: types[id] === 'source' ? 1 : types[id] === 'sink' ? 0 : b.recordsIn > 0 ? round(b.recordsOut / b.recordsIn) : 0,
-      costAtHighRate: b.recordsIn > 0 ? round((1000 * b.busy) / b.recordsIn) : 0,
-      recordsInPerSecond: [round(a.recordsIn), round(b.recordsIn)],
-      busyMsPerSecond: [round(a.busy), round(b.busy)],
-    };
-    if (dr < Math.max(5, 0.1 * b.recordsIn)) {
-      op.note = 'input rate barely changes with the source rate: per-record cost not measurable';
-    } else {
-      const slope = (b.busy - a.busy) / dr; // ms per record
-      if (slope > 0) {
-        op.cost = round(1000 * slope);
-        op.fixedMsPerSecond = round(Math.max(0, a.busy - slope * a.recordsIn));
-      } else {
-        op.note = 'busy time did not grow with the input rate (below the measurement noise)';
-      }
-    }
-    out[id] = op;
-  }
-  return out;
-}
-
-function round(x: number): number {
-  return Number(x.toPrecision(4));
-}
-
-export async function calibrate(
-  query: NexmarkQuery,
-  o: {
-    rates: [number, number];
-    warmupSec: number;
-    windowSec: number;
-    windows: number;
-    parallelism?: Record<string, number>;
-    slots: number;
-    log: (s: string) => void;
-    engine?: 'flink' | 'timely';
-  },
-): Promise<CalibrationResult> {
-  const { job } = nexmark(query, { calibration: null });
-  const parallelism = { ...uniformParallelism(job, 1), ...(o.parallelism ?? {}) };
-  const timely = o.engine === 'timely';
-  const engine: Engine = timely ? new TimelyEngine({}) : new FlinkEngine({ slots: o.slots });
-  try {
-    const d: Deployment = await engine.deploy(job, parallelism, o.rates[0]);
-    let version: string;
-    if (timely) {
-      const t = d as TimelyDeployment;
-      version = 'timely 0.31.0';
-      o.log(`${query}: running on Timely (${t.workers} worker(s), build ${t.timings.buildSeconds.toFixed(1)} s, start ${t.timings.startSeconds.toFixed(2)} s)`);
-    } else {
-      const f = d as FlinkDeployment;
-      version = f.flinkVersion;
-      o.log(`${query}: running on Flink ${f.flinkVersion} (JVM ${f.timings.clusterStartSeconds.toFixed(1)} s, job ${f.timings.submitSeconds.toFixed(1)} s)`);
-    }
-    const measured: Snapshot[][] = [];
-    for (const [k, rate] of o.rates.entries()) {
-      await d.setRate(rate);
-      await d.advance(k === 0 ? o.warmupSec : Math.min(o.warmupSec, 8));
-      const valid: Snapshot[] = [];
-      for (let tries = 0; valid.length < o.windows && tries < o.windows + 3; tries++) {
-        const s = await d.observe(o.windowSec);
-        if (!s.valid) {
-          o.log(`${query}: window skipped (${s.note})`);
-          continue;
-        }
-        const lag = Object.values(s.sources).reduce((a, m) => a + m.lagRecords, 0);
-        o.log(`${query}: ${rate}/s window ${valid.length + 1}/${o.windows}: achieved ${s.achievedRate.toFixed(0)} events/s, lag ${lag}`);
-        valid.push(s);
-      }
-      if (valid.length === 0) throw new Error(`${query}: no valid measurement window at ${rate} events/s`);
-      measured.push(valid);
-    }
-    const types = Object.fromEntries(job.operators().map((op) => [op.id, op.type]));
-    return {
-      query,
-      ...(timely ? { engine: 'timely' as const } : {}),
-      flinkVersion: version,
-      measuredAt: new Date().toISOString(),
-      rates: o.rates,
-      windowSeconds: o.windowSec,
-      windows: o.windows,
-      parallelism,
-      host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-      operators: fitCosts(measured[0] as Snapshot[], measured[1] as Snapshot[], types),
-    };
-  } finally {
-    await engine.close();
-  }
-}
+export { calibrate, fitCosts, totals, type CalibrationResult, type OperatorCalibration } from '../calibration/query.js';
 
 async function main(): Promise<number> {
-  const argv = await command('calibrate', '$0 --query q5 [--engine timely] [options]\n\nMeasures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink or Timely.')
-    .option('query', { type: 'string', demandOption: true, describe: `query, or "all" (Flink: ${Object.keys(NEXMARK_ON_FLINK).join(', ')}; Timely: ${Object.keys(NEXMARK_ON_TIMELY).join(', ')})` })
+  const argv = await command(
+    'calibrate',
+    '$0 [--profile flink-2core] [--from measurements.json]\n$0 --query q5 [--engine timely] [options]\n\nWithout --query: fits the simulator\'s physics terms to designed real Flink runs into a machine profile (datasets/calibration/<profile>.json).\nWith --query: measures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink or Timely.',
+  )
+    .option('profile', { type: 'string', default: 'flink-2core', describe: 'machine profile to write (without --query)' })
+    .option('from', { type: 'string', describe: 'refit the profile from saved measurements (no real runs)' })
+    .option('queries', { type: 'string', default: CALIBRATION_QUERIES.join(','), describe: 'Nexmark queries of the profile calibration' })
+    .option('cores', { type: 'number', describe: "cores of the machine the profile describes (default: this machine's)" })
+    .option('query', { type: 'string', describe: `query, or "all" (Flink: ${Object.keys(NEXMARK_ON_FLINK).join(', ')}; Timely: ${Object.keys(NEXMARK_ON_TIMELY).join(', ')})` })
     .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: 'real engine to measure on' })
     .option('rate', { type: 'number', describe: 'high generator rate, events/s (keep the machine unsaturated; default 12000 on Flink, 300000 on Timely)' })
     .option('low-rate', { type: 'number', describe: 'low generator rate, events/s (costs are the slope between the two; default 4000 on Flink, 100000 on Timely)' })
@@ -200,9 +43,42 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .parse();
+  if (argv.query === undefined) {
+    if (argv.engine === 'timely') {
+      console.error('error: --engine timely: the machine profile is calibrated on Flink; give --query for a Timely calibration');
+      return EXIT.badInput;
+    }
+    if (!PROFILE_NAME.test(argv.profile) || argv.profile === 'linear') {
+      console.error(`error: --profile: '${argv.profile}' is not a profile name to write (letters, digits, . _ -; not the built-in 'linear')`);
+      return EXIT.badInput;
+    }
+    const queries = argv.queries.split(',').map((q) => q.trim());
+    const bad = queries.find((q) => !isNexmarkQuery(q) || !NEXMARK_ON_FLINK[q]);
+    if (bad !== undefined) {
+      console.error(`error: --queries: no Flink implementation of '${bad}' (have ${Object.keys(NEXMARK_ON_FLINK).join(', ')})`);
+      return EXIT.badInput;
+    }
+    const cores = argv.cores ?? availableParallelism();
+    if (!(cores > 0)) {
+      console.error('error: --cores must be a number > 0');
+      return EXIT.badInput;
+    }
+    const started = Date.now();
+    const { file, profile } = await calibrateMachine(() => new FlinkEngine({ slots: 16 }), {
+      profile: argv.profile,
+      queries: queries as NexmarkQuery[],
+      cores,
+      ...(argv.from ? { from: readMeasurements(resolve(argv.from)) } : {}),
+      log: (s) => console.log(s),
+    });
+    console.log(`terms: ${JSON.stringify(profile.terms)}`);
+    console.log(`fit on the calibration points: median busy error ${(100 * profile.fit.busyError).toFixed(1)}%, sustainable-rate error ${(100 * profile.fit.sustainableRateError).toFixed(1)}%`);
+    console.log(`wrote ${file} (real runs ${profile.calibrationWallSeconds.toFixed(0)} s${argv.from ? ', reused' : ''}; this command ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    return EXIT.ok;
+  }
   const timely = argv.engine === 'timely';
   const implemented = timely ? NEXMARK_ON_TIMELY : NEXMARK_ON_FLINK;
-  const queries = argv.query === 'all' ? Object.keys(implemented) : [argv.query];
+  const queries: string[] = argv.query === 'all' ? Object.keys(implemented) : [argv.query];
   for (const q of queries) {
     if (!implemented[q]) {
       console.error(`error: no ${timely ? 'Timely' : 'Flink'} implementation of '${q}' (have ${Object.keys(implemented).join(', ')})`);

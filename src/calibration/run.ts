@@ -1,0 +1,47 @@
+/**
+ * Measures a whole plan on the real engine, one deployment per block, and keeps the raw measurements (so a fit
+ * can be redone without the engine): datasets/calibration/<profile>.measurements.json.
+ */
+import { cpus, loadavg } from 'node:os';
+import type { Engine } from '../engines/engine.js';
+import type { Plan } from './design.js';
+import { measureBlock, type MeasureOptions, type Measurement } from './measure.js';
+
+export interface MeasuredPlan {
+  plan: string;
+  engine: string;
+  measuredAt: string;
+  host: { cpus: number; cpuModel: string; loadAverageAtStart: number[] };
+  /** Wall time of the measurement, seconds. */
+  wallSeconds: number;
+  timing: MeasureOptions;
+  measurements: Measurement[];
+}
+
+export async function measurePlan(makeEngine: () => Engine, plan: Plan, o: MeasureOptions): Promise<MeasuredPlan> {
+  const start = Date.now();
+  const load = loadavg().map((x) => Math.round(x * 100) / 100);
+  const measurements: Measurement[] = [];
+  let kind = '';
+  for (const block of plan.blocks) {
+    const engine = makeEngine();
+    kind = engine.kind;
+    const t0 = Date.now();
+    try {
+      measurements.push(...(await measureBlock(engine, block, o)));
+    } finally {
+      await engine.close();
+    }
+    o.log?.(`${block.name}: ${block.points.length} points in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const { log: _log, ...timing } = o;
+  return {
+    plan: plan.name,
+    engine: kind,
+    measuredAt: new Date(start).toISOString(),
+    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: load },
+    wallSeconds: Math.round((Date.now() - start) / 100) / 10,
+    timing,
+    measurements,
+  };
+}

@@ -13,14 +13,18 @@ import { HISTORY_COLUMNS } from '../history/record.js';
 import { integerIn, numberIn, command, InputError, EXIT, guard } from './common.js';
 
 const d = HISTORY_GEN_DEFAULTS;
-const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-training corpus on the simulator (synthetic jobs and Nexmark templates).')
+const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-training corpus on the simulator: variants of families of jobs (Nexmark queries and synthetic templates).')
   .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, 100_000), default: d.jobs, describe: 'jobs in the corpus' })
   .option('windows', { type: 'string', coerce: integerIn('windows', 1, 100_000), default: d.windows, describe: 'observed windows per job (a random configuration and rate each)' })
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), default: d.seed, describe: 'seed of the jobs, configurations, rates and measurement noise' })
   .option('labels', { choices: LABEL_RULES, default: d.labels as LabelRule, describe: "'groundTruth' also fills the simulator's truth columns" })
   .option('nexmark-share', { type: 'string', coerce: numberIn('nexmark-share', 0, 1), default: d.nexmarkShare, describe: 'share of the jobs that are Nexmark templates' })
-  .option('min-operators', { type: 'string', coerce: integerIn('min-operators', 3, 40), default: d.minOperators, describe: 'smallest synthetic job' })
-  .option('max-operators', { type: 'string', coerce: integerIn('max-operators', 3, 40), default: d.maxOperators, describe: 'largest synthetic job' })
+  .option('synthetic-families', { type: 'string', coerce: integerIn('synthetic-families', 0, 10_000), default: d.syntheticFamilies, describe: 'synthetic template families (0: every synthetic job a fresh random DAG)' })
+  .option('max-edits', { type: 'string', coerce: integerIn('max-edits', 0, 100), default: d.maxEdits, describe: 'structural edits per variant: uniform in [0, max-edits]' })
+  .option('cost-spread', { type: 'string', coerce: numberIn('cost-spread', 0, 4), default: d.costSpread, describe: 'standard deviation of the log2 cost drift of a variant' })
+  .option('min-operators', { type: 'string', coerce: integerIn('min-operators', 3, 40), default: d.minOperators, describe: 'smallest synthetic template' })
+  .option('max-operators', { type: 'string', coerce: integerIn('max-operators', 3, 40), default: d.maxOperators, describe: 'largest synthetic template' })
+  .option('coordination-overhead', { type: 'string', coerce: numberIn('coordination-overhead', 0, 1), describe: "simulator physics: the capacity curve's coordination overhead kappa (default: the simulator's; 0 = linear scaling)" })
   .option('queries', { type: 'string', describe: `Nexmark templates to draw from, comma-separated (default all: ${NEXMARK_QUERIES.join(',')})` })
   .option('out', { type: 'string', describe: 'output CSV (default datasets/history/generated/<name>.csv)' })
   .parseSync();
@@ -40,6 +44,10 @@ await guard(async () => {
       nexmarkShare: argv['nexmark-share'],
       minOperators: argv['min-operators'],
       maxOperators: argv['max-operators'],
+      syntheticFamilies: argv['synthetic-families'],
+      maxEdits: argv['max-edits'],
+      costSpread: argv['cost-spread'],
+      ...(argv['coordination-overhead'] !== undefined ? { simulator: { coordinationOverhead: argv['coordination-overhead'] } } : {}),
       queries: queries.filter(isNexmarkQuery),
     },
     (done, total) => {

@@ -52,6 +52,12 @@ export interface GedOptions {
   approxRefinePasses?: number;
   /** Rounds of re-assignment on costs linearised around the current mapping (0 = none). Default 1. */
   approxIterations?: number;
+  /**
+   * Width of the beam search that refines the approximation when it does not meet the lower bound (0 = none).
+   * Default 16: on 15-25 operator pairs it brings the approximation from 17 % to within 5 % of the exact GED
+   * (bench/streamtune-ged.ts).
+   */
+  approxBeam?: number;
 }
 
 export interface GedResult {
@@ -77,7 +83,7 @@ export class GedInputError extends Error {
 }
 
 const EPS = 1e-9;
-const DEFAULTS = { gedExactMaxNodes: 12, maxExpansions: 200_000, approxRefinePasses: 3, approxIterations: 1 } as const;
+const DEFAULTS = { gedExactMaxNodes: 12, maxExpansions: 200_000, approxRefinePasses: 3, approxIterations: 1, approxBeam: 16 } as const;
 
 /** The GED view of a job: operator types in the job's topological order, edges by index. */
 export function fromJobGraph(job: JobGraph): LabelledGraph {
@@ -519,6 +525,7 @@ function approxPrepared(
   passes: number,
   iterations: number,
   lb: number,
+  beam = 0,
 ): { distance: number; mapping: Int32Array } {
   let mapping = assignmentMapping(A, B, c);
   let distance = refineMapping(A, B, mapping, c, passes);
@@ -537,6 +544,15 @@ function approxPrepared(
     if (d >= distance - EPS) break;
     distance = d;
     mapping = next;
+  }
+  if (beam > 0 && distance > lb + EPS) {
+    // Anytime refinement: a beam search over mappings, refined by moves and swaps; kept when cheaper.
+    const b = beamMapping(A, B, c, beam);
+    const d = refineMapping(A, B, b, c, Math.max(passes, 1));
+    if (d < distance - EPS) {
+      distance = d;
+      mapping = b;
+    }
   }
   return { distance, mapping };
 }
@@ -642,6 +658,146 @@ interface ExactOutcome {
   expanded: number;
 }
 
+/**
+ * The A* heuristic as a reusable function: a lower bound on the cost still to come for a partial mapping given as
+ * map1 (-2: not yet processed, -1: deleted, else the image) and inv2 (-1: free, else the preimage).
+ */
+function remainingBound(A: PreparedGraph, B: PreparedGraph, c: GedCosts, L: number): (map1: Int32Array, inv2: Int32Array, remainingA: number, remainingB: number) => number {
+  const n1 = A.n;
+  const n2 = B.n;
+  const cntA = new Int32Array(L);
+  const cntB = new Int32Array(L);
+  const outA = new Int32Array(n1);
+  const inA = new Int32Array(n1);
+  const outB = new Int32Array(n2);
+  const inB = new Int32Array(n2);
+  return (map1, inv2, remainingA, remainingB) => {
+    cntA.fill(0);
+    cntB.fill(0);
+    for (let i = 0; i < n1; i++) if (map1[i] === -2) cntA[A.labels[i] as number] = (cntA[A.labels[i] as number] as number) + 1;
+    for (let j = 0; j < n2; j++) if (inv2[j] === -1) cntB[B.labels[j] as number] = (cntB[B.labels[j] as number] as number) + 1;
+    let h = labelBound(cntA, cntB, remainingA, remainingB, c);
+    // Edge categories: inside the unprocessed part, and per processed node, towards / from the unprocessed part.
+    outA.fill(0);
+    inA.fill(0);
+    outB.fill(0);
+    inB.fill(0);
+    let innerA = 0;
+    let innerB = 0;
+    for (let k = 0; k < A.edgeFrom.length; k++) {
+      const u = A.edgeFrom[k] as number;
+      const v = A.edgeTo[k] as number;
+      const pu = map1[u] !== -2;
+      const pv = map1[v] !== -2;
+      if (!pu && !pv) innerA++;
+      else if (pu && !pv) outA[u] = (outA[u] as number) + 1;
+      else if (!pu && pv) inA[v] = (inA[v] as number) + 1;
+    }
+    for (let k = 0; k < B.edgeFrom.length; k++) {
+      const x = B.edgeFrom[k] as number;
+      const y = B.edgeTo[k] as number;
+      const ux = inv2[x] !== -1;
+      const uy = inv2[y] !== -1;
+      if (!ux && !uy) innerB++;
+      else if (ux && !uy) outB[x] = (outB[x] as number) + 1;
+      else if (!ux && uy) inB[y] = (inB[y] as number) + 1;
+    }
+    h += diffCost(innerA, innerB, c.edgeDel, c.edgeIns);
+    for (let i = 0; i < n1; i++) {
+      const j = map1[i] as number;
+      if (j === -2) continue;
+      if (j === -1) h += ((outA[i] as number) + (inA[i] as number)) * c.edgeDel;
+      else h += diffCost(outA[i] as number, outB[j] as number, c.edgeDel, c.edgeIns) + diffCost(inA[i] as number, inB[j] as number, c.edgeDel, c.edgeIns);
+    }
+    return h;
+  };
+}
+
+/** Cost of mapping node u of A to t of B (-1: delete), given the processed nodes in map1 / inv2: the node
+ *  operation plus every edge between u and processed nodes, in both graphs. */
+function stepCost(A: PreparedGraph, B: PreparedGraph, c: GedCosts, map1: Int32Array, inv2: Int32Array, u: number, t: number): number {
+  const n1 = A.n;
+  const n2 = B.n;
+  let dg = t < 0 ? c.nodeDel : A.labels[u] === B.labels[t] ? 0 : c.nodeSub;
+  for (const v of A.out[u] as Int32Array) {
+    const mv = map1[v] as number;
+    if (mv === -2) continue;
+    if (t < 0 || mv < 0 || !B.adj[t * n2 + mv]) dg += c.edgeDel;
+  }
+  for (const v of A.inn[u] as Int32Array) {
+    const mv = map1[v] as number;
+    if (mv === -2) continue;
+    if (t < 0 || mv < 0 || !B.adj[mv * n2 + t]) dg += c.edgeDel;
+  }
+  if (t >= 0) {
+    for (const y of B.out[t] as Int32Array) {
+      const py = inv2[y] as number;
+      if (py !== -1 && !A.adj[u * n1 + py]) dg += c.edgeIns;
+    }
+    for (const y of B.inn[t] as Int32Array) {
+      const py = inv2[y] as number;
+      if (py !== -1 && !A.adj[py * n1 + u]) dg += c.edgeIns;
+    }
+  }
+  return dg;
+}
+
+/**
+ * Beam search over node mappings (Neuhaus, Riesen & Bunke's BeamGED): the A* expansion in the same node order and
+ * with the same lower bound, keeping only the `width` partial mappings with the lowest g + h at each depth. Not
+ * exact, but it explores many more mappings than one assignment; the best complete mapping is returned.
+ */
+function beamMapping(A: PreparedGraph, B: PreparedGraph, c: GedCosts, width: number): Int32Array {
+  const n1 = A.n;
+  const n2 = B.n;
+  if (n1 === 0) return new Int32Array(0);
+  const order = searchOrder(A);
+  const L = Math.max(maxLabel(A), maxLabel(B)) + 1;
+  const bound = remainingBound(A, B, c, L);
+  interface State {
+    map1: Int32Array;
+    inv2: Int32Array;
+    g: number;
+    used: number;
+  }
+  const root: State = { map1: new Int32Array(n1).fill(-2), inv2: new Int32Array(n2).fill(-1), g: 0, used: 0 };
+  let beam: State[] = [root];
+  for (let depth = 0; depth < n1; depth++) {
+    const u = order[depth] as number;
+    const last = depth + 1 === n1;
+    const cand: { s: number; t: number; g: number; f: number }[] = [];
+    beam.forEach((st, si) => {
+      const { map1, inv2 } = st;
+      for (let t = -1; t < n2; t++) {
+        if (t >= 0 && inv2[t] !== -1) continue;
+        const g = st.g + stepCost(A, B, c, map1, inv2, u, t);
+        map1[u] = t;
+        if (t >= 0) inv2[t] = u;
+        let f: number;
+        if (last) {
+          f = g;
+          for (let j = 0; j < n2; j++) if (inv2[j] === -1) f += c.nodeIns;
+          for (let k = 0; k < B.edgeFrom.length; k++) if (inv2[B.edgeFrom[k] as number] === -1 || inv2[B.edgeTo[k] as number] === -1) f += c.edgeIns;
+        } else f = g + bound(map1, inv2, n1 - depth - 1, n2 - st.used - (t >= 0 ? 1 : 0));
+        map1[u] = -2;
+        if (t >= 0) inv2[t] = -1;
+        cand.push({ s: si, t, g, f });
+      }
+    });
+    // Stable: equal f keeps the deeper-cost (larger g) child first, then the generation order.
+    cand.sort((x, y) => x.f - y.f || y.g - x.g);
+    beam = cand.slice(0, Math.max(1, width)).map((x) => {
+      const p = beam[x.s] as State;
+      const map1 = Int32Array.from(p.map1);
+      const inv2 = Int32Array.from(p.inv2);
+      map1[u] = x.t;
+      if (x.t >= 0) inv2[x.t] = u;
+      return { map1, inv2, g: x.g, used: p.used + (x.t >= 0 ? 1 : 0) };
+    });
+  }
+  return (beam[0] as State).map1;
+}
+
 function astar(A: PreparedGraph, B: PreparedGraph, c: GedCosts, ub: number, ubMapping: Int32Array, maxExpansions: number): ExactOutcome {
   const n1 = A.n;
   const n2 = B.n;
@@ -685,54 +841,8 @@ function astar(A: PreparedGraph, B: PreparedGraph, c: GedCosts, ub: number, ubMa
   // Working arrays for one expansion.
   const map1 = new Int32Array(n1); // -2: not yet processed, -1: deleted, else image
   const inv2 = new Int32Array(n2); // -1: free, else preimage
-  const cntA = new Int32Array(L);
-  const cntB = new Int32Array(L);
-  const outA = new Int32Array(n1);
-  const inA = new Int32Array(n1);
-  const outB = new Int32Array(n2);
-  const inB = new Int32Array(n2);
-
-  /** Lower bound on the cost still to come, given map1/inv2 describe the state (processed = map1 >= -1). */
-  const heuristic = (remainingA: number, remainingB: number): number => {
-    cntA.fill(0);
-    cntB.fill(0);
-    for (let i = 0; i < n1; i++) if (map1[i] === -2) cntA[A.labels[i] as number] = (cntA[A.labels[i] as number] as number) + 1;
-    for (let j = 0; j < n2; j++) if (inv2[j] === -1) cntB[B.labels[j] as number] = (cntB[B.labels[j] as number] as number) + 1;
-    let h = labelBound(cntA, cntB, remainingA, remainingB, c);
-    // Edge categories: inside the unprocessed part, and per processed node, towards / from the unprocessed part.
-    outA.fill(0);
-    inA.fill(0);
-    outB.fill(0);
-    inB.fill(0);
-    let innerA = 0;
-    let innerB = 0;
-    for (let k = 0; k < A.edgeFrom.length; k++) {
-      const u = A.edgeFrom[k] as number;
-      const v = A.edgeTo[k] as number;
-      const pu = map1[u] !== -2;
-      const pv = map1[v] !== -2;
-      if (!pu && !pv) innerA++;
-      else if (pu && !pv) outA[u] = (outA[u] as number) + 1;
-      else if (!pu && pv) inA[v] = (inA[v] as number) + 1;
-    }
-    for (let k = 0; k < B.edgeFrom.length; k++) {
-      const x = B.edgeFrom[k] as number;
-      const y = B.edgeTo[k] as number;
-      const ux = inv2[x] !== -1;
-      const uy = inv2[y] !== -1;
-      if (!ux && !uy) innerB++;
-      else if (ux && !uy) outB[x] = (outB[x] as number) + 1;
-      else if (!ux && uy) inB[y] = (inB[y] as number) + 1;
-    }
-    h += diffCost(innerA, innerB, c.edgeDel, c.edgeIns);
-    for (let i = 0; i < n1; i++) {
-      const j = map1[i] as number;
-      if (j === -2) continue;
-      if (j === -1) h += ((outA[i] as number) + (inA[i] as number)) * c.edgeDel;
-      else h += diffCost(outA[i] as number, outB[j] as number, c.edgeDel, c.edgeIns) + diffCost(inA[i] as number, inB[j] as number, c.edgeDel, c.edgeIns);
-    }
-    return h;
-  };
+  const bound = remainingBound(A, B, c, L);
+  const heuristic = (remainingA: number, remainingB: number): number => bound(map1, inv2, remainingA, remainingB);
 
   const heap = new StateHeap();
   map1.fill(-2);
@@ -766,27 +876,7 @@ function astar(A: PreparedGraph, B: PreparedGraph, c: GedCosts, ub: number, ubMa
     for (let t = -1; t < n2; t++) {
       if (t >= 0 && inv2[t] !== -1) continue;
       // Cost of mapping u to t: the node operation plus every edge between u and processed nodes (both graphs).
-      let dg = t < 0 ? c.nodeDel : A.labels[u] === B.labels[t] ? 0 : c.nodeSub;
-      for (const v of A.out[u] as Int32Array) {
-        const mv = map1[v] as number;
-        if (mv === -2) continue;
-        if (t < 0 || mv < 0 || !B.adj[t * n2 + mv]) dg += c.edgeDel;
-      }
-      for (const v of A.inn[u] as Int32Array) {
-        const mv = map1[v] as number;
-        if (mv === -2) continue;
-        if (t < 0 || mv < 0 || !B.adj[mv * n2 + t]) dg += c.edgeDel;
-      }
-      if (t >= 0) {
-        for (const y of B.out[t] as Int32Array) {
-          const py = inv2[y] as number;
-          if (py !== -1 && !A.adj[u * n1 + py]) dg += c.edgeIns;
-        }
-        for (const y of B.inn[t] as Int32Array) {
-          const py = inv2[y] as number;
-          if (py !== -1 && !A.adj[py * n1 + u]) dg += c.edgeIns;
-        }
-      }
+      const dg = stepCost(A, B, c, map1, inv2, u, t);
       map1[u] = t;
       if (t >= 0) inv2[t] = u;
       if (last) {
@@ -820,6 +910,7 @@ interface Resolved {
   maxExpansions: number;
   approxRefinePasses: number;
   approxIterations: number;
+  approxBeam: number;
 }
 
 function resolveOptions(opts: GedOptions = {}): Resolved {
@@ -830,9 +921,10 @@ function resolveOptions(opts: GedOptions = {}): Resolved {
     maxExpansions: opts.maxExpansions ?? DEFAULTS.maxExpansions,
     approxRefinePasses: opts.approxRefinePasses ?? DEFAULTS.approxRefinePasses,
     approxIterations: opts.approxIterations ?? DEFAULTS.approxIterations,
+    approxBeam: opts.approxBeam ?? DEFAULTS.approxBeam,
   };
   if (!['auto', 'exact', 'approx'].includes(r.method)) throw new GedInputError(`unknown GED method '${String(r.method)}'`);
-  for (const k of ['gedExactMaxNodes', 'maxExpansions', 'approxRefinePasses', 'approxIterations'] as const)
+  for (const k of ['gedExactMaxNodes', 'maxExpansions', 'approxRefinePasses', 'approxIterations', 'approxBeam'] as const)
     if (!(Number.isInteger(r[k]) && r[k] >= 0)) throw new GedInputError(`GED option ${k} must be an integer >= 0, got ${r[k]}`);
   return r;
 }
@@ -850,7 +942,8 @@ function gedResolved(a: PreparedGraph, b: PreparedGraph, o: Resolved): GedResult
   const [A, B, c] = flip ? [b, a, swapCosts(o.costs)] : [a, b, o.costs];
   const exact = o.method === 'exact' || (o.method === 'auto' && Math.max(A.n, B.n) <= o.gedExactMaxNodes);
   const lb = rootBound(A, B, c);
-  const approx = approxPrepared(A, B, c, o.approxRefinePasses, o.approxIterations, lb);
+  // The beam refinement only where the approximation is the answer; the exact search is seeded without it.
+  const approx = approxPrepared(A, B, c, o.approxRefinePasses, o.approxIterations, lb, exact ? 0 : o.approxBeam);
   let r: GedResult;
   if (!exact) {
     r = { distance: approx.distance, exact: false, method: 'approx', lowerBound: lb, mapping: approx.mapping, expanded: 0 };

@@ -1,20 +1,31 @@
-/** `npm run figures [-- --list file] [--only text] [--out dir] [--jobs n]`: regenerates the paper's figures. */
-import { runFigures, DEFAULT_FIGURES } from '../report/figures.js';
-import { integerIn, command, EXIT, guard } from './common.js';
+/** `npm run figures [-- --quick] [--only name[,name]] [--out dir] [--jobs n] [--list file] [--no-real]`: the paper's figures. */
+import { relative } from 'node:path';
+import { DEFAULT_FIGURES, runFigures } from '../report/figures.js';
+import { command, EXIT, guard, integerIn } from './common.js';
 
-const argv = command('figures', '$0 [options]\n\nRuns every experiment of a figures list (experiments/paper/figures.json) and prints its results folder.')
-  .option('list', { type: 'string', default: DEFAULT_FIGURES, describe: 'the figures list' })
-  .option('only', { type: 'string', describe: 'run only the experiments whose path contains this text' })
-  .option('out', { type: 'string', describe: 'parent folder of the results' })
+const argv = command(
+  'figures',
+  '$0 [options]\n\nMakes the paper\'s figure set (experiments/paper/figures.json): runs the experiments the figures need (reusing finished ones of the same config and code version), then writes each figure as .vl.json, .svg, .png, .pdf and .csv, with index.html and manifest.json, under <out>/figures/.',
+)
+  .option('list', { type: 'string', default: DEFAULT_FIGURES, describe: 'the figure set' })
+  .option('only', { type: 'string', describe: 'make only these figures (names, comma-separated), and run only their experiments' })
+  .option('quick', { type: 'boolean', default: false, describe: "fewer seeds and episodes (the set's quick overrides) and the simulator for real-engine figures: a first look, CI" })
+  .option('real', { type: 'boolean', default: true, describe: 'run real-engine experiments where the engine is available (--no-real: always their simulator fallback)' })
+  .option('out', { type: 'string', describe: 'output folder (default results/paper, or results/paper-quick with --quick)' })
   .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, 256), describe: 'runs in parallel per experiment' })
   .parseSync();
 
 await guard(async () => {
-  const outcomes = await runFigures(argv.list, {
-    ...(argv.only !== undefined ? { only: argv.only } : {}),
+  const t0 = performance.now();
+  const outcome = await runFigures(argv.list, {
+    quick: argv.quick,
+    realEngines: argv.real,
+    ...(argv.only !== undefined ? { only: argv.only.split(',').map((s) => s.trim()).filter((s) => s !== '') } : {}),
     ...(argv.out !== undefined ? { out: argv.out } : {}),
     ...(argv.jobs !== undefined ? { jobs: argv.jobs } : {}),
+    log: (line) => console.log(line),
   });
-  for (const o of outcomes) console.log(`${o.dir}  (${o.runs} runs, ${o.failed.length} failed)`);
-  return outcomes.some((o) => o.failed.length > 0) ? EXIT.runFailed : EXIT.ok;
+  const made = outcome.figures.filter((f) => !f.skipped);
+  console.log(`figures: ${relative(process.cwd(), outcome.dir) || '.'}/index.html (${made.length} made: ${made.map((f) => f.name).join(', ')}${outcome.figures.length > made.length ? `; skipped: ${outcome.figures.filter((f) => f.skipped).map((f) => f.name).join(', ')}` : ''}) in ${Math.round((performance.now() - t0) / 1000)} s`);
+  return EXIT.ok;
 });

@@ -8,7 +8,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Row } from './summary.js';
 
 const FONT = 'DejaVu Sans';
-const CONFIG = {
+/** The chart look shared by the run report and the paper figures (paper-charts.ts). */
+export const CONFIG = {
   font: FONT,
   axis: { labelFontSize: 10, titleFontSize: 11 },
   legend: { labelFontSize: 10, titleFontSize: 11 },
@@ -31,7 +32,7 @@ export function tunerColors(tuners: readonly string[]): { domain: string[]; rang
   return { domain, range: domain.map((t) => PALETTE[all.indexOf(t) % PALETTE.length] as string) };
 }
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const num = (x: string | undefined): number => (x === undefined || x === '' ? Number.NaN : Number(x));
 
 /** Per (sweep, tuner, seed): the seed's mean of a column over some of its episodes (NaN cells left out). */

@@ -1,30 +1,415 @@
-/** Paper figures are experiments: run every experiment a figures list names, in order. */
-import { join } from 'node:path';
+/**
+ * The paper's figure set (experiments/paper/figures.json): experiments, and figures that each name the
+ * experiments they need and a figure kind (paper-charts.ts).
+ *
+ *   figure set -> the chosen figures' experiments -> per experiment: the config with its overrides (--quick, the
+ *   simulator fallback) -> content hash (resolved config + code version) -> reuse the finished run folder of that
+ *   hash, resume an unfinished one, or run it -> per figure: rows -> Figure (spec + data) -> .vl.json, .svg, .png,
+ *   .pdf, .csv -> index.html and manifest.json
+ *
+ * Experiments live under <out>/experiments/<name>/<hash>/ (ordinary run folders), figures under <out>/figures/.
+ * A change to a figure (its kind, its chart) reruns nothing; a change to a config or to code that can change rows
+ * (version.ts) runs that experiment again.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { ConfigError, PROJECT_ROOT, readJson, describeIssues } from '../experiment/config.js';
-import { runExperiment, type ExperimentOutcome, type Progress } from '../experiment/experiment.js';
-
-const figuresList = z.strictObject({ description: z.string().optional(), experiments: z.array(z.string()).min(1) });
+import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
+import { runExperiment, type Progress } from '../experiment/experiment.js';
+import { canonical, RESOLVED } from '../experiment/plan.js';
+import { writeAtomic, writeCsv } from '../experiment/files.js';
+import { codeVersion, gitCommit } from '../experiment/version.js';
+import type { Experiment } from '../experiment/schema.js';
+import { binaryPath } from '../engines/timely/build.js';
+import { renderPng } from './charts.js';
+import { renderSvgMeasured } from './measure.js';
+import { renderPdf } from './pdf.js';
+import {
+  ablations,
+  episodeTimelines,
+  FIDELITY_COLUMNS,
+  fidelityScatter,
+  parallelismByWorkload,
+  reconfigurationsByWorkload,
+  timelyParallelism,
+  tradeoffByWorkload,
+  type Figure,
+  type Labelled,
+} from './paper-charts.js';
+import type { Row } from './summary.js';
 
 export const DEFAULT_FIGURES = join(PROJECT_ROOT, 'experiments/paper/figures.json');
+export const DEFAULT_OUT = join(PROJECT_ROOT, 'results/paper');
+/** The files every figure has. */
+export const FIGURE_FILES = ['vl.json', 'svg', 'png', 'pdf'] as const;
 
-export async function runFigures(
-  list = DEFAULT_FIGURES,
-  o: { out?: string; jobs?: number; only?: string; progress?: Progress } = {},
-): Promise<ExperimentOutcome[]> {
-  const parsed = figuresList.safeParse(readJson(list));
-  if (!parsed.success) throw new ConfigError(describeIssues(list, parsed.error.issues));
-  const chosen = parsed.data.experiments.filter((e) => o.only === undefined || e.includes(o.only));
-  if (chosen.length === 0) throw new ConfigError(`${list}: no experiment matches '${o.only}'`);
-  const outcomes: ExperimentOutcome[] = [];
-  for (const config of chosen)
-    outcomes.push(
-      await runExperiment({
-        config,
-        ...(o.out !== undefined ? { out: o.out } : {}),
-        ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
-        ...(o.progress ? { progress: o.progress } : {}),
-      }),
-    );
-  return outcomes;
+export const FIGURE_KINDS = [
+  'reconfigurations-by-workload',
+  'parallelism-by-workload',
+  'tradeoff-by-workload',
+  'timely-parallelism',
+  'ablations',
+  'episode-timelines',
+  'fidelity-scatter',
+] as const;
+export type FigureKind = (typeof FIGURE_KINDS)[number];
+
+/** Config overrides by dotted path, e.g. { "seeds": [1], "rates.repeat": 1 }. */
+const overrides = z.record(z.string(), z.unknown());
+const experimentEntry = z.strictObject({
+  config: z.string().describe('experiment file, resolved as the experiment CLI does (the current folder, then experiments/)'),
+  label: z.string().optional().describe('its name in cross-workload figures (default: the workload)'),
+  quick: overrides.optional().describe("--quick's overrides for this experiment (replace the set's)"),
+  realEngine: z.enum(['timely']).optional().describe('the real engine it needs; without it (or with --quick) simulatorFallback is applied'),
+  simulatorFallback: overrides.optional(),
+});
+const figureEntry = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  kind: z.enum(FIGURE_KINDS),
+  caption: z.string(),
+  experiments: z.array(z.string()).default([]),
+  episode: z.number().int().min(1).optional().describe('episode-timelines: which episode (1-based) of the first seed'),
+  csv: z.string().optional().describe('fidelity-scatter: the CSV (columns metric, real, simulated), relative to the project root'),
+});
+const figureSet = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  quick: overrides.default({}),
+  experiments: z.record(z.string(), experimentEntry),
+  figures: z.array(figureEntry).min(1),
+});
+export type FigureSet = z.infer<typeof figureSet>;
+export type FigureEntry = z.infer<typeof figureEntry>;
+type ExperimentEntry = z.infer<typeof experimentEntry>;
+
+const NEEDS_EXPERIMENTS: Record<FigureKind, number> = {
+  'reconfigurations-by-workload': 1,
+  'parallelism-by-workload': 1,
+  'tradeoff-by-workload': 1,
+  'timely-parallelism': 1,
+  ablations: 1,
+  'episode-timelines': 1,
+  'fidelity-scatter': 0,
+};
+
+export function loadFigureSet(file: string): FigureSet {
+  const parsed = figureSet.safeParse(readJson(file));
+  if (!parsed.success) throw new ConfigError(describeIssues(file, parsed.error.issues));
+  const set = parsed.data;
+  const names = new Set<string>();
+  set.figures.forEach((f, i) => {
+    if (names.has(f.name)) throw new ConfigError(`${file}: figures.${i}.name: '${f.name}' is used twice`);
+    names.add(f.name);
+    for (const e of f.experiments) if (!(e in set.experiments)) throw new ConfigError(`${file}: figures.${i}.experiments: unknown experiment '${clip(e, 40)}' (known: ${Object.keys(set.experiments).join(', ')})`);
+    if (f.experiments.length < NEEDS_EXPERIMENTS[f.kind]) throw new ConfigError(`${file}: figures.${i}: kind ${f.kind} needs an experiment`);
+    if (f.kind === 'fidelity-scatter' && f.csv === undefined) throw new ConfigError(`${file}: figures.${i}.csv: kind fidelity-scatter needs the CSV's path`);
+  });
+  return set;
+}
+
+/** Sets a dotted path in a config object (creating objects on the way). */
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof cur[p] !== 'object' || cur[p] === null || Array.isArray(cur[p])) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1] as string] = structuredClone(value);
+}
+
+export interface PlannedExperiment {
+  id: string;
+  entry: ExperimentEntry;
+  file: string;
+  raw: Record<string, unknown>;
+  name: string;
+  hash: string;
+  dir: string;
+  /** 'real' (the real engine runs), 'simulator' (fallback applied) or undefined (no real engine involved). */
+  engineChoice?: 'real' | 'simulator';
+}
+
+/** Whether a real engine can run here (its binary built). */
+function realEngineAvailable(kind: 'timely'): boolean {
+  return kind === 'timely' && existsSync(binaryPath());
+}
+
+export function planFigureExperiment(id: string, entry: ExperimentEntry, set: FigureSet, o: { quick: boolean; out: string; cwd: string; realEngines?: boolean }): PlannedExperiment {
+  const loaded = loadExperiment(entry.config, o.cwd);
+  const raw = structuredClone(loaded.raw);
+  delete raw.$schema;
+  if (o.quick) for (const [k, v] of Object.entries(entry.quick ?? set.quick)) setPath(raw, k, v);
+  let engineChoice: PlannedExperiment['engineChoice'];
+  if (entry.realEngine) {
+    engineChoice = !o.quick && o.realEngines !== false && realEngineAvailable(entry.realEngine) ? 'real' : 'simulator';
+    if (engineChoice === 'simulator') for (const [k, v] of Object.entries(entry.simulatorFallback ?? {})) setPath(raw, k, v);
+  }
+  const hash = createHash('sha256').update(canonical(raw)).update('\u0000').update(codeVersion()).digest('hex').slice(0, 16);
+  const name = typeof raw.name === 'string' ? raw.name : id;
+  return { id, entry, file: loaded.file, raw, name, hash, dir: join(o.out, 'experiments', name, hash), ...(engineChoice ? { engineChoice } : {}) };
+}
+
+const DONE = 'figures.done.json';
+
+export interface ExperimentRecord {
+  id: string;
+  /** Its name in cross-workload figures: the figure set's label, else the workload (q5, synthetic). */
+  label: string;
+  config: string;
+  name: string;
+  hash: string;
+  codeVersion: string;
+  seeds: number[];
+  engines: string[];
+  engineChoice?: string;
+  /** The run folder, relative to the figures folder (the manifest travels with it). */
+  dir: string;
+  runs: number;
+  reused: boolean;
+  wallSec: number;
+}
+
+/** Runs (or reuses, or resumes) one planned experiment; throws when a run failed. */
+async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?: number; progress?: Progress; log: (line: string) => void }): Promise<ExperimentRecord> {
+  const t0 = performance.now();
+  const reused = existsSync(join(p.dir, DONE)) && existsSync(join(p.dir, 'episodes.csv'));
+  let runs: number;
+  if (reused) {
+    runs = (readJson(join(p.dir, DONE)) as { runs: number }).runs;
+    o.log(`${p.id}: reusing ${relative(PROJECT_ROOT, p.dir)} (same config and code version)`);
+  } else {
+    const common = { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.progress ? { progress: o.progress } : {}), allowLarge: true };
+    let outcome;
+    if (existsSync(join(p.dir, RESOLVED))) {
+      o.log(`${p.id}: resuming ${relative(PROJECT_ROOT, p.dir)}`);
+      outcome = await runExperiment({ resume: p.dir, ...common });
+    } else {
+      // The config as run, beside its run folder; relative paths in it (trace files) resolve against the original's folder.
+      const file = join(dirname(p.dir), `${p.hash}.config.json`);
+      writeAtomic(file, `${JSON.stringify(p.raw, null, 2)}\n`);
+      o.log(`${p.id}: running ${relative(PROJECT_ROOT, p.file)}${p.engineChoice ? ` (${p.engineChoice === 'real' ? `real ${p.entry.realEngine}` : 'simulator fallback'})` : ''} into ${relative(PROJECT_ROOT, p.dir)}`);
+      outcome = await runExperiment({ config: file, out: join(dirname(p.dir), '..'), runId: p.hash, cwd: dirname(p.file), ...common });
+    }
+    if (outcome.failed.length > 0) throw new Error(`${p.id}: ${outcome.failed.length} run(s) failed, e.g. ${outcome.failed[0]?.key}: ${clip(outcome.failed[0]?.error ?? '', 200)} (rerun to resume ${p.dir})`);
+    runs = outcome.runs;
+    writeAtomic(join(p.dir, DONE), `${JSON.stringify({ hash: p.hash, runs }, null, 2)}\n`);
+  }
+  const resolved = readJson(join(p.dir, RESOLVED)) as { points: { experiment: Experiment }[] };
+  const engines = [...new Set(resolved.points.map((pt) => engineLabel(pt.experiment.engine)))];
+  const seeds = resolved.points[0]?.experiment.seeds ?? [];
+  return {
+    id: p.id,
+    label: p.entry.label ?? workloadLabel(resolved.points[0]?.experiment as Experiment),
+    config: relative(PROJECT_ROOT, p.file),
+    name: p.name,
+    hash: p.hash,
+    codeVersion: codeVersion(),
+    seeds,
+    engines,
+    ...(p.engineChoice ? { engineChoice: p.engineChoice } : {}),
+    dir: relative(o.figDir, p.dir),
+    runs,
+    reused,
+    wallSec: Math.round((performance.now() - t0) / 100) / 10,
+  };
+}
+
+/** 'real Timely', 'simulator (Timely mode)', 'simulator', 'real Flink'. */
+export function engineLabel(engine: Experiment['engine']): string {
+  const e = engine as { kind: string; mode?: string };
+  if (e.kind === 'simulator') return e.mode === 'timely' ? 'simulator (Timely mode)' : 'simulator';
+  return `real ${e.kind === 'timely' ? 'Timely' : e.kind === 'flink' ? 'Flink' : e.kind}`;
+}
+
+const readRows = (file: string): Row[] => (existsSync(file) ? (parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[]) : []);
+
+function workloadLabel(x: Experiment): string {
+  return x.workload.kind === 'nexmark' ? x.workload.query : x.workload.kind;
+}
+
+/** Builds one figure from its experiments' run folders; undefined (with the reason) when its input is missing. */
+export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; label?: string }>): Figure | { skipped: string } {
+  const exp = (id: string) => {
+    const d = dirs.get(id);
+    if (!d) throw new Error(`figure ${f.name}: experiment ${id} not run`);
+    const resolved = readJson(join(d.dir, RESOLVED)) as { points: { label: string; experiment: Experiment }[] };
+    return { ...d, points: resolved.points, episodes: readRows(join(d.dir, 'episodes.csv')), timeline: () => readRows(join(d.dir, 'timeline.csv')) };
+  };
+  const labelled = (): Labelled[] => f.experiments.map((id) => { const e = exp(id); return { label: e.label ?? workloadLabel(e.points[0]?.experiment as Experiment), episodes: e.episodes }; });
+  switch (f.kind) {
+    case 'reconfigurations-by-workload':
+      return reconfigurationsByWorkload(labelled());
+    case 'parallelism-by-workload':
+      return parallelismByWorkload(labelled());
+    case 'tradeoff-by-workload':
+      return tradeoffByWorkload(labelled());
+    case 'timely-parallelism': {
+      const sets = f.experiments.flatMap((id) => {
+        const e = exp(id);
+        return e.points.map((pt) => {
+          const wl = pt.experiment.workload as { workloadUnit?: number };
+          return { engine: engineLabel(pt.experiment.engine), episodes: e.episodes.filter((r) => r.sweep === pt.label), workloadUnit: wl.workloadUnit ?? 1 };
+        });
+      });
+      return timelyParallelism(sets);
+    }
+    case 'ablations': {
+      const e = exp(f.experiments[0] as string);
+      return ablations(e.episodes, e.points.map((p) => p.label));
+    }
+    case 'episode-timelines': {
+      const e = exp(f.experiments[0] as string);
+      const seed = String(e.points[0]?.experiment.seeds[0] ?? 1);
+      return episodeTimelines(e.timeline(), e.episodes, { seed, episode: f.episode ?? 1, workload: `Nexmark ${e.label ?? workloadLabel(e.points[0]?.experiment as Experiment)}` });
+    }
+    case 'fidelity-scatter': {
+      const csv = resolve(PROJECT_ROOT, f.csv as string);
+      if (!existsSync(csv)) return { skipped: `no fidelity data: ${relative(PROJECT_ROOT, csv)} does not exist (npm run fidelity writes it)` };
+      const rows = readRows(csv);
+      const missing = FIDELITY_COLUMNS.filter((c) => rows.length > 0 && !(c in (rows[0] as Row)));
+      if (rows.length === 0 || missing.length > 0) return { skipped: `${relative(PROJECT_ROOT, csv)}: ${rows.length === 0 ? 'no rows' : `no column ${missing.join(', ')}`} (expected ${FIDELITY_COLUMNS.join(', ')})` };
+      return fidelityScatter(rows);
+    }
+  }
+}
+
+export interface FigureRecord {
+  name: string;
+  kind: FigureKind;
+  caption: string;
+  experiments: string[];
+  files?: string[];
+  skipped?: string;
+  /** Input files other than run folders (the fidelity CSV), relative to the figures folder. */
+  inputs?: string[];
+  /** The run folder each of its experiments was read from (relative to the figures folder). */
+  sources?: Record<string, string>;
+}
+
+export interface FiguresOutcome {
+  dir: string;
+  figures: FigureRecord[];
+  experiments: ExperimentRecord[];
+}
+
+export interface FiguresOptions {
+  out?: string;
+  jobs?: number;
+  /** Figure names (exact) to make; default all. */
+  only?: string[];
+  quick?: boolean;
+  /** false: the simulator fallback even where a real engine is available. */
+  realEngines?: boolean;
+  png?: boolean;
+  cwd?: string;
+  progress?: Progress;
+  log?: (line: string) => void;
+}
+
+/** `npm run figures`: runs what the chosen figures need, then writes them, the index and the manifest. */
+export async function runFigures(list = DEFAULT_FIGURES, o: FiguresOptions = {}): Promise<FiguresOutcome> {
+  const set = loadFigureSet(list);
+  const log = o.log ?? (() => {});
+  const unknown = (o.only ?? []).filter((n) => !set.figures.some((f) => f.name === n));
+  if (unknown.length > 0) throw new ConfigError(`--only: no figure named ${unknown.map((u) => `'${clip(u, 40)}'`).join(', ')} in ${list} (figures: ${set.figures.map((f) => f.name).join(', ')})`);
+  const chosen = o.only && o.only.length > 0 ? set.figures.filter((f) => o.only?.includes(f.name)) : set.figures;
+  const out = resolve(o.cwd ?? process.cwd(), o.out ?? (o.quick ? `${DEFAULT_OUT}-quick` : DEFAULT_OUT));
+  const cwd = o.cwd ?? process.cwd();
+  const ids = [...new Set(chosen.flatMap((f) => f.experiments))];
+  // Plan every experiment first: a bad config is refused before anything runs.
+  const planned = ids.map((id) => planFigureExperiment(id, set.experiments[id] as ExperimentEntry, set, { quick: o.quick ?? false, out, cwd, ...(o.realEngines !== undefined ? { realEngines: o.realEngines } : {}) }));
+  const figDir = join(out, 'figures');
+  const records: ExperimentRecord[] = [];
+  for (const p of planned) records.push(await ensureExperiment(p, { figDir, ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.progress ? { progress: o.progress } : {}), log }));
+  const dirs = new Map(planned.map((p) => [p.id, { dir: p.dir, ...(p.entry.label !== undefined ? { label: p.entry.label } : {}) }]));
+
+  const figures: FigureRecord[] = [];
+  for (const f of chosen) {
+    const sources = Object.fromEntries(f.experiments.map((id) => [id, relative(figDir, (dirs.get(id) as { dir: string }).dir)]));
+    const base: FigureRecord = { name: f.name, kind: f.kind, caption: f.caption, experiments: f.experiments, sources, ...(f.csv !== undefined ? { inputs: [relative(figDir, resolve(PROJECT_ROOT, f.csv))] } : {}) };
+    const built = buildFigure(f, dirs);
+    if ('skipped' in built) {
+      log(`${f.name}: skipped: ${built.skipped}`);
+      figures.push({ ...base, skipped: built.skipped });
+      continue;
+    }
+    const svg = await renderSvgMeasured(built.spec);
+    writeAtomic(join(figDir, `${f.name}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
+    writeAtomic(join(figDir, `${f.name}.svg`), svg);
+    writeAtomic(join(figDir, `${f.name}.png`), renderPng(svg));
+    writeAtomic(join(figDir, `${f.name}.pdf`), await renderPdf(svg));
+    writeCsv(join(figDir, `${f.name}.csv`), built.columns, built.data.map((d) => Object.fromEntries(built.columns.map((c) => [c, d[c] === null || d[c] === undefined ? '' : d[c]]))));
+    figures.push({ ...base, files: [...FIGURE_FILES.map((x) => `${f.name}.${x}`), `${f.name}.csv`] });
+    log(`${f.name}: ${relative(PROJECT_ROOT, join(figDir, f.name))}.{${FIGURE_FILES.join(',')},csv}`);
+  }
+  const manifest = writeManifest(figDir, { list, quick: o.quick ?? false, figures, experiments: records });
+  writeAtomic(join(figDir, 'index.html'), indexHtml(manifest, figDir));
+  return { dir: figDir, figures: manifest.figures, experiments: manifest.experiments };
+}
+
+export interface Manifest {
+  generated: string;
+  figureSet: string;
+  quick: boolean;
+  git?: { commit: string; dirty: boolean };
+  codeVersion: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string };
+  experiments: ExperimentRecord[];
+  figures: FigureRecord[];
+}
+
+/**
+ * manifest.json: what made the figures. With --only, the other figures already in the folder (and the
+ * experiments they came from) are kept, so the manifest always describes the whole folder.
+ */
+function writeManifest(figDir: string, o: { list: string; quick: boolean; figures: FigureRecord[]; experiments: ExperimentRecord[] }): Manifest {
+  const file = join(figDir, 'manifest.json');
+  const old = existsSync(file) ? (readJson(file) as Partial<Manifest>) : {};
+  const names = new Set(o.figures.map((f) => f.name));
+  const kept = (old.figures ?? []).filter((f) => !names.has(f.name) && (f.skipped !== undefined || (f.files ?? []).every((x) => existsSync(join(figDir, x)))));
+  const figures = [...o.figures, ...kept];
+  // Every run folder some figure was made from (a figure kept from an earlier run may come from another version).
+  const used = new Set(figures.flatMap((f) => Object.values(f.sources ?? {})));
+  const experiments = [...o.experiments, ...(old.experiments ?? []).filter((e) => used.has(e.dir) && !o.experiments.some((x) => x.dir === e.dir))];
+  const git = gitCommit();
+  const cpu = cpus()[0];
+  const manifest: Manifest = {
+    generated: new Date().toISOString(),
+    figureSet: relative(PROJECT_ROOT, o.list),
+    quick: o.quick,
+    ...(git ? { git } : {}),
+    codeVersion: codeVersion(),
+    machine: { cpu: cpu?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
+    experiments,
+    figures,
+  };
+  writeAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** The figure set as one self-contained page (inline SVG, no scripts): each figure, its caption, its files. */
+function indexHtml(m: Manifest, figDir: string): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const body = m.figures
+    .map((f) => {
+      if (f.skipped || !f.files) return `<section id="${esc(f.name)}"><h2>${esc(f.name)}</h2><p class="skipped">Skipped: ${esc(f.skipped ?? '')}</p><p>${esc(f.caption)}</p></section>`;
+      const svg = readFileSync(join(figDir, `${f.name}.svg`), 'utf8');
+      const links = f.files.map((x) => `<a href="${esc(x)}">${esc(x.slice(f.name.length + 1))}</a>`).join(', ');
+      return `<section id="${esc(f.name)}"><h2>${esc(f.name)}</h2><figure class="chart">${svg}<figcaption>${esc(f.caption)} (${links})</figcaption></figure></section>`;
+    })
+    .join('\n');
+  const rows = m.experiments.map((e) => [e.id, e.config, e.engines.join(', '), e.seeds.join(' '), String(e.runs), e.hash, e.reused ? 'reused' : `ran (${e.wallSec} s)`]);
+  const table = `<table id="experiments"><thead><tr>${['experiment', 'config', 'engine', 'seeds', 'runs', 'hash', 'this time'].map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Paper figures${m.quick ? ' (quick)' : ''}</title>
+<style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f3f3f3}figure{margin:1em 0}figcaption{max-width:700px;font-size:13px}.skipped{color:#a33}</style>
+</head><body><h1>Paper figures${m.quick ? ' (quick: fewer seeds and episodes)' : ''}</h1>
+<p>Made ${esc(m.generated)} from ${esc(m.figureSet)}, code version ${esc(m.codeVersion)}${m.git ? `, git ${esc(m.git.commit.slice(0, 12))}${m.git.dirty ? ' (with uncommitted changes)' : ''}` : ''}, on ${esc(`${m.machine.cores} cores (${m.machine.cpu}), ${m.machine.memoryGiB} GiB, ${m.machine.os}, Node ${m.machine.node}`)}. Every figure has a Vega-Lite spec, SVG, PNG, vector PDF and its data as CSV; manifest.json holds these facts.</p>
+${table}
+${body}
+</body></html>
+`;
 }

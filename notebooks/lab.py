@@ -1,0 +1,143 @@
+"""Helpers shared by the notebooks: loading run folders and figure folders, and the aggregations of the paper
+figures, computed the way src/report/paper-charts.ts computes them (per seed, then over seeds), so a notebook can
+recompute a figure's data from the experiments' CSVs and check it against the figure's own CSV.
+
+The folders come from the environment (npm run notebooks sets them): STREAMTUNE_RUN (a run folder) and
+STREAMTUNE_FIGURES (a figures folder, with manifest.json); STREAMTUNE_NOTEBOOK_OUT is where charts are saved.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+alt.data_transformers.disable_max_rows()
+
+# One colour per tuner, as src/report/charts.ts (tunerColors): the fixed order over the Tableau-10 palette.
+TUNER_ORDER = ["streamtune", "ds2", "conttune", "autoscaler", "dhalion", "static", "oracle"]
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#9d755d", "#72b7b2", "#eeca3b", "#ff9da6", "#bab0ac"]
+
+
+def tuner_order(tuners) -> list[str]:
+    present = list(dict.fromkeys(tuners))
+    return [t for t in TUNER_ORDER if t in present] + sorted(t for t in present if t not in TUNER_ORDER)
+
+
+def tuner_scale(tuners) -> alt.Scale:
+    """The colour scale of src/report/charts.ts: a tuner has the same colour in every chart."""
+    extra = sorted({t for t in tuners if t not in TUNER_ORDER})
+    everyone = TUNER_ORDER + extra
+    domain = [t for t in everyone if t in set(tuners)]
+    return alt.Scale(domain=domain, range=[PALETTE[everyone.index(t) % len(PALETTE)] for t in domain])
+
+
+def folder(var: str) -> Path:
+    value = os.environ.get(var)
+    if not value:
+        raise KeyError(f"set {var} (npm run notebooks sets it from its arguments)")
+    path = Path(value)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{var}={value}: not a folder")
+    return path
+
+
+def out_dir() -> Path:
+    path = Path(os.environ.get("STREAMTUNE_NOTEBOOK_OUT", "."))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    # Everything as text first (as the harness reads its CSVs), then the numeric columns converted.
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def numeric(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    df = df.copy()
+    for c in columns:
+        df[c] = pd.to_numeric(df[c].replace("", np.nan), errors="coerce")
+    return df
+
+
+def load_run(run: Path) -> dict:
+    """A run folder: its resolved config, episodes and timeline (numeric columns converted)."""
+    episodes = numeric(read_csv(run / "episodes.csv"), "seed", "episode", "targetRate", "reconfigurations", "finalTotalParallelism",
+                       "oracleTotalParallelism", "parallelismOverOracle", "timeToSloSec", "lagIntegralRecordSec", "lagEndSec", "downtimeSec")
+    timeline = numeric(read_csv(run / "timeline.csv"), "seed", "episode", "time", "targetRate", "achievedRate", "totalParallelism", "lagRecords")
+    return {"config": json.loads((run / "config.resolved.json").read_text()), "episodes": episodes, "timeline": timeline}
+
+
+def load_manifest(figures: Path) -> dict:
+    return json.loads((figures / "manifest.json").read_text())
+
+
+def experiment_dir(figures: Path, fig: dict, experiment_id: str) -> Path:
+    """The run folder a figure was made from, for one of its experiments."""
+    return (figures / fig["sources"][experiment_id]).resolve()
+
+
+def experiment_record(manifest: dict, figures: Path, run_dir: Path) -> dict:
+    """The manifest's entry of a run folder (its label, seeds, engines, hash)."""
+    return next(e for e in manifest["experiments"] if (figures / e["dir"]).resolve() == run_dir)
+
+
+def figure(manifest: dict, name: str) -> dict | None:
+    return next((f for f in manifest["figures"] if f["name"] == name), None)
+
+
+def _mean(series: pd.Series) -> float:
+    s = series.dropna()
+    return float(s.mean()) if len(s) else np.nan
+
+
+def per_seed(episodes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group: episodes, sustained share, mean reconfigurations, mean P / oracle over sustained episodes."""
+    rows = []
+    for key, g in episodes.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        sustained = g[g["outcome"] == "sustained"]
+        rows.append({**dict(zip(keys, key)), "episodes": len(g), "sustainedShare": len(sustained) / len(g),
+                     "reconfigurations": _mean(g["reconfigurations"]), "parallelismOverOracle": _mean(sustained["parallelismOverOracle"])})
+    return pd.DataFrame(rows)
+
+
+def per_seed_by_workload(figures: Path, manifest: dict, fig: dict) -> pd.DataFrame:
+    """The data of the *-by-workload figures, from the experiments' episodes.csv."""
+    frames = []
+    for exp_id in fig["experiments"]:
+        run_dir = experiment_dir(figures, fig, exp_id)
+        run = load_run(run_dir)
+        label = experiment_record(manifest, figures, run_dir)["label"]
+        d = per_seed(run["episodes"], ["tuner", "seed"])
+        d.insert(0, "workload", label)
+        frames.append(d)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _key(v) -> str:
+    """A join key as text: 1, 1.0 and '1' alike."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
+def check_same(recomputed: pd.DataFrame, published: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """Asserts that a recomputed table equals a figure's CSV (same keys, values within 1e-9); returns them joined."""
+    published = numeric(published, *[c for c in values if c in published.columns])
+    for k in keys:
+        recomputed[k] = recomputed[k].map(_key)
+        published[k] = published[k].map(_key)
+    joined = recomputed.merge(published, on=keys, how="outer", suffixes=("", "_figure"), indicator=True)
+    only = joined[joined["_merge"] != "both"]
+    assert only.empty, f"rows in one table only:\n{only[keys + ['_merge']]}"
+    for v in values:
+        a = joined[v].astype(float).to_numpy()
+        b = joined[f"{v}_figure"].astype(float).to_numpy()
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True), f"{v} differs from the figure's CSV"
+    return joined.drop(columns=["_merge"])

@@ -1,0 +1,171 @@
+/**
+ * The paper figure set on a small declaration with every figure kind: four files per figure plus its data,
+ * the manifest and index, reuse by content hash, --only, --quick; then the notebooks executed against the result
+ * (skipped without notebooks/.venv, a failure under REQUIRE_ENGINES=1).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runFigures, type FiguresOutcome } from '../../../src/report/figures.js';
+import { ablationLabel } from '../../../src/report/paper-charts.js';
+import { notebookPython, runNotebooks } from '../../../src/report/notebooks.js';
+import { runExperiment } from '../../../src/experiment/experiment.js';
+
+const REQUIRED = process.env.REQUIRE_ENGINES === '1';
+const loop = { warmupSec: 20, windowSec: 10, maxReconfigurations: 5, initialParallelism: 1 };
+const workload = (query: string) => ({
+  name: `tiny-${query}`,
+  workload: { kind: 'nexmark', query },
+  rates: { kind: 'permutation', levels: 4, repeat: 1, durationSec: 300 },
+  tuners: { ds2: {}, dhalion: {}, static: {}, oracle: {} },
+  seeds: [1, 2],
+  loop,
+  outputs: { charts: false },
+});
+const configs: Record<string, unknown> = {
+  'q1.json': workload('q1'),
+  'q5.json': workload('q5'),
+  'timely.json': {
+    name: 'tiny-timely',
+    engine: { kind: 'timely' },
+    workload: { kind: 'nexmark', query: 'q5', workloadUnit: 100000 },
+    rates: { kind: 'steps', rates: [3, 20], durationSec: 60 },
+    tuners: { ds2: {}, static: {} },
+    seeds: [1],
+    loop: { ...loop, warmupSec: 5, windowSec: 5 },
+    slo: { holdSec: 20 },
+    sweep: { engine: [{ kind: 'timely' }, { kind: 'simulator', mode: 'timely' }] },
+    outputs: { charts: false },
+  },
+  'ablations.json': {
+    name: 'tiny-ablations',
+    workload: { kind: 'nexmark', query: 'q5' },
+    rates: { kind: 'permutation', levels: 3, repeat: 1, durationSec: 300 },
+    tuners: { streamtune: {} },
+    seeds: [1],
+    loop,
+    sweep: { 'tuners.streamtune': [{}, { theta: 0.7 }] },
+    outputs: { charts: false },
+  },
+};
+
+function figureSet(dir: string, fidelity: string) {
+  return {
+    quick: { seeds: [1] },
+    experiments: {
+      q1: { config: join(dir, 'q1.json') },
+      q5: { config: join(dir, 'q5.json'), label: 'Q5' },
+      timely: { config: join(dir, 'timely.json'), realEngine: 'timely', simulatorFallback: { sweep: { engine: [{ kind: 'simulator', mode: 'timely' }] } } },
+      ablations: { config: join(dir, 'ablations.json') },
+    },
+    figures: [
+      { name: 'reconfigurations', kind: 'reconfigurations-by-workload', experiments: ['q1', 'q5'], caption: 'r' },
+      { name: 'parallelism', kind: 'parallelism-by-workload', experiments: ['q1', 'q5'], caption: 'p' },
+      { name: 'tradeoff', kind: 'tradeoff-by-workload', experiments: ['q1', 'q5'], caption: 't' },
+      { name: 'timely', kind: 'timely-parallelism', experiments: ['timely'], caption: 'ti' },
+      { name: 'ablations', kind: 'ablations', experiments: ['ablations'], caption: 'a' },
+      { name: 'timelines', kind: 'episode-timelines', experiments: ['q5'], episode: 2, caption: 'tl' },
+      { name: 'fidelity', kind: 'fidelity-scatter', csv: fidelity, caption: 'f' },
+      { name: 'fidelity-missing', kind: 'fidelity-scatter', csv: join(dir, 'nowhere.csv'), caption: 'fm' },
+    ],
+  };
+}
+
+describe('paper figures', function () {
+  this.timeout(600_000);
+  const dir = mkdtempSync(join(tmpdir(), 'figures-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [f, c] of Object.entries(configs)) writeFileSync(join(dir, f), JSON.stringify(c));
+  const fidelity = join(dir, 'fidelity.csv');
+  writeFileSync(fidelity, 'metric,real,simulated,operator\nbusyRatio,0.5,0.55,a\nbusyRatio,0.8,0.75,b\nsustainableRate,100000,90000,job\nsustainableRate,200000,210000,job\n');
+  const list = join(dir, 'figures.json');
+  writeFileSync(list, JSON.stringify(figureSet(dir, fidelity)));
+  const out = join(dir, 'out');
+  let first: FiguresOutcome;
+
+  before(async () => {
+    first = await runFigures(list, { out, jobs: 2, realEngines: false });
+  });
+
+  it('writes every figure as .vl.json, .svg, .png, .pdf and its data as .csv; skips a missing fidelity CSV with the reason', () => {
+    const made = first.figures.filter((f) => !f.skipped).map((f) => f.name);
+    assert.deepEqual(made, ['reconfigurations', 'parallelism', 'tradeoff', 'timely', 'ablations', 'timelines', 'fidelity']);
+    for (const name of made) {
+      const spec = JSON.parse(readFileSync(join(first.dir, `${name}.vl.json`), 'utf8')) as { $schema: string };
+      assert.match(spec.$schema, /vega-lite/);
+      assert.match(readFileSync(join(first.dir, `${name}.svg`), 'utf8'), /^<svg/);
+      assert.deepEqual([...readFileSync(join(first.dir, `${name}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47], name);
+      const pdf = readFileSync(join(first.dir, `${name}.pdf`));
+      assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', name);
+      assert.ok(pdf.includes('/FontFile2') || pdf.includes('/Helvetica'), `${name}: text as PDF text`);
+      assert.ok(!pdf.includes('/Subtype /Image'), `${name}: vector, no embedded image`);
+      assert.ok(readFileSync(join(first.dir, `${name}.csv`), 'utf8').split('\n').length > 2, `${name}.csv has rows`);
+    }
+    const missing = first.figures.find((f) => f.name === 'fidelity-missing');
+    assert.match(missing?.skipped ?? '', /nowhere\.csv does not exist/);
+    // The Timely figure is labelled with the engine that ran it (the simulator fallback here).
+    assert.match(readFileSync(join(first.dir, 'timely.csv'), 'utf8'), /simulator \(Timely mode\)/);
+    assert.doesNotMatch(readFileSync(join(first.dir, 'timely.csv'), 'utf8'), /real Timely/);
+  });
+
+  it('the manifest names the commit, code version, machine, and per experiment its config hash, seeds and engine; index.html shows them', () => {
+    const m = JSON.parse(readFileSync(join(first.dir, 'manifest.json'), 'utf8'));
+    assert.match(m.codeVersion, /^sha256:[0-9a-f]{16}$/);
+    assert.ok(m.machine.cores >= 1 && typeof m.machine.cpu === 'string' && m.machine.node.startsWith('v'));
+    assert.equal(m.experiments.length, 4);
+    const q5 = m.experiments.find((e: { id: string }) => e.id === 'q5');
+    assert.deepEqual(q5.seeds, [1, 2]);
+    assert.deepEqual(q5.engines, ['simulator']);
+    assert.equal(q5.label, 'Q5');
+    assert.match(q5.hash, /^[0-9a-f]{16}$/);
+    assert.ok(existsSync(join(first.dir, q5.dir, 'episodes.csv')), 'run folder relative to the figures folder');
+    assert.equal(m.experiments.find((e: { id: string }) => e.id === 'timely').engineChoice, 'simulator');
+    const html = readFileSync(join(first.dir, 'index.html'), 'utf8');
+    assert.ok(html.includes('<svg') && !html.includes('<script'), 'self-contained, no scripts');
+    assert.match(html, /Skipped: .*nowhere\.csv/);
+  });
+
+  it('a second run reuses every experiment by content hash; --only makes one figure and keeps the others in the manifest', async () => {
+    const again = await runFigures(list, { out, jobs: 2, realEngines: false, only: ['timelines'] });
+    assert.deepEqual(again.figures.map((f) => f.name).sort(), first.figures.map((f) => f.name).sort());
+    const timelines = again.experiments.find((e) => e.id === 'q5');
+    assert.equal(timelines?.reused, true);
+    await assert.rejects(runFigures(list, { out, only: ['nope'] }), /--only: no figure named 'nope'/);
+  });
+
+  it('--quick applies the quick overrides (fewer seeds) in a folder of its own hash', async () => {
+    const quick = await runFigures(list, { out, quick: true, jobs: 2, only: ['parallelism'] });
+    const q5 = quick.experiments.find((e) => e.id === 'q5');
+    assert.deepEqual(q5?.seeds, [1]);
+    assert.equal(q5?.reused, false);
+    assert.notEqual(q5?.hash, first.experiments.find((e) => e.id === 'q5')?.hash);
+  });
+
+  it('names ablation variants shortly', () => {
+    assert.equal(ablationLabel('tuners.streamtune={}'), 'full');
+    assert.equal(ablationLabel('tuners.streamtune={"pretrained":""}'), 'no pre-training');
+    assert.equal(ablationLabel('tuners.streamtune={"head":"unconstrained","pretrained":"datasets/pretrained/unconstrained"}'), 'head=unconstrained');
+    assert.equal(ablationLabel('tuners.streamtune={"labelRule":"groundTruth","pretrained":"x"}'), 'labels=ground truth');
+  });
+
+  it('the notebooks execute against a run folder and the figures folder with no cell error', async function () {
+    const python = notebookPython({ create: false });
+    if (!python) {
+      if (REQUIRED) throw new Error('REQUIRE_ENGINES=1 but notebooks/.venv is missing (.ci/run makes it from notebooks/requirements.txt)');
+      this.skip();
+    }
+    const run = await runExperiment({ config: join(dir, 'q1.json'), out: join(dir, 'run'), jobs: 1, runId: 'r' });
+    const r = runNotebooks(python as string, { run: run.dir, figures: first.dir }, join(dir, 'executed'));
+    assert.equal(r.status, 0, r.output);
+    for (const nb of ['explore-run', 'figures-workloads', 'figures-timely', 'figures-ablations', 'figures-timelines', 'figures-fidelity']) assert.match(r.output, new RegExp(`ok: ${nb}\\.ipynb`));
+    const executed = JSON.parse(readFileSync(join(dir, 'executed', 'figures-workloads.ipynb'), 'utf8')) as { cells: { outputs?: { text?: string[] }[] }[] };
+    const printed = executed.cells.flatMap((c) => c.outputs ?? []).flatMap((o) => o.text ?? []).join('');
+    assert.match(printed, /reconfigurations matches its CSV/);
+    assert.match(printed, /tradeoff matches its CSV/);
+    // A notebook that fails is reported as a failure.
+    const broken = runNotebooks(python as string, { figures: join(dir, 'nowhere') }, join(dir, 'executed-broken'));
+    assert.notEqual(broken.status, 0);
+    assert.match(broken.output, /error: figures-\w+\.ipynb: a cell failed/);
+  });
+});

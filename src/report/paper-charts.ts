@@ -72,7 +72,7 @@ export function perSeedByWorkload(sets: Labelled[]): Datum[] {
 const subtitleConfig = { ...CONFIG, title: { ...CONFIG.title, subtitleFontSize: 9 } };
 const BY_WORKLOAD_COLUMNS = ['workload', 'tuner', 'seed', 'episodes', 'sustainedShare', 'reconfigurations', 'parallelismOverOracle'];
 
-const legendBelow = { orient: 'bottom', columns: 4, symbolType: 'square', title: null } as const;
+const legendBelow = { orient: 'bottom', columns: 4, symbolType: 'square', title: null, columnPadding: 6, symbolSize: 60 } as const;
 
 /** Grouped bars (workload x tuner) of one per-seed column, error bars over seeds, an optional reference line. */
 function groupedBars(title: string, data: Datum[], field: string, yTitle: string, workloads: string[], rule?: { y: number; subtitle: string }): TopLevelSpec {
@@ -83,7 +83,7 @@ function groupedBars(title: string, data: Datum[], field: string, yTitle: string
   return {
     $schema: SCHEMA,
     title: rule ? { text: title, subtitle: rule.subtitle } : title,
-    width: 290,
+    width: 250,
     height: 150,
     config: subtitleConfig,
     data: { values },
@@ -118,7 +118,7 @@ export function reconfigurationsByWorkload(sets: Labelled[]): Figure {
 
 export function parallelismByWorkload(sets: Labelled[]): Figure {
   const data = perSeedByWorkload(sets);
-  const spec = groupedBars('Parallelism over the oracle (sustained episodes)', data, 'parallelismOverOracle', 'Final total P / oracle', sets.map((s) => s.label), { y: 1, subtitle: 'dashed: the oracle (1); no bar: no sustained episode' });
+  const spec = groupedBars('Parallelism / oracle (sustained episodes)', data, 'parallelismOverOracle', 'Final total P / oracle', sets.map((s) => s.label), { y: 1, subtitle: 'dashed: the oracle (1); no bar: no sustained episode' });
   return { spec, data, columns: BY_WORKLOAD_COLUMNS };
 }
 
@@ -138,15 +138,15 @@ export function tradeoffByWorkload(sets: Labelled[]): Figure {
   }
   const tuners = tunerOrder(data.map((d) => String(d.tuner)));
   const workloads = sets.map((s) => s.label);
-  const color = { field: 'tuner', type: 'nominal', sort: tuners, scale: tunerColors(tuners), legend: null } as const;
-  const colorLegend = { ...color, legend: { ...legendBelow, columns: 4 } } as const;
+  // One colour legend (the same definition on every layer, so vega-lite merges them) and one shape legend.
+  const color = { field: 'tuner', type: 'nominal', sort: tuners, scale: tunerColors(tuners), legend: { ...legendBelow, columns: 4 } } as const;
   const x = { field: 'reconfigurations', type: 'quantitative', title: 'Reconfigurations / episode', scale: { zero: true } } as const;
   const y = { field: 'parallelismOverOracle', type: 'quantitative', title: 'Final total P / oracle', scale: { zero: false } } as const;
   const spec = {
     $schema: SCHEMA,
-    title: { text: 'Trade-off: reconfigurations vs parallelism', subtitle: 'one point per workload (shape) and tuner (colour); ± 1 sd over seeds' },
-    width: 290,
-    height: 190,
+    title: { text: 'Trade-off: reconfigurations vs parallelism', subtitle: ['one point per workload (shape) and tuner (colour),', '± one standard deviation over seeds'] },
+    width: 250,
+    height: 180,
     config: subtitleConfig,
     data: { values: data },
     layer: [
@@ -154,7 +154,7 @@ export function tradeoffByWorkload(sets: Labelled[]): Figure {
       { mark: { type: 'rule', strokeWidth: 1, opacity: 0.7 }, encoding: { y: { field: 'parallelismOverOracleLow', type: 'quantitative' }, y2: { field: 'parallelismOverOracleHigh' }, x, color } },
       {
         mark: { type: 'point', filled: true, size: 55, opacity: 0.9, tooltip: true },
-        encoding: { x, y, color: colorLegend, shape: { field: 'workload', type: 'nominal', sort: workloads, legend: { orient: 'bottom', columns: 5, title: null } } },
+        encoding: { x, y, color, shape: { field: 'workload', type: 'nominal', sort: workloads, legend: { orient: 'top', columns: 5, title: null } } },
       },
       { mark: { type: 'rule', color: '#333', strokeDash: [4, 3] }, encoding: { y: { datum: 1, type: 'quantitative' } } },
     ],
@@ -193,12 +193,12 @@ export function timelyParallelism(sets: { engine: string; episodes: Row[]; workl
   const y = { field: 'finalTotalParallelism', type: 'quantitative', title: 'Final workers (total P)', axis: { tickMinStep: 1 } } as const;
   const spec = {
     $schema: SCHEMA,
-    title: 'Timely Dataflow, Nexmark q5: workers chosen per rate',
-    config: CONFIG,
+    title: { text: 'Timely Dataflow, Nexmark q5', subtitle: 'workers each tuner settles on, per rate step; ticks: oracle' },
+    config: subtitleConfig,
     data: { values: data },
     facet: { column: { field: 'engine', type: 'nominal', title: null, header: { labelFontSize: 10 } } },
     spec: {
-      width: 130,
+      width: 115,
       height: 130,
       layer: [
         { mark: { type: 'bar', tooltip: true }, encoding: { x, xOffset: { field: 'tuner', type: 'nominal', sort: tuners }, y, color: { field: 'tuner', type: 'nominal', sort: tuners, scale: tunerColors(tuners), legend: legendBelow } } },
@@ -249,14 +249,14 @@ export function ablations(episodes: Row[], sweeps: string[]): Figure {
   const colour = tunerColors(['streamtune']).range[0] as string;
   const full = (field: string): number => mean(data.filter((d) => d.variant === 'full' && typeof d[field] === 'number').map((d) => d[field] as number));
   const panel = (field: string, title: string, labels: boolean) => ({
-    width: 110,
+    width: 72,
     height: 14 * variants.length,
     layer: [
       {
         mark: { type: 'bar', color: colour, tooltip: true },
         encoding: {
-          y: { field: 'variant', type: 'nominal', sort: variants, title: null, axis: labels ? { labelLimit: 200 } : { labels: false, ticks: false, title: null } },
-          x: { aggregate: 'mean', field, type: 'quantitative', title, axis: { tickCount: 4 } },
+          y: { field: 'variant', type: 'nominal', sort: variants, title: null, axis: labels ? { labelLimit: 160, labelFontSize: 9 } : { labels: false, ticks: false, title: null } },
+          x: { aggregate: 'mean', field, type: 'quantitative', title, axis: { tickCount: 3 } },
         },
       },
       { mark: { type: 'errorbar', extent: 'stdev', ticks: false, color: 'black', thickness: 1 }, encoding: { y: { field: 'variant', type: 'nominal', sort: variants }, x: { field, type: 'quantitative', title } } },
@@ -265,10 +265,10 @@ export function ablations(episodes: Row[], sweeps: string[]): Figure {
   });
   const spec = {
     $schema: SCHEMA,
-    title: { text: 'StreamTune ablations (dashed: the full design)' },
-    config: CONFIG,
+    title: { text: 'StreamTune ablations', subtitle: 'one choice switched per row; dashed: full design' },
+    config: subtitleConfig,
     data: { values: data.filter((d) => d.reconfigurations !== null) },
-    hconcat: [panel('reconfigurations', 'Reconfigurations / episode', true), { ...panel('parallelismOverOracle', 'P / oracle (sustained)', false), transform: [{ filter: 'isValid(datum.parallelismOverOracle)' }] }],
+    hconcat: [panel('reconfigurations', 'Reconfig. / episode', true), { ...panel('parallelismOverOracle', 'P / oracle (sust.)', false), transform: [{ filter: 'isValid(datum.parallelismOverOracle)' }] }],
     spacing: 8,
   } as TopLevelSpec;
   return { spec, data, columns: ['variant', 'sweep', 'seed', 'episodes', 'sustainedShare', 'reconfigurations', 'parallelismOverOracle'] };
@@ -299,15 +299,15 @@ export function episodeTimelines(timeline: Row[], episodes: Row[], o: { seed: st
     $schema: SCHEMA,
     title: {
       text: `${o.workload}, episode ${ep} of seed ${o.seed}: total parallelism`,
-      subtitle: `${Number.isFinite(rate) ? `target rate ${Math.round(rate).toLocaleString('en-US')} records/s; ` : ''}y: total P per tuner (own scale); dashed: the oracle; red ticks: rescales`,
+      subtitle: [`${Number.isFinite(rate) ? `target rate ${Math.round(rate).toLocaleString('en-US')} records/s; ` : ''}y: total P (own scale per tuner);`, 'dashed: the oracle; red ticks: rescales'],
     },
-    config: { ...CONFIG, title: { ...CONFIG.title, subtitleFontSize: 9 } },
+    config: subtitleConfig,
     data: { values: data },
     facet: { row: { field: 'tuner', type: 'nominal', sort: tuners, title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 9 } } },
     spacing: 6,
     resolve: { scale: { y: 'independent' } },
     spec: {
-      width: 250,
+      width: 200,
       height: 30,
       layer: [
         {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFigures, type FiguresOutcome } from '../../../src/report/figures.js';
+import { DEFAULT_FIGURES, loadFigureSet, planFigureExperiment, runFigures, type FiguresOutcome } from '../../../src/report/figures.js';
+import { expandSweep } from '../../../src/experiment/sweep.js';
 import { ablationLabel } from '../../../src/report/paper-charts.js';
 import { notebookPython, runNotebooks } from '../../../src/report/notebooks.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
@@ -140,6 +141,17 @@ describe('paper figures', function () {
     assert.deepEqual(q5?.seeds, [1]);
     assert.equal(q5?.reused, false);
     assert.notEqual(q5?.hash, first.experiments.find((e) => e.id === 'q5')?.hash);
+  });
+
+  it('the committed figure set (experiments/paper/figures.json) is valid, full and quick: every experiment and sweep point', () => {
+    const set = loadFigureSet(DEFAULT_FIGURES);
+    assert.ok(set.figures.length >= 7);
+    for (const quick of [false, true])
+      for (const [id, entry] of Object.entries(set.experiments)) {
+        const p = planFigureExperiment(id, entry, set, { quick, out: join(dir, 'plan'), cwd: dir, realEngines: false });
+        assert.ok(expandSweep(p.raw, p.file).length >= 1, id);
+      }
+    assert.ok(!existsSync(join(dir, 'plan')), 'planning writes nothing');
   });
 
   it('names ablation variants shortly', () => {

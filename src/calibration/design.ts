@@ -126,8 +126,9 @@ export function fidelityPlan(quick = false): Plan {
   const wu = 23_566; // the ranking job's W_u (syntheticJob seed 7)
   const rankIds = rank.operatorIds;
   const rankConfigs: Parallelism[] = [uniform(rank, 1), uniform(rank, 2), Object.fromEntries(rankIds.map((id, i) => [id, i === 1 ? 3 : 1]))];
+  const q5Configs = [uniform(q5, 1, { hotCount: 2 }), uniform(q5, 1, { bids: 2, hotCount: 3 })];
   const blocks: Block[] = [
-    { name: 'nexmark-q5', job: q5, points: grid([uniform(q5, 1, { hotCount: 2 }), uniform(q5, 1, { bids: 2, hotCount: 3 })], [6_000, 10_000], [uniform(q5, 1), uniform(q5, 1, { bids: 2, hotCount: 3 })]) },
+    { name: 'nexmark-q5', job: q5, points: grid(q5Configs, [6_000, 10_000], q5Configs) },
     { name: 'synthetic-7', job: rank, points: grid(quick ? rankConfigs.slice(0, 2) : rankConfigs, [wu, 2 * wu], quick ? [uniform(rank, 1)] : rankConfigs) },
   ];
   if (quick) return { name: 'fidelity-quick', blocks };
@@ -137,7 +138,7 @@ export function fidelityPlan(quick = false): Plan {
     const job = nexmarkJob(q);
     const keyed = job.operators().find((o) => o.partitioning === 'hash' && o.maxParallelism > 1)?.id;
     const mixed = uniform(job, 1, keyed ? { [keyed]: 2 } : { [job.operatorIds[1] as string]: 2 });
-    blocks.push({ name: `nexmark-${q}`, job, points: grid([mixed, uniform(job, 4)], [6_000, 10_000], [uniform(job, 1), uniform(job, 2)]) });
+    blocks.push({ name: `nexmark-${q}`, job, points: grid([mixed, uniform(job, 4)], [6_000, 10_000], [mixed, uniform(job, 4)]) });
   }
   return { name: 'fidelity', blocks };
 }

@@ -39,13 +39,16 @@ describe('simulator machine profiles', () => {
     const t = full();
     delete (t.exchange as Record<string, unknown>).broadcast;
     assert.throws(() => checkTerms(t, 'p'), /missing term 'exchange.broadcast'/);
+    const u = full();
+    delete ((u.exchange as Record<string, Record<string, unknown>>).hash as Record<string, unknown>).receiveUs;
+    assert.throws(() => checkTerms(u, 'p'), /missing term 'exchange.hash.receiveUs'/);
   });
 
   it('refuses a profile with an unknown term, naming it', () => {
     write('unknown', { ...full(), corez: 4 });
     assert.throws(() => loadProfile('unknown', dir), /unknown term 'corez' \(expected coordinationOverhead, /);
     const t = full();
-    (t.exchange as Record<string, unknown>).shuffle = { baseUs: 1, perChannelUs: 0 };
+    (t.exchange as Record<string, unknown>).shuffle = { baseUs: 1, perChannelUs: 0, receiveUs: 0 };
     assert.throws(() => checkTerms(t, 'p'), /unknown term 'exchange.shuffle'/);
   });
 
@@ -66,7 +69,17 @@ describe('simulator machine profiles', () => {
     const t = simulatorTerms(c);
     assert.equal(t.cores, 8);
     assert.equal(t.coordinationOverhead, 0.01);
-    assert.deepEqual(t.exchange.hash, { baseUs: 1, perChannelUs: 0.1 });
-    assert.deepEqual(t.exchange.forward, { baseUs: 0, perChannelUs: 0 });
+    assert.deepEqual(t.exchange.hash, { baseUs: 1, perChannelUs: 0.1, receiveUs: 0 });
+    assert.deepEqual(t.exchange.forward, { baseUs: 0, perChannelUs: 0, receiveUs: 0 });
+  });
+});
+
+describe('the committed machine profile', () => {
+  it('datasets/calibration/flink-2core.json loads: every term, a finite 2-core machine', () => {
+    const t = loadProfile('flink-2core');
+    assert.equal(t.cores, 2);
+    assert.ok(t.backgroundCores >= 0 && t.backgroundCores < 2);
+    assert.equal(t.waitFraction, 0.8);
+    assert.ok(simulatorConfig.safeParse({ kind: 'simulator', profile: 'flink-2core' }).success);
   });
 });

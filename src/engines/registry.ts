@@ -12,7 +12,7 @@ import { FlinkEngine, flinkConfig } from './flink/index.js';
 import { TimelyEngine, timelyConfig } from './timely/index.js';
 
 const d = SIMULATOR_DEFAULTS;
-const exchangeCost = z.strictObject({ baseUs: z.number().min(0).max(1e6), perChannelUs: z.number().min(0).max(1e6) });
+const exchangeCost = z.strictObject({ baseUs: z.number().min(0).max(1e6), perChannelUs: z.number().min(0).max(1e6), receiveUs: z.number().min(0).max(1e6).default(0) });
 /** Physics terms (src/engines/simulator/physics.ts): each optional here, overriding the profile's. */
 const physics = {
   profile: z

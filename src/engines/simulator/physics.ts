@@ -5,7 +5,8 @@
  * reproduce with `"engine": {"kind": "simulator", "profile": "linear"}`.
  *
  * Per operator v at parallelism p (one instance; all times in seconds per input record):
- *   exchange  x_v = sum over out-edges e of (records sent on e per input record) (base[ship] + perChannel[ship] (ch_e - 1))
+ *   exchange  x_v = receive[ship of its inputs] + sum over out-edges e of (records sent on e per input record)
+ *                   (base[ship] + perChannel[ship] (ch_e - 1))
  *             ch_e = channels of one sender: p_down for hash/rebalance/broadcast; forward (Flink's pointwise
  *             `rescale`) ceil(p_down / p_v)
  *   cpu       c_v = (cost_v (1 - w) + x_v) 1e-6          w = waitFraction for synthetic jobs (parked, off-CPU), 0 else
@@ -28,6 +29,8 @@ export interface ExchangeCost {
   baseUs: number;
   /** Extra microseconds per record for each channel beyond the first (output buffers, flushes, broadcast copies). */
   perChannelUs: number;
+  /** Microseconds of the receiver's CPU per record received on an edge of this ship strategy (deserialisation). */
+  receiveUs: number;
 }
 
 export interface PhysicsTerms {
@@ -52,7 +55,7 @@ export interface PhysicsTerms {
 /** The names of the terms, in the order profiles list them. */
 export const PHYSICS_TERMS = ['coordinationOverhead', 'subtaskOverheadMs', 'exchange', 'cores', 'backgroundCores', 'waitFraction', 'keySkew', 'measuredSkew'] as const;
 
-const zeroExchange = (): Record<Partitioning, ExchangeCost> => Object.fromEntries(PARTITIONINGS.map((s) => [s, { baseUs: 0, perChannelUs: 0 }])) as Record<Partitioning, ExchangeCost>;
+const zeroExchange = (): Record<Partitioning, ExchangeCost> => Object.fromEntries(PARTITIONINGS.map((s) => [s, { baseUs: 0, perChannelUs: 0, receiveUs: 0 }])) as Record<Partitioning, ExchangeCost>;
 
 /** The model before issue 13: linear capacity up to kappa, an unbounded machine, the workloads' own skew. */
 export const LINEAR: Readonly<PhysicsTerms> = Object.freeze({
@@ -70,7 +73,7 @@ export const LINEAR: Readonly<PhysicsTerms> = Object.freeze({
 export const PHYSICS_DOCS: Record<(typeof PHYSICS_TERMS)[number], string> = {
   coordinationOverhead: 'kappa: wall time per record x (1 + kappa (p - 1)) (linear: 0.01)',
   subtaskOverheadMs: 'busy ms/s of every subtask at zero load, also CPU (linear: 0)',
-  exchange: 'per ship strategy {baseUs, perChannelUs}: sender CPU per record sent, + perChannelUs per channel beyond the first (linear: 0)',
+  exchange: 'per ship strategy {baseUs, perChannelUs, receiveUs}: sender CPU per record sent, + perChannelUs per channel beyond the first; receiver CPU per record received (linear: 0)',
   cores: 'cores shared by all subtasks (processor sharing); null = unbounded (linear: null)',
   backgroundCores: 'cores used outside the subtasks (JobManager, GC, harness) when cores is finite (linear: 0)',
   waitFraction: "share of a synthetic job's cost parked off-CPU, as jobs/flink --wait-fraction (linear: 0; irrelevant with unbounded cores)",
@@ -92,9 +95,14 @@ export function channels(ship: Partitioning, pUp: number, pDown: number): number
   return ship === 'forward' ? Math.max(1, Math.ceil(pDown / Math.max(1, pUp))) : Math.max(1, pDown);
 }
 
-/** Microseconds of exchange CPU per input record of `op` (all its out-edges) at configuration `p`. */
+/**
+ * Microseconds of exchange CPU per input record of `op` at configuration `p`: sending on all its out-edges, plus
+ * receiving (the mean of its in-edges' receive cost; a source receives nothing).
+ */
 export function exchangeUs(job: JobGraph, op: OperatorSpec, p: Parallelism, t: PhysicsTerms): number {
   let us = 0;
+  const ins = job.inEdges(op.id);
+  for (const e of ins) us += t.exchange[e.ship].receiveUs / ins.length;
   const pv = p[op.id] ?? 1;
   for (const d of job.downstream(op.id)) {
     const e = job.edge(op.id, d);

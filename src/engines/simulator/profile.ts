@@ -14,6 +14,8 @@ import { PROJECT_ROOT } from '../../core/project.js';
 import { PARTITIONINGS } from '../../core/operators.js';
 import { LINEAR, PHYSICS_TERMS, type PhysicsTerms } from './physics.js';
 
+const EXCHANGE_KEYS = ['baseUs', 'perChannelUs', 'receiveUs'];
+
 /** Profiles that need no file. */
 export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<PhysicsTerms>>> = { linear: LINEAR };
 
@@ -67,9 +69,11 @@ export function checkTerms(terms: unknown, where: string): PhysicsTerms {
   for (const s of PARTITIONINGS) {
     const e = ex[s] as Record<string, unknown> | undefined;
     if (typeof e !== 'object' || e === null) throw new ProfileError(`${where}: missing term 'exchange.${s}'`);
-    for (const k of Object.keys(e)) if (k !== 'baseUs' && k !== 'perChannelUs') throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected baseUs, perChannelUs)`);
-    num(`exchange.${s}.baseUs`, 0, 1e6, e.baseUs);
-    num(`exchange.${s}.perChannelUs`, 0, 1e6, e.perChannelUs);
+    for (const k of Object.keys(e)) if (!EXCHANGE_KEYS.includes(k)) throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected ${EXCHANGE_KEYS.join(', ')})`);
+    for (const k of EXCHANGE_KEYS) {
+      if (!(k in e)) throw new ProfileError(`${where}: missing term 'exchange.${s}.${k}'`);
+      num(`exchange.${s}.${k}`, 0, 1e6, e[k]);
+    }
   }
   const ms = t.measuredSkew as Record<string, unknown> | null;
   if (typeof ms !== 'object' || ms === null || Array.isArray(ms)) throw new ProfileError(`${where}: term 'measuredSkew' must be an object of "<job>/<operator>": share`);

@@ -64,7 +64,7 @@ describe('simulator physics terms (hand-computed)', () => {
         ],
         edges: [{ from: 'src', to: 'a' }, { from: 'a', to: 'b', ...(ship ? { ship } : {}) }],
       });
-    const ex = { baseUs: 2, perChannelUs: 0.5 };
+    const ex = { baseUs: 2, perChannelUs: 0.5, receiveUs: 0 };
     const t = terms({ exchange: { forward: ex, hash: ex, rebalance: ex, broadcast: ex } });
     it('channels: hash/rebalance/broadcast write to every consumer, forward (pointwise rescale) to ceil(p_down / p_up)', () => {
       assert.equal(channels('hash', 1, 4), 4);
@@ -88,6 +88,12 @@ describe('simulator physics terms (hand-computed)', () => {
     it('only the strategies given cost: hash-only terms leave a rebalance edge free', () => {
       const j = job('rebalance');
       near(capacity(j, j.operator('a'), 1, terms({ exchange: { ...structuredClone(LINEAR.exchange), hash: ex } }), { b: 4 }), 100_000);
+    });
+    it('the receiver pays receiveUs per record: b (free) receiving hash at 1 us per record: capacity 1,000,000/s at p = 1', () => {
+      const j = job('hash');
+      const r = terms({ exchange: { ...structuredClone(LINEAR.exchange), hash: { baseUs: 0, perChannelUs: 0, receiveUs: 1 } } });
+      near(capacity(j, j.operator('b'), 1, r), 1e6);
+      near(capacity(j, j.operator('a'), 1, r, { b: 4 }), 100_000, 1e-9, 'the sender does not pay it');
     });
     it('the engine agrees: a at 1 instance saturates at 1e6 / 13.5 records/s', async () => {
       const s = await run(job('hash'), t, { src: 1, a: 1, b: 4 }, 200_000);

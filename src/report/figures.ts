@@ -346,7 +346,7 @@ export async function runFigures(list = DEFAULT_FIGURES, o: FiguresOptions = {})
     figures.push({ ...base, files: [...FIGURE_FILES.map((x) => `${f.name}.${x}`), `${f.name}.csv`] });
     log(`${f.name}: ${relative(PROJECT_ROOT, join(figDir, f.name))}.{${FIGURE_FILES.join(',')},csv}`);
   }
-  const manifest = writeManifest(figDir, { list, quick: o.quick ?? false, figures, experiments: records });
+  const manifest = writeManifest(figDir, { list, quick: o.quick ?? false, figures, experiments: records, order: set.figures.map((f) => f.name), experimentOrder: Object.keys(set.experiments) });
   writeAtomic(join(figDir, 'index.html'), indexHtml(manifest, figDir));
   return { dir: figDir, figures: manifest.figures, experiments: manifest.experiments };
 }
@@ -366,15 +366,18 @@ export interface Manifest {
  * manifest.json: what made the figures. With --only, the other figures already in the folder (and the
  * experiments they came from) are kept, so the manifest always describes the whole folder.
  */
-function writeManifest(figDir: string, o: { list: string; quick: boolean; figures: FigureRecord[]; experiments: ExperimentRecord[] }): Manifest {
+function writeManifest(figDir: string, o: { list: string; quick: boolean; figures: FigureRecord[]; experiments: ExperimentRecord[]; order: string[]; experimentOrder: string[] }): Manifest {
   const file = join(figDir, 'manifest.json');
   const old = existsSync(file) ? (readJson(file) as Partial<Manifest>) : {};
   const names = new Set(o.figures.map((f) => f.name));
   const kept = (old.figures ?? []).filter((f) => !names.has(f.name) && (f.skipped !== undefined || (f.files ?? []).every((x) => existsSync(join(figDir, x)))));
-  const figures = [...o.figures, ...kept];
+  // In the set's order; figures no longer in the set last.
+  const rank = (f: FigureRecord) => (o.order.includes(f.name) ? o.order.indexOf(f.name) : o.order.length);
+  const figures = [...o.figures, ...kept].sort((a, b) => rank(a) - rank(b));
   // Every run folder some figure was made from (a figure kept from an earlier run may come from another version).
   const used = new Set(figures.flatMap((f) => Object.values(f.sources ?? {})));
-  const experiments = [...o.experiments, ...(old.experiments ?? []).filter((e) => used.has(e.dir) && !o.experiments.some((x) => x.dir === e.dir))];
+  const erank = (e: ExperimentRecord) => (o.experimentOrder.includes(e.id) ? o.experimentOrder.indexOf(e.id) : o.experimentOrder.length);
+  const experiments = [...o.experiments, ...(old.experiments ?? []).filter((e) => used.has(e.dir) && !o.experiments.some((x) => x.dir === e.dir))].sort((a, b) => erank(a) - erank(b));
   const git = gitCommit();
   const cpu = cpus()[0];
   const manifest: Manifest = {
@@ -405,7 +408,7 @@ function indexHtml(m: Manifest, figDir: string): string {
   const rows = m.experiments.map((e) => [e.id, e.config, e.engines.join(', '), e.seeds.join(' '), String(e.runs), e.hash, e.reused ? 'reused' : `ran (${e.wallSec} s)`]);
   const table = `<table id="experiments"><thead><tr>${['experiment', 'config', 'engine', 'seeds', 'runs', 'hash', 'this time'].map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>Paper figures${m.quick ? ' (quick)' : ''}</title>
-<style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f3f3f3}figure{margin:1em 0}figcaption{max-width:700px;font-size:13px}.skipped{color:#a33}</style>
+<style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f3f3f3}figure{margin:1em 0}figure.chart svg{zoom:1.5}figcaption{max-width:700px;font-size:13px}.skipped{color:#a33}</style>
 </head><body><h1>Paper figures${m.quick ? ' (quick: fewer seeds and episodes)' : ''}</h1>
 <p>Made ${esc(m.generated)} from ${esc(m.figureSet)}, code version ${esc(m.codeVersion)}${m.git ? `, git ${esc(m.git.commit.slice(0, 12))}${m.git.dirty ? ' (with uncommitted changes)' : ''}` : ''}, on ${esc(`${m.machine.cores} cores (${m.machine.cpu}), ${m.machine.memoryGiB} GiB, ${m.machine.os}, Node ${m.machine.node}`)}. Every figure has a Vega-Lite spec, SVG, PNG, vector PDF and its data as CSV; manifest.json holds these facts.</p>
 ${table}

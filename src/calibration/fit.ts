@@ -9,7 +9,8 @@
  * 2. The machine: the cores left to the subtasks (cores - backgroundCores) by a search over the overload points
  *    (largest sustainable rate), simulating each candidate through the same loop as the real runs.
  * 3. kappa: the coordination overhead that best fits all points given the above (0 unless the data want it).
- * 4. Persistent key skew of Nexmark keyed operators from the busiest subtask's share at p >= 2, kept when >= 0.03.
+ * 4. Persistent key skew of Nexmark keyed operators from the busiest subtask's share at p >= 2, kept when >= 0.03;
+ *    only points where the operator is busy enough for the imbalance to be above the noise (>= SKEW_MIN_BUSY).
  */
 import type { JobGraph } from '../core/job.js';
 import type { Partitioning } from '../core/operators.js';
@@ -273,6 +274,9 @@ export async function fitProfile(plan: Plan, measured: readonly Measurement[], c
   };
 }
 
+/** Busy ms/s per subtask (beyond the fixed overhead) below which busiest-vs-average is noise, not skew. */
+export const SKEW_MIN_BUSY = 100;
+
 /** Hot-key share of hash-input Nexmark operators from the busiest subtask at p >= 2 (median over points). */
 export function measuredSkew(plan: Plan, measured: readonly Measurement[], f: number): Record<string, number> {
   const out: Record<string, number> = {};
@@ -283,7 +287,7 @@ export function measuredSkew(plan: Plan, measured: readonly Measurement[], f: nu
       const shares: number[] = [];
       for (const m of measured) {
         const o = m.block === block.name && unsaturated(m) ? m.operators[op.id] : undefined;
-        if (!o || o.p < 2 || o.busy - f < 20) continue;
+        if (!o || o.p < 2 || o.busy - f < SKEW_MIN_BUSY) continue;
         const h = (o.busyMax - f) / ((o.busy - f) * o.p);
         shares.push(Math.min(1, Math.max(0, (h * o.p - 1) / (o.p - 1))));
       }

@@ -5,9 +5,14 @@
  * decision takes the full path (a bottleneck is present). 64 windows at one rate: the fine-tuning set holds the
  * last fineTuneWindows windows plus as many cross-window pairs, so the steady-state figures are the worst case.
  *
+ * Each row runs twice: idle, and with the machine busy (a spinning worker thread per core for the whole row, on top
+ * of whatever else runs). The default fine-tuning replays the cluster's history and is cut to fineTuneBudget.
+ *
  * Run alone: npx tsx bench/streamtune.ts
  */
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { clampParallelism } from '../src/core/parallelism.js';
 import { Rng } from '../src/core/random.js';
@@ -44,7 +49,15 @@ export async function benchStreamtune(): Promise<Row[]> {
   }
   await d.stop();
   const rows: Row[] = [];
-  for (const [fineTune, fineTuneWindows] of [['headOnly', 16], ['headOnly', 48], ['frozen', 16], ['full', 16]] as const) {
+  const cases = [
+    ['headOnly', 16, 'idle'],
+    ['headOnly', 16, 'busy'],
+    ['headOnly', 48, 'busy'],
+    ['frozen', 16, 'busy'],
+    ['full', 16, 'busy'],
+  ] as const;
+  for (const [fineTune, fineTuneWindows, machine] of cases) {
+    const burners = machine === 'busy' ? Array.from({ length: availableParallelism() }, () => new Worker('for (;;) {}', { eval: true })) : [];
     const tuner = create(options.parse({ fineTune, fineTuneWindows }));
     await tuner.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
     tuner.startEpisode?.(rate);
@@ -54,6 +67,7 @@ export async function benchStreamtune(): Promise<Row[]> {
       await tuner.decide(v);
       times.push(performance.now() - t);
     }
+    await Promise.all(burners.map((b) => b.terminate()));
     // Steady state: once the job has more windows than fineTuneWindows (the fine-tuning set stops growing).
     const steady = times.slice(Math.min(times.length - 8, fineTuneWindows));
     rows.push({
@@ -61,6 +75,8 @@ export async function benchStreamtune(): Promise<Row[]> {
       backend,
       fineTune,
       fineTuneWindows,
+      machine,
+      cluster: tuner.assignment?.why ?? '',
       operators: w.job.size,
       windows: views.length,
       msFirst: Number((times[0] as number).toFixed(1)),

@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../experiment/config.js';
 import { writeCsv } from '../experiment/files.js';
 import { generateHistory, HISTORY_GEN_DEFAULTS } from '../history/generate.js';
+import { DEFAULT_PROFILE, loadProfile } from '../engines/simulator/profile.js';
 import { NEXMARK_QUERIES, isNexmarkQuery } from '../workloads/nexmark/templates.js';
 import { LABEL_RULES, type LabelRule } from '../history/labels.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
@@ -24,7 +25,7 @@ const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-trai
   .option('cost-spread', { type: 'string', coerce: numberIn('cost-spread', 0, 4), default: d.costSpread, describe: 'standard deviation of the log2 cost drift of a variant' })
   .option('min-operators', { type: 'string', coerce: integerIn('min-operators', 3, 40), default: d.minOperators, describe: 'smallest synthetic template' })
   .option('max-operators', { type: 'string', coerce: integerIn('max-operators', 3, 40), default: d.maxOperators, describe: 'largest synthetic template' })
-  .option('coordination-overhead', { type: 'string', coerce: numberIn('coordination-overhead', 0, 1), describe: "simulator physics: the capacity curve's coordination overhead kappa (default: the simulator's; 0 = linear scaling)" })
+  .option('profile', { type: 'string', default: DEFAULT_PROFILE, describe: "simulator physics: a machine profile ('linear' built in, or datasets/calibration/<name>.json from npm run calibrate)" })
   .option('queries', { type: 'string', describe: `Nexmark templates to draw from, comma-separated (default all: ${NEXMARK_QUERIES.join(',')})` })
   .option('out', { type: 'string', describe: 'output CSV (default datasets/history/generated/<name>.csv)' })
   .parseSync();
@@ -32,7 +33,13 @@ const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-trai
 await guard(async () => {
   const queries = argv.queries === undefined ? [...NEXMARK_QUERIES] : argv.queries.split(',').filter((q) => q !== '');
   for (const q of queries) if (!isNexmarkQuery(q)) throw new InputError(`--queries: unknown Nexmark query '${q}' (known: ${NEXMARK_QUERIES.join(', ')})`);
-  const name = `j${argv.jobs}-w${argv.windows}-s${argv.seed}-${argv.labels}`;
+  let physics;
+  try {
+    physics = loadProfile(argv.profile);
+  } catch (e) {
+    throw new InputError(`--profile: ${(e as Error).message}`);
+  }
+  const name = `j${argv.jobs}-w${argv.windows}-s${argv.seed}-${argv.labels}${argv.profile === 'linear' ? '' : `-${argv.profile}`}`;
   const out = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, 'datasets/history/generated', `${name}.csv`);
   const t0 = performance.now();
   const rows = await generateHistory(
@@ -47,7 +54,7 @@ await guard(async () => {
       syntheticFamilies: argv['synthetic-families'],
       maxEdits: argv['max-edits'],
       costSpread: argv['cost-spread'],
-      ...(argv['coordination-overhead'] !== undefined ? { simulator: { coordinationOverhead: argv['coordination-overhead'] } } : {}),
+      simulator: physics,
       queries: queries.filter(isNexmarkQuery),
     },
     (done, total) => {

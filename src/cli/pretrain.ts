@@ -3,6 +3,7 @@
  * (src/tuners/streamtune/pretrain.ts) on history CSVs, written to datasets/pretrained/<name>/. The recipe's
  * defaults are the streamtune tuner's option defaults, so the default set is the one the default tuner loads.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../experiment/config.js';
 import { chooseBackendInfo } from '../learning/backend.js';
@@ -12,13 +13,15 @@ import { historyRef, pretrainSet, saveSet } from '../tuners/streamtune/pretrain.
 import { integerIn, command, InputError, EXIT, guard } from './common.js';
 
 const defaults = tunerOptions.parse({});
+/** The full corpus (`npm run history -- --labels groundTruth`, git-ignored; remade byte for byte from its recipe). */
+const DEFAULT_HISTORY = 'datasets/history/generated/j320-w12-s1-groundTruth.csv';
 const argv = command('pretrain', '$0 [options]\n\nPre-trains StreamTune: GED clusters of the history\'s job DAGs, one encoder per cluster plus a global one.')
-  .option('history', { type: 'string', array: true, default: ['datasets/history/sample.csv'], describe: 'history CSVs (npm run history, or an experiment\'s history.csv)' })
+  .option('history', { type: 'string', array: true, default: [DEFAULT_HISTORY], describe: "history CSVs (default: the full corpus of `npm run history -- --labels groundTruth`; or an experiment's history.csv)" })
   .option('k', { type: 'string', default: String(defaults.k), describe: "clusters: a number, or 'auto' (k-medoids k by silhouette)" })
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), default: 1, describe: 'seed of the weight initialisation and batch order' })
   .option('name', { type: 'string', default: 'default', describe: 'set name: written to datasets/pretrained/<name>/' })
   .option('out', { type: 'string', describe: 'set folder (overrides --name)' })
-  .option('labels', { choices: ['metric', 'groundTruth'] as const, default: defaults.labelRule, describe: 'label rule' })
+  .option('labels', { choices: ['projected', 'metric', 'groundTruth'] as const, default: defaults.labelRule, describe: 'label rule' })
   .option('encoder', { choices: ['gnn', 'mlp'] as const, default: defaults.encoder })
   .option('head', { choices: ['monotone', 'unconstrained'] as const, default: defaults.head })
   .option('layers', { type: 'string', coerce: integerIn('layers', 1, 8), default: defaults.layers })
@@ -63,7 +66,10 @@ await guard(async () => {
     historySize: argv['history-size'],
   });
   const recipe = recipeOf(opts, argv.seed);
-  const files = argv.history.map((f) => resolve(f));
+  const files = argv.history.map((f) => (existsSync(resolve(f)) ? resolve(f) : resolve(PROJECT_ROOT, f)));
+  for (const f of files)
+    if (!existsSync(f))
+      throw new InputError(`--history: no file ${f}${f.endsWith(DEFAULT_HISTORY) ? ' (make the full corpus first: npm run history -- --labels groundTruth)' : ''}`);
   const perFile = files.map((f) => readHistoryWindows([f]));
   const windows = perFile.flat();
   console.log(`history: ${windows.length} windows of ${new Set(windows.map((w) => w.run)).size} runs from ${files.length} file(s)`);

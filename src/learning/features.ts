@@ -33,6 +33,13 @@ export const ALL_FEATURES = [
   'backpressured',
   /** log1p(busy x p): the work in instance-equivalents, roughly independent of p while unsaturated. */
   'logBusyInstances',
+  /**
+   * log of the instances the operator's demand needs at its observed per-instance speed, busyMax x p x demand /
+   * input (DS2's estimate, taken at the busiest subtask so that a hot key counts; at least 1/16; 0 when not
+   * observed). Independent of p while per-instance speed is (linear scaling); where it is not, the model learns the
+   * correction against its own p.
+   */
+  'logWork',
   'keySkew',
   /** 1 for keyed operators or operators that declare state. */
   'stateful',
@@ -149,6 +156,8 @@ export function graphFeatures(input: FeatureInput): GraphFeatures {
     values.busyMax = finite(m?.busyMsPerSecondMax) ? ratio(m.busyMsPerSecondMax) : busy;
     values.backpressured = ratio(m?.backPressuredMsPerSecond);
     values.logBusyInstances = log1pPos(busy * pv);
+    const hot = Math.max(busy, finite(m?.busyMsPerSecondMax) ? ratio(m.busyMsPerSecondMax) : 0);
+    values.logWork = m && finite(m.recordsInPerSecond) && m.recordsInPerSecond > 0 && hot > 0 ? Math.log(Math.max(1 / 16, (hot * pv * demand) / m.recordsInPerSecond)) : 0;
     values.keySkew = op.keySkew;
     values.stateful = KEYED_TYPES.has(op.type) || op.stateSizeMb > 0 ? 1 : 0;
     values.logWindowSize = op.window ? log1pPos(op.window.sizeSec) : 0;

@@ -34,6 +34,14 @@ export interface HeadConfig {
   slope: 'global' | 'perNode';
   /** Largest parallelism the phi bases are spread over. */
   pRef: number;
+  /**
+   * Monotone head: 'logWork' adds slope x logWork (the operator's observed instance-equivalents at the target rate,
+   * read back unscaled from the encoder's skip columns), so that the logit is g(h) - slope x (phi(p) - logWork): the
+   * head judges p against the work the window shows, and g learns the correction (non-linear scaling, skew, noise).
+   * Still non-increasing in p (logWork is a feature, not p). Needs the encoder's skip and a 'logWork' column. 'none':
+   * g(h) - slope x phi(p).
+   */
+  anchor?: 'none' | 'logWork';
 }
 
 export const DEFAULT_HEAD: HeadConfig = { kind: 'monotone', hidden: 32, phi: 'log', bases: 4, slope: 'perNode', pRef: 128 };
@@ -94,16 +102,26 @@ export function phi(store: ParamStore, c: HeadConfig, p: tf.Tensor): tf.Tensor {
 }
 
 /** The p-free parts of the monotone head: g(h) [N, 1] and the non-negative slope [N, 1] (or [1, 1] when global). */
-export function monotoneParts(store: ParamStore, c: HeadConfig, h: tf.Tensor2D): { g: tf.Tensor2D; slope: tf.Tensor2D } {
+export function monotoneParts(store: ParamStore, c: HeadConfig, h: tf.Tensor2D, scaler?: FeatureScaler): { g: tf.Tensor2D; slope: tf.Tensor2D } {
   return tf.tidy(() => {
     const hid = tf.relu(tf.add(tf.matMul(h, store.get('head.g.w1') as tf.Tensor2D), store.get('head.g.b1')));
-    const g = tf.add(tf.matMul(hid, store.get('head.g.w2') as tf.Tensor2D), store.get('head.g.b2')) as tf.Tensor2D;
+    const g0 = tf.add(tf.matMul(hid, store.get('head.g.w2') as tf.Tensor2D), store.get('head.g.b2')) as tf.Tensor2D;
     const raw =
       c.slope === 'perNode'
         ? tf.add(tf.matMul(h, store.get('head.slope.w') as tf.Tensor2D), store.get('head.slope.b'))
         : tf.reshape(store.get('head.slope.b'), [1, 1]);
-    return { g, slope: tf.softplus(raw) as tf.Tensor2D };
+    const slope = tf.softplus(raw) as tf.Tensor2D;
+    const a = c.anchor === 'logWork' && scaler ? anchorColumn(scaler, h) : undefined;
+    return { g: a ? (tf.add(g0, tf.mul(slope, a)) as tf.Tensor2D) : g0, slope };
   });
+}
+
+/** The unscaled 'logWork' column [N, 1] from the skip part of the embedding (the scaled features come first). */
+function anchorColumn(scaler: FeatureScaler, h: tf.Tensor2D): tf.Tensor2D | undefined {
+  const j = scaler.featureNames.indexOf('logWork');
+  if (j < 0 || j >= (h.shape[1] as number)) return undefined;
+  const s = scaler.json;
+  return tf.add(tf.mul(tf.slice(h, [0, j], [-1, 1]), s.std[j] as number), s.mean[j] as number) as tf.Tensor2D;
 }
 
 /** Monotone logits from precomputed parts: g - slope * phi(p); p is [N, K] (K candidates per node). */
@@ -150,7 +168,7 @@ export function unconstrainedLogits(store: ParamStore, scaler: FeatureScaler, h:
 export function headLogits(store: ParamStore, c: HeadConfig, scaler: FeatureScaler, h: tf.Tensor2D, p: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     if (c.kind === 'unconstrained') return unconstrainedLogits(store, scaler, h, p);
-    const { g, slope } = monotoneParts(store, c, h);
+    const { g, slope } = monotoneParts(store, c, h, scaler);
     return monotoneLogits(store, c, g, slope, p);
   });
 }

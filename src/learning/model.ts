@@ -60,6 +60,8 @@ export function modelConfig(input: ModelConfigInput = {}): ModelConfig {
   };
   validateEncoderConfig(c.encoder);
   validateHeadConfig(c.head);
+  if (c.head.anchor === 'logWork' && !(c.encoder.skip && c.featureNames.includes('logWork')))
+    throw new Error("model: head.anchor 'logWork' needs the encoder's skip and a 'logWork' feature column");
   if (c.featureNames.length === 0) throw new Error('model: no feature columns');
   return c;
 }
@@ -189,7 +191,7 @@ export class PreparedGraph implements HeadEvaluator {
     try {
       const parts = tf.tidy(() => {
         const h = model.embed(b);
-        return this.monotone ? monotoneParts(model.params, model.config.head, h) : { hidden: unconstrainedHidden(model.params, h) };
+        return this.monotone ? monotoneParts(model.params, model.config.head, h, model.scaler) : { hidden: unconstrainedHidden(model.params, h) };
       });
       if ('g' in parts) {
         this.g = parts.g;

@@ -35,6 +35,12 @@ export interface TrainOptions {
   posWeight?: number | 'auto';
   /** Called after every epoch; return false to stop early. */
   onEpoch?: (r: EpochReport) => void | boolean;
+  /**
+   * headOnly: embeddings kept across calls (the encoder is frozen, so a graph's embedding never changes), keyed by
+   * the graph's feature matrix (cross-window pairs share their context's). Missing ones are computed and added;
+   * the caller owns (and disposes) the tensors. A warm start for repeated fine-tuning on a growing set.
+   */
+  embeddingCache?: Map<Float32Array, tf.Tensor2D>;
 }
 
 export interface TrainResult {
@@ -94,7 +100,8 @@ export async function trainModel(model: BottleneckModel, data: readonly Labelled
   const optimizer = tf.train.adam(opts.lr ?? 1e-3);
   const varList = model.params.variables(mode === 'headOnly' ? 'head' : undefined);
   // headOnly: the encoder is frozen, so each graph's embedding is computed once.
-  const cached = mode === 'headOnly' ? cacheEmbeddings(model, data) : undefined;
+  const shared = mode === 'headOnly' ? opts.embeddingCache : undefined;
+  const cached = mode === 'headOnly' ? (shared ? sharedEmbeddings(model, data, shared) : cacheEmbeddings(model, data)) : undefined;
   const losses: number[] = [];
   let steps = 0;
   let ran = 0;
@@ -119,7 +126,7 @@ export async function trainModel(model: BottleneckModel, data: readonly Labelled
     }
   } finally {
     optimizer.dispose();
-    cached?.forEach((t) => t.dispose());
+    if (!shared) cached?.forEach((t) => t.dispose());
   }
   return result(losses, steps, ran);
 }
@@ -150,6 +157,16 @@ function cacheEmbeddings(model: BottleneckModel, data: readonly LabelledGraph[])
     }
   }
   return out;
+}
+
+/** Embeddings of `data` from (and into) a cache keyed by feature matrix. */
+function sharedEmbeddings(model: BottleneckModel, data: readonly LabelledGraph[], cache: Map<Float32Array, tf.Tensor2D>): tf.Tensor2D[] {
+  const missing = [...new Set(data.filter((g) => !cache.has(g.x)).map((g) => g.x))].map((x) => data.find((g) => g.x === x) as LabelledGraph);
+  if (missing.length > 0) {
+    const fresh = cacheEmbeddings(model, missing);
+    missing.forEach((g, i) => cache.set(g.x, fresh[i] as tf.Tensor2D));
+  }
+  return data.map((g) => cache.get(g.x) as tf.Tensor2D);
 }
 
 function headStep(

@@ -19,6 +19,7 @@
  * decide() reads no file, clock or global random source: the model is in memory, randomness comes from the
  * context's Rng in prepare(). It is async (TF.js training and inference).
  */
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { keep, rescale, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
@@ -37,7 +38,7 @@ import { Constraints } from './constraints.js';
 import { dagStructure, pairWith } from './dataset.js';
 import { bottleneckOperators, lagging, windowLabels, type LabelOptions } from './labels.js';
 import { featureNames, jobFeatures } from './features.js';
-import { modelConfigOf, obtainSet, type PretrainRecipe } from './pretrain.js';
+import { lossWeight, modelConfigOf, obtainSet, type PretrainRecipe } from './pretrain.js';
 
 export const doc =
   'StreamTune (Han et al., ICDE 2025), reconstructed: GED-clustered pre-trained GNN encoders, fine-tuned online; monotone bottleneck head, smallest safe parallelism per operator.';
@@ -49,7 +50,10 @@ export const options = z.strictObject({
     .string()
     .default(DEFAULT_PRETRAINED)
     .describe("Pretrained set folder (absolute or relative to the project root); '' = no pre-training (ablation 1): a fresh model trained on the job's own windows only."),
-  labelRule: z.enum(LABEL_RULES).default('metric').describe("Bottleneck labels (§5): 'metric' from the engine's metrics, 'groundTruth' from the simulator (ablation 8)."),
+  labelRule: z
+    .enum([...LABEL_RULES, 'projected'])
+    .default('projected')
+    .describe("Bottleneck labels (§5): 'projected' from the engine's metrics, every operator by its projected utilisation at full demand busyMax x demand / input >= 1 (harness default since issue 14); 'metric' the culprit rule of §5 (the backpressure's target); 'groundTruth' from the simulator (ablation 8)."),
   tauBp: z.number().min(0).max(1).default(0.1).describe('Metric rule: backpressure ratio below which an operator is not backpressured (§10).'),
   tauBusy: z.number().min(0).max(1).default(0.8).describe("Metric rule: busiest subtask's busy ratio at which an operator is saturated (§10)."),
   lagRatio: z.number().min(0).max(1).default(0.98).describe('Sources lag when they emit less than lagRatio x the target (metric rule; harness default).'),
@@ -74,12 +78,15 @@ export const options = z.strictObject({
     .default('relative')
     .describe("Rates in the features per 1000 records of the job's target rate ('relative': demand/input ratios and work, not the job's scale) or in records/s ('absolute') (reconstruction)."),
   gedExactMaxNodes: z.int().min(0).max(20).default(12).describe('Exact A* GED up to this many operators, the bipartite approximation above (§6, §10).'),
-  gedFallback: z.number().min(0).max(1e6).default(0.3).describe("Use the global encoder when the nearest medoid's GED exceeds gedFallback x the job's operator count (§10: 30 %)."),
+  gedFallback: z
+    .union([z.number().min(0).max(1e6), z.literal('auto')])
+    .default('auto')
+    .describe("Use the global encoder when the nearest medoid's GED exceeds gedFallback x the job's operator count; 'auto' = the threshold the pretrained set measured on its validation jobs (the lowest validation loss of cluster vs global encoders; §10 had 30 %)."),
   k: z
     .union([z.int().min(1).max(64), z.literal('auto')])
     .default('auto')
     .describe("Clusters of the pre-training history: a number, or 'auto' = k-medoids k by silhouette (§10)."),
-  kMax: z.int().min(2).max(64).default(8).describe("Largest k tried by the silhouette choice (harness default)."),
+  kMax: z.int().min(2).max(64).default(12).describe("Largest k tried by the silhouette choice (harness default)."),
   encoder: z.enum(['gnn', 'mlp']).default('gnn').describe("Encoder (§7): message-passing GNN, or 'mlp' = per-operator MLP without the DAG (ablation 5)."),
   layers: z.int().min(1).max(8).default(2).describe('Encoder layers (§10: 2).'),
   hidden: z.int().min(1).max(1024).default(32).describe('Hidden width of encoder and head (§10: 32).'),
@@ -92,9 +99,33 @@ export const options = z.strictObject({
     .enum(['global', 'perNode'])
     .default('global')
     .describe("Monotone head slope: one learned softplus(w) for every operator ('global', §8's logit = g(h) - softplus(w) phi(p)), or softplus of an affine function of each operator's embedding ('perNode')."),
-  pretrainEpochs: z.int().min(1).max(100_000).default(200).describe('Pre-training epochs (§10: 200).'),
+  anchor: z
+    .enum(['logWork', 'none'])
+    .default('logWork')
+    .describe("Monotone head: 'logWork' = g(h) - slope x (log p - logWork), p judged against the instance-equivalents the window shows (DS2's estimate) and the correction learned; 'none' = g(h) - slope x log p (the reconstruction before issue 14)."),
+  posWeight: z
+    .union([z.literal('balanced'), z.literal(1)])
+    .default(1)
+    .describe("Weight of bottleneck labels in the loss (pre-training and fine-tuning): 'balanced' = n_neg / n_pos (§7; it moves the predicted boundary towards more parallelism), 1 = the plain likelihood (harness default since issue 14)."),
+  pretrainEpochs: z.int().min(1).max(100_000).default(30).describe('Pre-training epochs (§10: 200 on a small history; the family corpus has about 15 000 training graphs, so 30 epochs take as many steps as 200 did on 1 000 windows).'),
   pretrainLr: z.number().positive().max(10).default(1e-3).describe('Pre-training Adam learning rate (§10: 1e-3).'),
   pretrainBatch: z.int().min(1).max(100_000).default(16).describe('Pre-training batch, windows (harness default).'),
+  validationShare: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.1)
+    .describe('Share of the history\'s jobs held out of pre-training to measure per-cluster against global encoders and choose the fallback threshold (gedFallback auto); 0 = none (harness default).'),
+  clusterInit: z
+    .enum(['global', 'scratch'])
+    .default('global')
+    .describe("A cluster's encoder starts from the global one pre-trained on every training job and is then trained on its cluster ('global'), or is trained on its cluster from scratch ('scratch', the reconstruction before issue 14)."),
+  replay: z
+    .int()
+    .min(0)
+    .max(1024)
+    .default(32)
+    .describe("Training graphs per cluster kept in the pretrained set and replayed during fine-tuning next to the job's own windows, so fine-tuning does not forget the cluster (0 = no replay; harness default)."),
   pairing: z
     .int()
     .min(0)
@@ -114,6 +145,18 @@ export const options = z.strictObject({
   fineTuneEpochs: z.int().min(0).max(1000).default(10).describe('Fine-tuning epochs per decision, warm-started from the previous decision (harness default).'),
   fineTuneLr: z.number().positive().max(10).default(1e-3).describe('Fine-tuning Adam learning rate (§10: lr 1e-3).'),
   fineTuneWindows: z.int().min(1).max(1024).default(16).describe("Fine-tune on at most this many of the job's most recent windows (bounds decide() latency; harness default)."),
+  fineTuneReplay: z
+    .int()
+    .min(0)
+    .max(1024)
+    .default(16)
+    .describe("Replayed cluster-history graphs per fine-tuning (a rotating slice of the set's replay sample; 0 = no replay; harness default)."),
+  fineTuneBudget: z
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(20_000)
+    .describe('Bound on the work of one decision: fine-tuning epochs x labelled nodes at most this (epochs are cut to fit; harness default, about 30 ms at 40 operators with the machine busy).'),
   pMax: z.int().min(0).max(32_768).default(0).describe("Largest parallelism proposed per operator, 0 = the operator's maxParallelism (§10: the available slots)."),
   rateMonotoneFloors: z
     .boolean()
@@ -173,11 +216,16 @@ export function recipeOf(o: StreamTuneOptions, seed = 1): PretrainRecipe {
     direction: o.direction,
     head: o.head,
     slope: o.slope,
+    anchor: o.anchor,
+    posWeight: o.posWeight,
     epochs: o.pretrainEpochs,
     lr: o.pretrainLr,
     batchSize: o.pretrainBatch,
     historySize: o.historySize,
     pairing: o.pairing,
+    validationShare: o.validationShare,
+    replay: o.replay,
+    clusterInit: o.clusterInit,
     seed,
   };
 }
@@ -211,6 +259,11 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
   /** Target rate of each entry of data. */
   const rates: number[] = [];
   let model: BottleneckModel | undefined;
+  /** The cluster's (or global) replay sample of the pretrained set. */
+  let replay: LabelledGraph[] = [];
+  /** headOnly: embeddings of graphs already seen (the encoder is frozen), keyed by their feature matrix. */
+  const embeddings = new Map<Float32Array, tf.Tensor2D>();
+  let decisions = 0;
   let freshSeed = 0;
   let truth: GroundTruth | undefined;
   let assignment: Assignment | undefined;
@@ -227,7 +280,10 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     rates.push(obs.rate);
     const culprits = bottleneckOperators(labels);
     const healthy = culprits.length === 0 && !lagging(obs.snapshot, o.lagRatio);
-    if (shared) constraints.observe(obs.rate, { '*': deployedWorkers(obs.parallelism) }, culprits.length > 0 ? ['*'] : [], healthy);
+    // Shared workers: operators time-share the pool, so no one operator need look saturated while the pool is short;
+    // lagging sources (not catching up) mark the worker count too small.
+    const short = culprits.length > 0 || lagging(obs.snapshot, o.lagRatio);
+    if (shared) constraints.observe(obs.rate, { '*': deployedWorkers(obs.parallelism) }, short ? ['*'] : [], healthy);
     else constraints.observe(obs.rate, obs.parallelism, culprits, healthy);
   };
 
@@ -249,7 +305,23 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
           n++;
         }
     }
-    await trainModel(model, recent, { fineTune: o.fineTune, epochs: o.fineTuneEpochs, lr: o.fineTuneLr, batchSize: recent.length, seed: freshSeed + data.length });
+    // Replay: a rotating slice of the cluster's history, so the job's few windows do not overwrite what the cluster
+    // taught (the pre-train / fine-tune framework).
+    const r = Math.min(o.fineTuneReplay, replay.length);
+    for (let i = 0; i < r; i++) recent.push(replay[(decisions * r + i) % replay.length] as LabelledGraph);
+    decisions++;
+    // The bound on work per decision: epochs x labelled nodes <= fineTuneBudget.
+    const nodes = recent.reduce((t, g) => t + g.nodeIds.length, 0);
+    const epochs = Math.max(1, Math.min(o.fineTuneEpochs, Math.floor(o.fineTuneBudget / Math.max(1, nodes))));
+    await trainModel(model, recent, {
+      fineTune: o.fineTune,
+      epochs,
+      lr: o.fineTuneLr,
+      batchSize: recent.length,
+      seed: freshSeed + data.length,
+      posWeight: lossWeight(recipeOf(o)),
+      ...(o.fineTune === 'headOnly' ? { embeddingCache: embeddings } : {}),
+    });
   };
 
   return {
@@ -267,6 +339,10 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       if (o.labelRule === 'groundTruth' && !truth)
         throw new TunerSetupError(`streamtune: labelRule 'groundTruth' needs the simulator's ground truth; engine ${context.engineKind} has none`);
       freshSeed = context.rng.int(0, 2 ** 31 - 1);
+      for (const t of embeddings.values()) t.dispose();
+      embeddings.clear();
+      decisions = 0;
+      replay = [];
       if (o.pretrained === '') {
         assignment = { kind: 'none', why: 'no pre-training' };
       } else {
@@ -285,7 +361,8 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
           assignment = { kind: 'cluster', cluster: c, why: `random cluster ${c} of ${k}` };
         } else {
           const { cluster: c, distance: dist } = nearestMedoid(dag, set.medoids, (a, b) => gedDistance(a, b, { gedExactMaxNodes: o.gedExactMaxNodes }));
-          const limit = o.gedFallback * job.size;
+          const ratio = o.gedFallback === 'auto' ? (set.manifest.validation?.gedFallback ?? 0.3) : o.gedFallback;
+          const limit = ratio * job.size;
           assignment =
             dist > limit
               ? { kind: 'global', distance: dist, why: `nearest medoid ${c} at GED ${dist} > ${limit.toFixed(1)}: global encoder` }
@@ -293,6 +370,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
         }
         const chosen = assignment.kind === 'cluster' ? set.clusterModels[assignment.cluster as number] : set.globalModel;
         model = (chosen as BottleneckModel).clone();
+        replay = assignment.kind === 'cluster' ? (set.replay.clusters[assignment.cluster as number] ?? []) : set.replay.global;
       }
       prepared = true;
     },
@@ -307,7 +385,8 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       const shared = view.sharedWorkers;
       for (; seen < view.history.length; seen++) ingest(job, view.history[seen] as Observation, shared);
       const culprits = bottleneckOperators(lastLabels);
-      if (culprits.length === 0 && (converged || !o.requireNoOverProvisioning)) {
+      const poolShort = shared && lagging(view.snapshot, o.lagRatio);
+      if (culprits.length === 0 && !poolShort && (converged || !o.requireNoOverProvisioning)) {
         converged = true;
         return keep(`streamtune: no bottleneck${o.requireNoOverProvisioning ? ' (converged)' : ''}`);
       }
@@ -404,7 +483,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     const [lo, hi] = constraints.bounds('*', rate, cap);
     const want = Math.min(hi, Math.max(lo, Math.ceil(sum - 1e-9)));
     const reason = `streamtune: sum of instance-equivalents ${sum.toFixed(2)}${lo > 1 ? `, floor ${lo - 1}` : ''}${hi < cap ? `, ceiling ${hi}` : ''}`;
-    const needsMore = culprits.length > 0;
+    const needsMore = culprits.length > 0 || lagging(view.snapshot, o.lagRatio);
     const overProvisioned = w > (1 + o.overProvisionMargin) * want;
     if (!needsMore && !overProvisioned) {
       converged = true;

@@ -16,13 +16,23 @@
  *    below tauBusy; otherwise the label is unknown (masked out of the loss). 'none' keeps every label.
  *
  * The groundTruth rule reads the simulator's demand-above-capacity labels and is never masked.
+ *
+ * The 'projected' rule (issue 14) reads the same metrics differently: every operator is labelled in every window,
+ * by its projected utilisation at full demand, busyMax x demand / input (the busiest subtask's busy ratio scaled
+ * from the input it received to the demand at the target rate): a bottleneck iff that is >= 1, i.e. p instances at
+ * the speed the window shows cannot keep up with the demand. That is the oracle's own criterion measured from
+ * metrics (a real engine's history has it too), where the culprit rule above labels only the operator the
+ * backpressure points at and leaves the others masked or 0 (which biases a model towards too little parallelism).
+ * A window whose sources keep up labels nothing (catchUp 'healthy').
  */
 import type { JobGraph } from '../../core/job.js';
 import type { Snapshot } from '../../core/metrics.js';
 import { metricLabels, type LabelRule } from '../../history/labels.js';
 
+export type StreamTuneLabelRule = LabelRule | 'projected';
+
 export interface LabelOptions {
-  labelRule: LabelRule;
+  labelRule: StreamTuneLabelRule;
   tauBp: number;
   tauBusy: number;
   lagRatio: number;
@@ -86,7 +96,25 @@ export function windowLabels(
     if (!truth) throw new Error(`label rule 'groundTruth' needs the simulator's ground truth (job '${job.name}')`);
     return Object.fromEntries(job.operatorIds.map((id) => [id, truth[id] ? 1 : 0]));
   }
+  if (o.labelRule === 'projected') return projectedWindowLabels(job, s, o, rate);
   return metricWindowLabels(job, s, o, rate);
+}
+
+/** The 'projected' rule (module comment): busyMax x demand / input >= 1 at the target rate. */
+export function projectedWindowLabels(job: JobGraph, s: Snapshot, o: Pick<LabelOptions, 'catchUp' | 'lagRatio'>, rate = s.targetRate): WindowLabels {
+  if (o.catchUp === 'healthy' && !lagging(s, o.lagRatio)) return Object.fromEntries(job.operatorIds.map((id) => [id, 0]));
+  const load = job.loadFactors();
+  const out: WindowLabels = {};
+  for (const id of job.operatorIds) {
+    const m = s.operators[id];
+    const demand = (load[id] ?? 0) * rate;
+    const input = m?.recordsInPerSecond ?? 0;
+    const busy = Math.max(m?.busyMsPerSecondMax ?? 0, m?.busyMsPerSecond ?? 0) / 1000;
+    if (job.operator(id).type === 'source' || demand <= 0) out[id] = 0;
+    else if (!(input > 0)) out[id] = undefined; // nothing arrived: unknown
+    else out[id] = (busy * demand) / input >= 1 ? 1 : 0;
+  }
+  return out;
 }
 
 /** The operators labelled bottleneck. */

@@ -1,9 +1,15 @@
 /**
  * StreamTune's pre-training (streamtune.md §6-7) and the pretrained set on disk.
  *
- *   history windows --distinct DAGs--> GED matrix --k-medoids (k by silhouette)--> clusters
+ *   history windows --split by job--> training jobs | validation jobs (every 1/validationShare-th job)
+ *   training windows --distinct DAGs--> GED matrix --k-medoids (k by silhouette)--> clusters
  *     each cluster's windows --label rule--> LabelledGraphs --pretrain--> one encoder + head per cluster
- *     every window                                            --pretrain--> one global encoder + head
+ *     every training window                                   --pretrain--> one global encoder + head
+ *   validation jobs --nearest medoid (GED / operators)--> loss of its cluster's model vs the global model
+ *     --> the fallback threshold: the GED ratio up to which cluster encoders (and beyond which the global one) give
+ *         the lowest total validation loss (manifest.validation.gedFallback; the tuner's gedFallback 'auto')
+ *   each cluster's training graphs --evenly spaced sample--> replay set (replay.json), which the tuner's
+ *     fine-tuning replays next to the job's own windows
  *
  * A pretrained set is a folder: manifest.json (the recipe that made it, the history it read, the tfjs backend,
  * the k-medoids outcome with each cluster's medoid as a DAG spec, each model's feature scaling and training loss)
@@ -23,18 +29,21 @@ import { JobGraph, type JobSpec } from '../../core/job.js';
 import type { LabelledGraph as DagGraph } from '../../graph/index.js';
 import type { Direction, EncoderKind } from '../../learning/gnn.js';
 import type { HeadKind } from '../../learning/head.js';
-import type { FeatureScalerJson, LabelledGraph } from '../../learning/features.js';
+import { FeatureScaler, type FeatureScalerJson, type LabelledGraph } from '../../learning/features.js';
 import { featureNames, type FeatureSet, type RateUnit } from './features.js';
 import { loadModel, saveModel } from '../../learning/io.js';
-import type { BottleneckModel, ModelConfigInput } from '../../learning/model.js';
-import { evaluateModel, pretrain, type EvaluationReport } from '../../learning/train.js';
+import { gedDistance, nearestMedoid } from '../../graph/index.js';
+import { BottleneckModel, type ModelConfigInput } from '../../learning/model.js';
+import { evaluateModel, positiveWeight, trainModel, type EvaluationReport } from '../../learning/train.js';
+
 import { clusterDags } from './clustering.js';
 import { dagStructure, pairGraphs, pairingGroup, readHistoryWindows, windowGraph, type HistoryWindow } from './dataset.js';
 import type { LabelOptions } from './labels.js';
 
 export const SET_FORMAT = 'streamtune-lab/pretrained-set';
-export const SET_FORMAT_VERSION = 1;
+export const SET_FORMAT_VERSION = 2;
 export const MANIFEST = 'manifest.json';
+export const REPLAY = 'replay.json';
 
 /** The project's root folder (not imported from experiment/: that room imports the tuner registry). */
 
@@ -52,6 +61,14 @@ export interface PretrainRecipe {
   direction: Direction;
   head: HeadKind;
   slope: 'global' | 'perNode';
+  /** Monotone head anchored at the observed work (head.ts HeadConfig.anchor). */
+  anchor: 'logWork' | 'none';
+  /**
+   * Weight of positive labels in the loss: 'balanced' = n_neg / n_pos (§7), which moves the Pr = theta boundary
+   * towards more parallelism (the model learns odds x n_neg / n_pos); 1 = the plain likelihood, whose boundary is
+   * the labels' own.
+   */
+  posWeight: 'balanced' | 1;
   epochs: number;
   lr: number;
   batchSize: number;
@@ -59,6 +76,12 @@ export interface PretrainRecipe {
   historySize: number;
   /** Pair windows of one job at one rate (dataset.ts pairGraphs): partners per window, 0 = no pairing. */
   pairing: number;
+  /** Share of the jobs held out of training to measure per-cluster against global encoders (0 = none). */
+  validationShare: number;
+  /** Training graphs per cluster kept in the set for replay during fine-tuning. */
+  replay: number;
+  /** A cluster's model starts from the global one ('global': the global encoder fine-tuned on the cluster) or from scratch. */
+  clusterInit: 'global' | 'scratch';
   seed: number;
 }
 
@@ -66,7 +89,7 @@ export function modelConfigOf(r: PretrainRecipe, seed = r.seed): ModelConfigInpu
   return {
     featureNames: featureNames(r.features),
     encoder: { kind: r.encoder, layers: r.layers, hidden: r.hidden, direction: r.direction, skip: true },
-    head: { kind: r.head, hidden: r.hidden, slope: r.slope },
+    head: { kind: r.head, hidden: r.hidden, slope: r.slope, ...(r.head === 'monotone' && r.anchor === 'logWork' ? { anchor: 'logWork' as const } : {}) },
     seed,
   };
 }
@@ -94,9 +117,12 @@ export interface TrainSummary {
   nodes: number;
   positives: number;
   epochs: number;
-  seconds: number;
+  /** Training graphs x epochs: the work, deterministic (no wall time in the manifest, so a set is remade byte for byte). */
+  graphEpochs: number;
   firstLoss: number;
   lastLoss: number;
+  /** Early stopping: validation graphs, the epoch kept (0 = the warm start) and its validation loss. */
+  validation?: { graphs: number; bestEpoch: number; loss: number };
   /** Quality on the training windows at theta 0.5. */
   fit: Pick<EvaluationReport, 'accuracy' | 'precision' | 'recall' | 'f1'>;
 }
@@ -114,6 +140,30 @@ export interface ClusterEntry {
   train: TrainSummary;
 }
 
+/** One held-out validation job: its nearest medoid and the two models' loss on its windows. */
+export interface ValidationJob {
+  job: string;
+  operators: number;
+  cluster: number;
+  distance: number;
+  /** distance / operators: what gedFallback is compared with. */
+  ratio: number;
+  clusterLoss: number;
+  globalLoss: number;
+}
+
+export interface ValidationReport {
+  jobs: ValidationJob[];
+  /** The fallback threshold (GED / operators) with the lowest total validation loss; Infinity-free: 1e6 = never fall back. */
+  gedFallback: number;
+  /** Mean validation loss with that threshold, with cluster encoders always, and with the global encoder always. */
+  lossChosen: number;
+  lossClusterAlways: number;
+  lossGlobalAlways: number;
+  /** Share of validation jobs that get their cluster's encoder at the chosen threshold. */
+  clusterShare: number;
+}
+
 export interface SetManifest {
   format: typeof SET_FORMAT;
   version: number;
@@ -129,6 +179,8 @@ export interface SetManifest {
   ged: { dags: number; pairs: number; exactMethodPairs: number; approxMethodPairs: number; provenPairs: number; budgetExhausted: number };
   clusters: ClusterEntry[];
   global: { model: string; scaler: FeatureScalerJson; train: TrainSummary };
+  /** Held-out jobs and the measured fallback threshold (absent when validationShare is 0). */
+  validation?: ValidationReport;
   command?: string;
 }
 
@@ -139,6 +191,8 @@ export interface PretrainedSet {
   medoids: DagGraph[];
   clusterModels: BottleneckModel[];
   globalModel: BottleneckModel;
+  /** Per cluster (and 'global'), training graphs replayed during fine-tuning. */
+  replay: { clusters: LabelledGraph[][]; global: LabelledGraph[] };
 }
 
 export interface PretrainProgress {
@@ -153,10 +207,48 @@ function medoidSpec(job: JobGraph): JobSpec {
   };
 }
 
-async function trainOne(data: LabelledGraph[], windows: number, r: PretrainRecipe, seed: number): Promise<{ model: BottleneckModel; train: TrainSummary }> {
-  const t0 = performance.now(); // offline pre-training (not reached from decide()): its time goes to the manifest
-  const { model, result } = await pretrain(data, modelConfigOf(r, seed), { epochs: r.epochs, lr: r.lr, batchSize: r.batchSize, seed });
-  const seconds = (performance.now() - t0) / 1000;
+/**
+ * Trains one model: from scratch, or warm-started from `from` (the global model). With validation graphs, the loss
+ * on them is measured after every epoch (and before the first, for a warm start) and the weights of the best epoch
+ * are kept (early stopping by measurement: a cluster model is never worse than its warm start on its cluster's
+ * validation jobs).
+ */
+async function trainOne(
+  data: LabelledGraph[],
+  windows: number,
+  r: PretrainRecipe,
+  seed: number,
+  from?: BottleneckModel,
+  val: readonly LabelledGraph[] = [],
+): Promise<{ model: BottleneckModel; train: TrainSummary }> {
+  const model = from ? from.clone() : BottleneckModel.create(modelConfigOf(r, seed), FeatureScaler.fit(data, modelConfigOf(r, seed).featureNames));
+  const pw = lossWeight(r);
+  const valWeight = pw === 'auto' ? positiveWeight(data) : pw;
+  const valLoss = () => evaluateModel(model, val, { posWeight: valWeight }).loss;
+  let best = val.length > 0 && from ? valLoss() : Infinity;
+  let bestEpoch = val.length > 0 && from ? 0 : -1;
+  let bestWeights = val.length > 0 && from ? model.params.toArrays() : undefined;
+  const result = await trainModel(model, data, {
+    fineTune: 'full',
+    epochs: r.epochs,
+    lr: r.lr,
+    batchSize: r.batchSize,
+    seed,
+    posWeight: pw,
+    ...(val.length > 0
+      ? {
+          onEpoch: ({ epoch }: { epoch: number }) => {
+            const l = valLoss();
+            if (l < best - 1e-6) {
+              best = l;
+              bestEpoch = epoch + 1;
+              bestWeights = model.params.toArrays();
+            }
+          },
+        }
+      : {}),
+  });
+  if (bestWeights) model.params.assign(bestWeights);
   const ev = evaluateModel(model, data);
   return {
     model,
@@ -166,15 +258,21 @@ async function trainOne(data: LabelledGraph[], windows: number, r: PretrainRecip
       nodes: ev.nodes,
       positives: ev.positives,
       epochs: result.epochs,
-      seconds: Number(seconds.toFixed(2)),
+      graphEpochs: data.length * result.epochs,
       firstLoss: Number((result.losses[0] ?? NaN).toFixed(5)),
       lastLoss: Number((result.losses[result.losses.length - 1] ?? NaN).toFixed(5)),
+      ...(val.length > 0 ? { validation: { graphs: val.length, bestEpoch, loss: round4(best) } } : {}),
       fit: { accuracy: round4(ev.accuracy), precision: round4(ev.precision), recall: round4(ev.recall), f1: round4(ev.f1) },
     },
   };
 }
 
 const round4 = (x: number) => Number(x.toFixed(4));
+
+/** The loss's positive weight of a recipe (train.ts posWeight). */
+export function lossWeight(r: Pick<PretrainRecipe, 'posWeight'>): number | 'auto' {
+  return r.posWeight === 'balanced' ? 'auto' : 1;
+}
 
 /** Runs a recipe on history windows (already in order; historySize takes the first N). */
 export async function pretrainSet(
@@ -193,31 +291,52 @@ export async function pretrainSet(
     const sub = idx.map((i) => graphs[i] as LabelledGraph);
     return recipe.pairing > 0 ? pairGraphs(idx.map((i) => groups[i] as string), sub, recipe.pairing) : sub;
   };
-  // Distinct DAGs, in first-seen order.
+  // Validation jobs: every round(1 / validationShare)-th job in first-seen order (none with fewer than 10 jobs).
+  const jobOrder = [...new Set(windows.map((w) => w.job.name))];
+  const every = recipe.validationShare > 0 && jobOrder.length >= 10 ? Math.max(2, Math.round(1 / recipe.validationShare)) : 0;
+  const heldOut = new Set(every > 0 ? jobOrder.filter((_, i) => i % every === every - 1) : []);
+  const isTrain = (i: number) => !heldOut.has((windows[i] as HistoryWindow).job.name);
+  // Distinct DAGs of the training windows, in first-seen order.
   const dagIndex = new Map<string, number>();
   const dagJobs: JobGraph[] = [];
-  const windowDag = windows.map((w) => {
-    let i = dagIndex.get(w.structure);
-    if (i === undefined) {
-      dagIndex.set(w.structure, (i = dagJobs.length));
+  const windowDag = windows.map((w, i) => {
+    if (!isTrain(i)) return -1;
+    let d = dagIndex.get(w.structure);
+    if (d === undefined) {
+      dagIndex.set(w.structure, (d = dagJobs.length));
       dagJobs.push(w.job);
     }
-    return i;
+    return d;
   });
   const dags = dagJobs.map((j) => dagStructure(j).graph);
-  progress?.(`GED: ${dags.length} distinct DAGs`);
+  progress?.(`GED: ${dags.length} distinct DAGs of ${jobOrder.length - heldOut.size} training jobs (${heldOut.size} validation jobs held out)`);
   const c = clusterDags(dags, { k: recipe.k, kMax: recipe.kMax, gedExactMaxNodes: recipe.gedExactMaxNodes });
   progress?.(`k-medoids: k = ${c.k} (${c.chosenBy}${c.chosenBy === 'silhouette' ? `: ${JSON.stringify(c.silhouettes)}` : ''})`);
+  const medoids = c.medoids.map((i) => dags[i] as DagGraph);
+  // Validation jobs: their nearest medoid (GED), and their graphs (early stopping and the fallback threshold).
+  const valJobs = jobOrder.filter((n) => heldOut.has(n)).map((name) => {
+    const idx = windows.map((_, i) => i).filter((i) => (windows[i] as HistoryWindow).job.name === name);
+    const job = (windows[idx[0] as number] as HistoryWindow).job;
+    const near = nearestMedoid(dagStructure(job).graph, medoids, (a, b) => gedDistance(a, b, { gedExactMaxNodes: recipe.gedExactMaxNodes }));
+    return { name, job, near, data: dataOf((i) => idx.includes(i)) };
+  });
+  const globalData = dataOf(isTrain);
+  const trainWindows = windows.filter((_, i) => isTrain(i)).length;
+  progress?.(`global: ${trainWindows} windows (${globalData.length} training graphs)`);
+  const g = await trainOne(globalData, trainWindows, recipe, recipe.seed, undefined, valJobs.flatMap((v) => v.data));
   const clusterModels: BottleneckModel[] = [];
   const clusters: ClusterEntry[] = [];
+  const replayClusters: LabelledGraph[][] = [];
   for (let k = 0; k < c.k; k++) {
-    const inCluster = (i: number) => c.assignment[windowDag[i] as number] === k;
+    const inCluster = (i: number) => windowDag[i] !== -1 && c.assignment[windowDag[i] as number] === k;
     const data = dataOf(inCluster);
     const mine = windows.filter((_, i) => inCluster(i));
     const members = [...new Set(mine.map((w) => w.job.name))];
     progress?.(`cluster ${k}: ${mine.length} windows of ${members.length} jobs (${data.length} training graphs)`);
-    const { model, train } = await trainOne(data, mine.length, recipe, recipe.seed + 1 + k);
+    const val = valJobs.filter((v) => v.near.cluster === k).flatMap((v) => v.data);
+    const { model, train } = await trainOne(data, mine.length, recipe, recipe.seed + 1 + k, recipe.clusterInit === 'global' ? g.model : undefined, val);
     clusterModels.push(model);
+    replayClusters.push(replaySample(data, recipe.replay));
     const medoid = dagJobs[c.medoids[k] as number] as JobGraph;
     clusters.push({
       id: k,
@@ -230,9 +349,23 @@ export async function pretrainSet(
       train,
     });
   }
-  const globalData = dataOf(() => true);
-  progress?.(`global: ${graphs.length} windows (${globalData.length} training graphs)`);
-  const g = await trainOne(globalData, graphs.length, recipe, recipe.seed);
+  let validation: ValidationReport | undefined;
+  if (valJobs.length > 0) {
+    const pw = recipe.posWeight === 'balanced' ? positiveWeight(globalData) : 1;
+    const jobs: ValidationJob[] = valJobs.map(({ name, job, near, data }) => ({
+      job: name,
+      operators: job.size,
+      cluster: near.cluster,
+      distance: near.distance,
+      ratio: round4(near.distance / job.size),
+      clusterLoss: round4(evaluateModel(clusterModels[near.cluster] as BottleneckModel, data, { posWeight: pw }).loss),
+      globalLoss: round4(evaluateModel(g.model, data, { posWeight: pw }).loss),
+    }));
+    validation = chooseFallback(jobs);
+    progress?.(
+      `validation: ${jobs.length} jobs; gedFallback ${validation.gedFallback} (cluster encoders for ${(100 * validation.clusterShare).toFixed(0)} %): loss ${validation.lossChosen} vs cluster always ${validation.lossClusterAlways}, global always ${validation.lossGlobalAlways}`,
+    );
+  }
   const { distances: _d, ...ged } = c;
   return {
     manifest: {
@@ -249,11 +382,49 @@ export async function pretrainSet(
       ged: { dags: dags.length, ...pick(ged.ged) },
       clusters,
       global: { model: 'global', scaler: g.model.scaler.toJSON(), train: g.train },
+      ...(validation ? { validation } : {}),
       ...(meta.command ? { command: meta.command } : {}),
     },
-    medoids: c.medoids.map((i) => dags[i] as DagGraph),
+    medoids,
     clusterModels,
     globalModel: g.model,
+    replay: { clusters: replayClusters, global: replaySample(globalData, recipe.replay) },
+  };
+}
+
+/** `n` graphs evenly spaced through `data` (all of them when fewer). */
+export function replaySample(data: readonly LabelledGraph[], n: number): LabelledGraph[] {
+  if (n <= 0) return [];
+  if (data.length <= n) return [...data];
+  return Array.from({ length: n }, (_, i) => data[Math.floor(((i + 0.5) * data.length) / n)] as LabelledGraph);
+}
+
+/**
+ * The fallback threshold by measurement: over the candidate thresholds (0, each validation job's ratio, never),
+ * the one whose assignment (cluster encoder when ratio <= threshold, else global) has the lowest total validation
+ * loss; ties go to the larger threshold (cluster encoders are the method's point).
+ */
+export function chooseFallback(jobs: readonly ValidationJob[]): ValidationReport {
+  const NEVER = 1e6;
+  const candidates = [...new Set([0, ...jobs.map((j) => j.ratio), NEVER])].sort((a, b) => a - b);
+  const total = (t: number) => jobs.reduce((s, j) => s + (j.ratio <= t ? j.clusterLoss : j.globalLoss), 0);
+  let best = 0;
+  let bestLoss = Infinity;
+  for (const t of candidates) {
+    const l = total(t);
+    if (l <= bestLoss + 1e-9) {
+      bestLoss = l;
+      best = t;
+    }
+  }
+  const n = Math.max(1, jobs.length);
+  return {
+    jobs: [...jobs],
+    gedFallback: best,
+    lossChosen: round4(bestLoss / n),
+    lossClusterAlways: round4(total(NEVER) / n),
+    lossGlobalAlways: round4(jobs.reduce((s, j) => s + j.globalLoss, 0) / n),
+    clusterShare: jobs.length ? jobs.filter((j) => j.ratio <= best).length / jobs.length : 0,
   };
 }
 
@@ -266,6 +437,7 @@ export async function saveSet(set: PretrainedSet, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const [k, m] of set.clusterModels.entries()) await saveModel(m, join(dir, set.manifest.clusters[k]?.model ?? `cluster-${k}`), { set: set.manifest.name, cluster: k });
   await saveModel(set.globalModel, join(dir, set.manifest.global.model), { set: set.manifest.name, cluster: 'global' });
+  await writeFile(join(dir, REPLAY), `${JSON.stringify(replayJson(set))}\n`);
   await writeFile(join(dir, MANIFEST), `${JSON.stringify(set.manifest, null, 2)}\n`);
 }
 
@@ -297,7 +469,55 @@ export async function loadSet(dir: string): Promise<PretrainedSet> {
   for (const c of manifest.clusters) clusterModels.push(await loadModel(join(dir, c.model)));
   const globalModel = await loadModel(join(dir, manifest.global.model));
   const medoids = manifest.clusters.map((c) => dagStructure(JobGraph.create(c.medoid)).graph);
-  return { manifest, medoids, clusterModels, globalModel };
+  const replay = existsSync(join(dir, REPLAY)) ? replayFromJson(JSON.parse(readFileSync(join(dir, REPLAY), 'utf8')) as ReplayJson) : { clusters: manifest.clusters.map(() => []), global: [] };
+  return { manifest, medoids, clusterModels, globalModel, replay };
+}
+
+/** A replay graph on disk: features rounded to 6 significant digits (float32 keeps about 7). */
+interface ReplayGraphJson {
+  job: string;
+  nodeIds: string[];
+  x: number[];
+  p: number[];
+  maxParallelism: number[];
+  edges: [number, number][];
+  labels: number[];
+  mask: number[];
+}
+interface ReplayJson {
+  featureNames: string[];
+  clusters: ReplayGraphJson[][];
+  global: ReplayGraphJson[];
+}
+
+function replayJson(set: PretrainedSet): ReplayJson {
+  const one = (g: LabelledGraph): ReplayGraphJson => ({
+    job: g.job,
+    nodeIds: [...g.nodeIds],
+    x: Array.from(g.x, (v) => Number(v.toPrecision(6))),
+    p: Array.from(g.p),
+    maxParallelism: Array.from(g.maxParallelism),
+    edges: g.edges.map(([a, b]) => [a, b]),
+    labels: Array.from(g.labels),
+    mask: Array.from(g.mask),
+  });
+  return { featureNames: [...featureNames(set.manifest.recipe.features)], clusters: set.replay.clusters.map((c) => c.map(one)), global: set.replay.global.map(one) };
+}
+
+function replayFromJson(j: ReplayJson): PretrainedSet['replay'] {
+  const names = j.featureNames as LabelledGraph['featureNames'];
+  const one = (g: ReplayGraphJson): LabelledGraph => ({
+    job: g.job,
+    nodeIds: g.nodeIds,
+    featureNames: names,
+    x: Float32Array.from(g.x),
+    p: Float32Array.from(g.p),
+    maxParallelism: Int32Array.from(g.maxParallelism),
+    edges: g.edges,
+    labels: Float32Array.from(g.labels),
+    mask: Float32Array.from(g.mask),
+  });
+  return { clusters: j.clusters.map((c) => c.map(one)), global: j.global.map(one) };
 }
 
 /** The history files a manifest names, resolved (relative paths against the project root). */
@@ -330,13 +550,16 @@ export interface RecipeStatus {
   estimateSec: number;
 }
 
+/** Pre-training speed for estimates (wasm backend, hidden 32, 2 cores shared; `npm run pretrain` prints the real time). */
+const SECONDS_PER_GRAPH_EPOCH = 2.5e-4;
+
 export function recipeStatus(setPath: string, recipe: PretrainRecipe): RecipeStatus {
   const setDir = resolveSetDir(setPath);
   const m = readManifest(setDir);
   const cacheDir = recipeCacheDir(setDir, m, recipe);
   const differs = differingKeys(m.recipe, recipe);
   const state = differs.length === 0 ? 'set' : existsSync(join(cacheDir, MANIFEST)) ? 'cached' : 'train';
-  const own = m.clusters.reduce((t, c) => t + (c.train.seconds ?? 0), m.global.train.seconds ?? 0);
+  const own = SECONDS_PER_GRAPH_EPOCH * m.clusters.reduce((t, c) => t + (c.train.graphEpochs ?? 0), m.global.train.graphEpochs ?? 0);
   const windows = recipe.historySize > 0 ? Math.min(recipe.historySize, m.windowsUsed) : m.history.reduce((t, h) => t + h.windows, 0);
   const scale =
     (recipe.epochs / m.recipe.epochs) *

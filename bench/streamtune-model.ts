@@ -1,0 +1,185 @@
+/**
+ * `npm run bench streamtune-model`: does StreamTune's learned core find the right parallelism? Offline, on
+ * held-out jobs the pretrained set never saw — further variants of its families and whole synthetic families drawn
+ * apart (src/history/generate.ts heldOutJobs) — each observed at windows placed like the history's (fresh
+ * deployments around the oracle, far under-provisioned, all at 1). Per operator (sources aside: every tuner keeps
+ * them), the recommendation of
+ *   - the model: the nearest medoid's encoder (the global one beyond the set's fallback threshold), the smallest p
+ *     with Pr[bottleneck] < theta, from this one window, no fine-tuning;
+ *   - the global encoder, the same way;
+ *   - DS2 (ds2Plan on the same snapshot);
+ * against the simulator's oracle: exact, within +-1, under-provisioned (below the oracle), mean |log2 ratio|.
+ * Under a calibrated machine profile (issue 13's physics: per-subtask overhead, exchange cost, finite cores, skew;
+ * when one exists) and under the 'linear' profile (the model before issue 13). Also: the share of
+ * evaluated jobs (held-out jobs and the streamtune-* workloads) that get their cluster's encoder, and per cluster
+ * its encoder against the global one on the held-out jobs assigned to it.
+ *
+ * Last line: `model exact X%, ds2 exact Y%, cluster encoders used Z%` (the first physics listed: calibrated when there
+ * is a profile).
+ * BENCH_MODEL_SET (default datasets/pretrained/default), BENCH_MODEL_WINDOWS (windows per job, default 6).
+ */
+import { pathToFileURL } from 'node:url';
+import type { JobGraph } from '../src/core/job.js';
+import type { Parallelism } from '../src/core/parallelism.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../src/core/project.js';
+import { LINEAR, type PhysicsTerms } from '../src/engines/simulator/physics.js';
+import { DEFAULT_PROFILE, loadProfile } from '../src/engines/simulator/profile.js';
+import { SimulatorEngine } from '../src/engines/simulator/simulator.js';
+import { gedDistance, nearestMedoid } from '../src/graph/index.js';
+import { heldOutJobs, HISTORY_GEN_DEFAULTS, observeJob, type GeneratedJob, type HistoryGenOptions } from '../src/history/generate.js';
+import { chooseBackend } from '../src/learning/backend.js';
+import { smallestSafeParallelismAll } from '../src/learning/head.js';
+import type { BottleneckModel } from '../src/learning/model.js';
+import { ds2Plan } from '../src/tuners/ds2/index.js';
+import { options, recipeOf } from '../src/tuners/streamtune/index.js';
+import { dagStructure, historyWindows } from '../src/tuners/streamtune/dataset.js';
+import { jobFeatures } from '../src/tuners/streamtune/features.js';
+import { loadSet, resolveSetDir, type PretrainedSet } from '../src/tuners/streamtune/pretrain.js';
+import { nexmark } from '../src/workloads/nexmark/templates.js';
+import { syntheticJob } from '../src/workloads/synthetic/generator.js';
+
+type Row = Record<string, string | number>;
+
+interface Tally {
+  n: number;
+  exact: number;
+  within1: number;
+  under: number;
+  logErr: number;
+}
+const tally = (): Tally => ({ n: 0, exact: 0, within1: 0, under: 0, logErr: 0 });
+function add(t: Tally, rec: number, oracle: number): void {
+  t.n++;
+  if (rec === oracle) t.exact++;
+  if (Math.abs(rec - oracle) <= 1) t.within1++;
+  if (rec < oracle) t.under++;
+  t.logErr += Math.abs(Math.log2(rec / oracle));
+}
+const pct = (x: number, n: number): string => (n > 0 ? `${((100 * x) / n).toFixed(1)}%` : '-');
+const fmt = (t: Tally): Row => ({ operators: t.n, exact: pct(t.exact, t.n), within1: pct(t.within1, t.n), under: pct(t.under, t.n), meanAbsLog2: t.n ? (t.logErr / t.n).toFixed(3) : '-' });
+
+/**
+ * The calibrated machine profile to compare under: BENCH_MODEL_PROFILE, else the simulator's default profile when it
+ * is not 'linear', else the first profile file in datasets/calibration/ (a JSON with "profile" and "terms").
+ */
+function calibratedProfile(): string | undefined {
+  if (process.env.BENCH_MODEL_PROFILE) return process.env.BENCH_MODEL_PROFILE;
+  if (DEFAULT_PROFILE !== 'linear') return DEFAULT_PROFILE;
+  const dir = join(PROJECT_ROOT, 'datasets/calibration');
+  if (!existsSync(dir)) return undefined;
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.json')) continue;
+    try {
+      const j = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { profile?: unknown; terms?: unknown };
+      if (typeof j.profile === 'string' && j.terms) return j.profile;
+    } catch {
+      // not a profile
+    }
+  }
+  return undefined;
+}
+
+/** The streamtune-* experiment workloads (experiments/configs/streamtune-*.json). */
+function experimentJobs(): { name: string; job: JobGraph }[] {
+  return [
+    ...(['q1', 'q3', 'q5', 'q8'] as const).map((q) => ({ name: `nexmark-${q}`, job: nexmark(q).job })),
+    { name: 'synthetic seed 7 (8-15 ops)', job: syntheticJob({ seed: 7, minOperators: 8, maxOperators: 15 }).job },
+  ];
+}
+
+export interface Assigned {
+  cluster: number;
+  distance: number;
+  usesCluster: boolean;
+}
+
+export function assign(set: PretrainedSet, job: JobGraph, gedExactMaxNodes: number): Assigned {
+  const near = nearestMedoid(dagStructure(job).graph, set.medoids, (a, b) => gedDistance(a, b, { gedExactMaxNodes }));
+  const ratio = set.manifest.validation?.gedFallback ?? 0.3;
+  return { ...near, usesCluster: near.distance <= ratio * job.size };
+}
+
+function recommend(model: BottleneckModel, job: JobGraph, p: Parallelism, rate: number, metrics: Parameters<typeof jobFeatures>[3], spec: Parameters<typeof jobFeatures>[4], theta: number): Record<string, number> {
+  const ev = model.prepare(jobFeatures(job, p, rate, metrics, spec));
+  try {
+    const safe = smallestSafeParallelismAll(ev, { theta });
+    return Object.fromEntries(Object.entries(safe).map(([id, s]) => [id, s.p]));
+  } finally {
+    ev.dispose();
+  }
+}
+
+export async function benchStreamtuneModel(): Promise<Row[]> {
+  await chooseBackend();
+  const o = options.parse({});
+  const recipe = recipeOf(o);
+  const set = await loadSet(resolveSetDir(process.env.BENCH_MODEL_SET ?? 'datasets/pretrained/default'));
+  const windows = Number(process.env.BENCH_MODEL_WINDOWS ?? 6);
+  // The corpus recipe's jobs (HISTORY_GEN_DEFAULTS, seed 1) decide which variants are held out.
+  const gen: HistoryGenOptions = { ...HISTORY_GEN_DEFAULTS, windows, episodeLength: 1, labels: 'metric' };
+  const held = heldOutJobs(gen, { variants: 1, families: 4 });
+  const rows: Row[] = [];
+  const assignments = held.map((h) => assign(set, h.workload.job, o.gedExactMaxNodes));
+  const expAssign = experimentJobs().map((e) => ({ ...e, a: assign(set, e.job, o.gedExactMaxNodes) }));
+  const used = assignments.filter((a) => a.usesCluster).length + expAssign.filter((e) => e.a.usesCluster).length;
+  const evaluated = assignments.length + expAssign.length;
+  for (const e of expAssign)
+    rows.push({ bench: 'streamtune-model/assignment', job: e.name, operators: e.job.size, cluster: e.a.cluster, ged: e.a.distance, encoder: e.a.usesCluster ? `cluster ${e.a.cluster}` : 'global' });
+  const calibrated = calibratedProfile();
+  const physics: [string, PhysicsTerms][] = [...(calibrated ? [[calibrated, loadProfile(calibrated)] as [string, PhysicsTerms]] : []), ['linear', { ...LINEAR }]];
+  let headline = { model: 0, ds2: 0 };
+  for (const [label, terms] of physics) {
+    const groups: Record<string, { model: Tally; global: Tally; ds2: Tally }> = {};
+    const perCluster = new Map<number, { cluster: Tally; global: Tally }>();
+    const group = (k: string) => (groups[k] ??= { model: tally(), global: tally(), ds2: tally() });
+    for (const [j, h] of held.entries()) {
+      const g: GeneratedJob = h;
+      const opts = { ...gen, simulator: terms };
+      const rows0 = await observeJob(g, 10_000 + j, opts);
+      const truth = new SimulatorEngine(terms).groundTruth(g.workload.job);
+      const a = assignments[j] as Assigned;
+      const model = a.usesCluster ? (set.clusterModels[a.cluster] as BottleneckModel) : set.globalModel;
+      for (const w of historyWindows(rows0)) {
+        const job = w.job;
+        const rate = w.snapshot.targetRate;
+        const oracle = truth.oracle(rate).parallelism;
+        const ds2 = ds2Plan(job, w.snapshot, w.parallelism).parallelism;
+        const mine = recommend(model, job, w.parallelism, rate, w.snapshot.operators, recipe, o.theta);
+        const glob = a.usesCluster ? recommend(set.globalModel, job, w.parallelism, rate, w.snapshot.operators, recipe, o.theta) : mine;
+        for (const id of job.operatorIds) {
+          if (job.operator(id).type === 'source') continue;
+          const or = oracle[id] ?? 1;
+          for (const k of ['all', `${h.heldOut === 'variant' ? 'unseen variants' : 'unseen families'}`, h.kind]) {
+            const t = group(k);
+            add(t.model, mine[id] ?? 1, or);
+            add(t.global, glob[id] ?? 1, or);
+            add(t.ds2, ds2[id] ?? 1, or);
+          }
+          if (a.usesCluster) {
+            let c = perCluster.get(a.cluster);
+            if (!c) perCluster.set(a.cluster, (c = { cluster: tally(), global: tally() }));
+            add(c.cluster, mine[id] ?? 1, or);
+            add(c.global, glob[id] ?? 1, or);
+          }
+        }
+      }
+    }
+    for (const [k, t] of Object.entries(groups))
+      for (const [who, x] of [['model', t.model], ['global encoder', t.global], ['ds2', t.ds2]] as const)
+        rows.push({ bench: 'streamtune-model/accuracy', physics: label, jobs: k, recommender: who, ...fmt(x) });
+    for (const [c, t] of [...perCluster.entries()].sort((x, y) => x[0] - y[0]))
+      rows.push({ bench: 'streamtune-model/cluster-vs-global', physics: label, cluster: c, operators: t.cluster.n, clusterExact: pct(t.cluster.exact, t.cluster.n), globalExact: pct(t.global.exact, t.global.n), clusterMeanAbsLog2: (t.cluster.logErr / Math.max(1, t.cluster.n)).toFixed(3), globalMeanAbsLog2: (t.global.logErr / Math.max(1, t.global.n)).toFixed(3) });
+    if (label === physics[0]?.[0]) {
+      const all = group('all');
+      headline = { model: all.model.exact / Math.max(1, all.model.n), ds2: all.ds2.exact / Math.max(1, all.ds2.n) };
+    }
+  }
+  rows.push({ bench: 'streamtune-model/summary', headlinePhysics: physics[0]?.[0] ?? '', set: set.manifest.name, heldOutJobs: held.length, experimentJobs: expAssign.length, k: set.manifest.k, gedFallback: set.manifest.validation?.gedFallback ?? 0.3 });
+  rows.push({ line: `model exact ${(100 * headline.model).toFixed(1)}%, ds2 exact ${(100 * headline.ds2).toFixed(1)}%, cluster encoders used ${((100 * used) / Math.max(1, evaluated)).toFixed(1)}%` });
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  for (const row of await benchStreamtuneModel()) console.log(Object.entries(row).map(([k, v]) => (k === 'line' ? String(v) : `${k}: ${v}`)).join(' | '));

@@ -25,6 +25,7 @@ const physics = {
   exchange: z.partialRecord(z.enum(PARTITIONINGS), exchangeCost).optional().describe(`Term: ${PHYSICS_DOCS.exchange}`),
   cores: z.number().min(0.1).max(100_000).nullable().optional().describe(`Term: ${PHYSICS_DOCS.cores}`),
   backgroundCores: z.number().min(0).max(1024).optional().describe(`Term: ${PHYSICS_DOCS.backgroundCores}`),
+  cpuQueueing: z.boolean().optional().describe(`Term: ${PHYSICS_DOCS.cpuQueueing}`),
   waitFraction: z.number().min(0).max(1).optional().describe(`Term: ${PHYSICS_DOCS.waitFraction}`),
   keySkew: z.boolean().optional().describe(`Term: ${PHYSICS_DOCS.keySkew}`),
   measuredSkew: z.record(z.string(), z.number().min(0).max(1)).optional().describe(`Term: ${PHYSICS_DOCS.measuredSkew}`),
@@ -68,7 +69,7 @@ export const ENGINE_KINDS = ENGINE_CONFIGS.map((c) => c.shape.kind.value);
 export async function createEngine(config: EngineConfig, seed: number): Promise<Engine> {
   switch (config.kind) {
     case 'simulator': {
-      const { kind: _kind, profile: _profile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, cores: _c, backgroundCores: _b, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
+      const { kind: _kind, profile: _profile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, cores: _c, backgroundCores: _b, cpuQueueing: _q, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
       const set = Object.fromEntries(Object.entries(engine).filter(([, v]) => v !== undefined));
       return new SimulatorEngine({ ...simulatorTerms(config), ...set, seed });
     }

@@ -14,7 +14,7 @@
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import { workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../engine.js';
-import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, timing, type OperatorTiming, type PhysicsTerms } from './physics.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, queueingStretch, timing, utilisation, type OperatorTiming, type PhysicsTerms } from './physics.js';
 
 export { efficiency, hotShare } from './physics.js';
 
@@ -66,8 +66,18 @@ export class ModelTruth implements GroundTruth {
 
   /** The CPU stretch at which the demanded rates fit the machine (1 on an unbounded machine). */
   stretch(parallelism: Parallelism, rate: number): number {
+    return this.stretches(parallelism, rate).sigma;
+  }
+
+  /** The fluid stretch (> 1: the machine is short) and, with cpuQueueing, the queueing stretch below saturation. */
+  private stretches(parallelism: Parallelism, rate: number): { fluid: number; sigma: number } {
     const demand = this.demandedRates(rate);
-    return cpuStretch(this.timings(parallelism), this.job.operatorIds.map((id) => demand[id] ?? 0), cpuBudget(this.options, parallelism));
+    const t = this.timings(parallelism);
+    const budget = cpuBudget(this.options, parallelism);
+    const fluid = cpuStretch(t, this.job.operatorIds.map((id) => demand[id] ?? 0), budget);
+    if (!this.options.cpuQueueing || this.options.cores === null || fluid > 1) return { fluid, sigma: fluid };
+    const cpu = this.job.operatorIds.reduce((s, id, i) => s + (demand[id] ?? 0) * (t[i] as OperatorTiming).cpu, 0);
+    return { fluid, sigma: queueingStretch(utilisation(this.options, cpu, budget), this.options.cores) };
   }
 
   /** Worker-seconds per second the job needs at `rate` (Timely mode). */
@@ -99,21 +109,39 @@ export class ModelTruth implements GroundTruth {
       while (w < maxW && !holds(w)) w++;
       return { parallelism: at(w), feasible: holds(w) };
     }
+    // With queueing, capacities depend on the utilisation, which depends (slightly: overhead, channels) on the
+    // configuration: a few rounds of minimum-at-the-stretch.
+    let sigma = 1;
+    let { p, feasible } = this.minimum(rate, sigma);
+    for (let round = 0; round < 4; round++) {
+      const s = this.stretches(p, rate);
+      // More instances cannot help a machine short of CPU: the minimum sustains only if it fits the cores.
+      if (s.fluid > 1 + 1e-9) {
+        feasible = false;
+        break;
+      }
+      if (s.sigma <= sigma + 1e-9) break;
+      sigma = s.sigma;
+      ({ p, feasible } = this.minimum(rate, sigma));
+    }
+    const ordered = Object.fromEntries(this.job.operatorIds.map((id) => [id, p[id] as number]));
+    return { parallelism: ordered, feasible };
+  }
+
+  /** Per operator the fewest instances whose capacity at CPU stretch sigma covers the demand. */
+  private minimum(rate: number, sigma: number): { p: Record<string, number>; feasible: boolean } {
     let feasible = true;
     const p: Record<string, number> = {};
     // Downstream first: an operator's exchange cost depends on its consumers' parallelism. Capacity is increasing
     // in p (kappa < 1; fewer forward channels), so the first p that covers the demand is the minimum.
     for (const op of [...this.job.operators()].reverse()) {
       const demand = rate * (this.load[op.id] ?? 0);
-      const cap = (n: number): number => capacity(this.job, op, n, this.options, p);
+      const cap = (n: number): number => operatorCapacity(timing(this.job, op, { ...p, [op.id]: n }, this.options), sigma);
       let n = 1;
       while (n < op.maxParallelism && cap(n) * (1 + 1e-9) < demand) n++;
       if (cap(n) * (1 + 1e-9) < demand) feasible = false;
       p[op.id] = n;
     }
-    // More instances cannot help a machine short of CPU: the minimum sustains only if it fits unstretched.
-    if (this.stretch(p, rate) > 1 + 1e-9) feasible = false;
-    const ordered = Object.fromEntries(this.job.operatorIds.map((id) => [id, p[id] as number]));
-    return { parallelism: ordered, feasible };
+    return { p, feasible };
   }
 }

@@ -18,7 +18,8 @@
  * it, and sigma is the smallest value at which the CPU they use fits:
  *   sum_v min(work_v, C_v(sigma)) c_v + f/1000 sum_v p_v  <=  cores - backgroundCores
  * so adding instances to a saturated machine stops helping (it only adds overhead). With cores = null the machine
- * is unbounded and sigma = 1.
+ * is unbounded and sigma = 1. With cpuQueueing, below saturation sigma is also at least 1 / (1 - u^cores) at
+ * utilisation u of the cores (threads woken at random find them busy: the M/M/c approximation).
  */
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import { PARTITIONINGS, type Partitioning } from '../../core/operators.js';
@@ -46,6 +47,12 @@ export interface PhysicsTerms {
   backgroundCores: number;
   /** Share of a synthetic job's per-record cost spent parked off-CPU (jobs/flink --wait-fraction); Nexmark: 0. */
   waitFraction: number;
+  /**
+   * Queueing for the cores below saturation (finite cores only): threads woken at random find the cores busy, so
+   * CPU time stretches by 1 / (1 - u^cores) at utilisation u of the cores (the M/M/c approximation), besides the
+   * fluid stretch at saturation.
+   */
+  cpuQueueing: boolean;
   /** Apply the workload's persistent key skew (OperatorSpec.keySkew) to hash-partitioned inputs. */
   keySkew: boolean;
   /** Measured persistent hot-key share per "<job name>/<operator id>" (e.g. a Nexmark keyed operator). */
@@ -53,7 +60,7 @@ export interface PhysicsTerms {
 }
 
 /** The names of the terms, in the order profiles list them. */
-export const PHYSICS_TERMS = ['coordinationOverhead', 'subtaskOverheadMs', 'exchange', 'cores', 'backgroundCores', 'waitFraction', 'keySkew', 'measuredSkew'] as const;
+export const PHYSICS_TERMS = ['coordinationOverhead', 'subtaskOverheadMs', 'exchange', 'cores', 'backgroundCores', 'cpuQueueing', 'waitFraction', 'keySkew', 'measuredSkew'] as const;
 
 const zeroExchange = (): Record<Partitioning, ExchangeCost> => Object.fromEntries(PARTITIONINGS.map((s) => [s, { baseUs: 0, perChannelUs: 0, receiveUs: 0 }])) as Record<Partitioning, ExchangeCost>;
 
@@ -64,6 +71,7 @@ export const LINEAR: Readonly<PhysicsTerms> = Object.freeze({
   exchange: zeroExchange(),
   cores: null,
   backgroundCores: 0,
+  cpuQueueing: false,
   waitFraction: 0,
   keySkew: true,
   measuredSkew: {},
@@ -76,6 +84,7 @@ export const PHYSICS_DOCS: Record<(typeof PHYSICS_TERMS)[number], string> = {
   exchange: 'per ship strategy {baseUs, perChannelUs, receiveUs}: sender CPU per record sent, + perChannelUs per channel beyond the first; receiver CPU per record received (linear: 0)',
   cores: 'cores shared by all subtasks (processor sharing); null = unbounded (linear: null)',
   backgroundCores: 'cores used outside the subtasks (JobManager, GC, harness) when cores is finite (linear: 0)',
+  cpuQueueing: 'finite cores: CPU time also stretches by 1 / (1 - u^cores) at utilisation u below saturation (linear: false)',
   waitFraction: "share of a synthetic job's cost parked off-CPU, as jobs/flink --wait-fraction (linear: 0; irrelevant with unbounded cores)",
   keySkew: "apply the workload's persistent hot-key share to hash inputs (linear: true)",
   measuredSkew: 'measured hot-key share per "<job name>/<operator id>" (linear: {})',
@@ -175,6 +184,17 @@ export function cpuBudget(t: PhysicsTerms, p: Parallelism): number {
   if (t.cores === null) return Infinity;
   const subtasks = Object.values(p).reduce((a, b) => a + b, 0);
   return t.cores - t.backgroundCores - (t.subtaskOverheadMs / 1000) * subtasks;
+}
+
+/** Queueing stretch of CPU time at utilisation u of `cores` cores (M/M/c approximation; u capped at 0.99). */
+export function queueingStretch(u: number, cores: number): number {
+  const x = Math.min(Math.max(u, 0), 0.99);
+  return 1 / (1 - x ** cores);
+}
+
+/** Utilisation of the cores: the records' CPU plus everything the budget already took off (background, overhead). */
+export function utilisation(t: PhysicsTerms, recordsCpu: number, budget: number): number {
+  return t.cores === null ? 0 : (recordsCpu + (t.cores - budget)) / t.cores;
 }
 
 /**

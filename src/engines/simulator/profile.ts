@@ -62,6 +62,7 @@ export function checkTerms(terms: unknown, where: string): PhysicsTerms {
   num('backgroundCores', 0, 1024);
   num('waitFraction', 0, 1);
   if (t.cores !== null) num('cores', 0.1, 100_000);
+  if (typeof t.cpuQueueing !== 'boolean') throw new ProfileError(`${where}: term 'cpuQueueing' must be true or false, got ${JSON.stringify(t.cpuQueueing)}`);
   if (typeof t.keySkew !== 'boolean') throw new ProfileError(`${where}: term 'keySkew' must be true or false, got ${JSON.stringify(t.keySkew)}`);
   const ex = t.exchange as Record<string, unknown> | null;
   if (typeof ex !== 'object' || ex === null) throw new ProfileError(`${where}: term 'exchange' must be an object of ${PARTITIONINGS.join(', ')}`);

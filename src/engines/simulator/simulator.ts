@@ -19,7 +19,7 @@ import { sameParallelism, validateParallelism, workersParallelism, type Parallel
 import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
-import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, timing, type OperatorTiming } from './physics.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, queueingStretch, timing, utilisation, type OperatorTiming } from './physics.js';
 
 export interface SimulatorOptions extends ModelOptions {
   /** Step of the fluid model, seconds. */
@@ -96,6 +96,8 @@ export class SimulatedDeployment implements Deployment {
   private timings: OperatorTiming[] = [];
   private budget = Infinity; // cores left to the records (finite machine)
   private readonly claim: Float64Array; // records each operator could process this step (finite machine)
+  private utilEma = 0; // utilisation of the cores, smoothed over about a second (cpuQueueing)
+  private cpuUsed = 0; // CPU seconds the records used in the current step
   private readonly baseRate: Float64Array; // instance rate without overhead
   private readonly queue: Float64Array; // input buffer (records); for a source: its lag
   private downtime = 0;
@@ -251,7 +253,8 @@ export class SimulatedDeployment implements Deployment {
   /** Finite machine: processing rates this step at the CPU stretch where the claims fit the cores. */
   private stretchRates(out: Float64Array): void {
     this.claims(this.claim);
-    const sigma = cpuStretch(this.timings, this.claim, this.budget, this.o.dt);
+    let sigma = cpuStretch(this.timings, this.claim, this.budget, this.o.dt);
+    if (this.o.cpuQueueing && this.o.cores !== null) sigma = Math.max(sigma, queueingStretch(this.utilEma, this.o.cores));
     for (let i = 0; i < this.n; i++) out[i] = sigma === 1 ? (this.mu[i] as number) : processingRate(this.timings[i] as OperatorTiming, sigma);
   }
 
@@ -282,6 +285,7 @@ export class SimulatedDeployment implements Deployment {
     }
     if (budgets) this.timelyBudgets(budgets);
     if (rates) this.stretchRates(rates);
+    this.cpuUsed = 0;
     // Sinks first: downstream buffers drain before upstream operators push into them.
     for (let i = this.n - 1; i >= 0; i--) {
       const mu = rates ? (rates[i] as number) : (this.mu[i] as number);
@@ -314,6 +318,7 @@ export class SimulatedDeployment implements Deployment {
         this.edgeQueue[out[k] as number] = (this.edgeQueue[out[k] as number] as number) + add;
       }
       this.aIn[i] = (this.aIn[i] as number) + x;
+      if (rates) this.cpuUsed += x * (this.timings[i] as OperatorTiming).cpu;
       const fixed = (this.overhead[i] as number) * dt; // each instance's fixed busy time this step
       this.aBusy[i] = (this.aBusy[i] as number) + x / mu + fixed * (this.pInst[i] as number);
       this.aBp[i] = (this.aBp[i] as number) + (want - x) / mu;
@@ -321,6 +326,11 @@ export class SimulatedDeployment implements Deployment {
       this.aBusyMax[i] = (this.aBusyMax[i] as number) + (hb < dt ? hb : dt);
       const hbp = ((want - x) * h) / mu;
       this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
+    }
+    if (rates && this.o.cpuQueueing) {
+      // Utilisation of the cores this step, smoothed with a time constant of about a second (no step-to-step ringing).
+      const u = utilisation(this.o, this.cpuUsed / dt, this.budget);
+      this.utilEma += Math.min(1, dt) * (u - this.utilEma);
     }
   }
 

@@ -129,6 +129,15 @@ describe('simulator physics terms (hand-computed)', () => {
       // Nexmark work is all CPU: the wait fraction does not apply.
       near((await run(job, tw, { src: 1, a: 4, sink: 1 }, 200_000)).achievedRate, 20_000, 1e-3);
     });
+    it('queueing below saturation (cpuQueueing): at 5,000/s on 2 instances u = 0.5 / 2 = 0.25, sigma = 1 / (1 - 0.25^2) = 16/15: busy 2,500 x 100 us x 16/15 = 266.7 ms/s', async () => {
+      const q = terms({ cores: 2, cpuQueueing: true });
+      near((await run(job, q, { src: 1, a: 2, sink: 1 }, 5000)).operators.a?.busyMsPerSecond ?? 0, 250 * (16 / 15), 1e-3);
+      near((await run(job, t, { src: 1, a: 2, sink: 1 }, 5000)).operators.a?.busyMsPerSecond ?? 0, 250, 1e-6, 'off: no stretch below saturation');
+      // Ground truth at 15,000/s: u = 1.5 / 2 = 0.75, sigma = 1 / (1 - 0.5625) = 2.2857: an instance does 1e6 / 228.57 = 4,375/s, so 4 (off: 2).
+      const truth = new ModelTruth(job, { ...q, mode: 'flink' });
+      near(truth.stretch({ src: 1, a: 4, sink: 1 }, 15_000), 1 / (1 - 0.5625), 1e-9);
+      assert.deepEqual(truth.oracle(15_000), { parallelism: { src: 1, a: 4, sink: 1 }, feasible: true });
+    });
     it('ground truth: the per-operator minimum is infeasible when the machine is short; the bottleneck is the operator short at the stretch', () => {
       const truth = new ModelTruth(job, { ...t, mode: 'flink' });
       assert.deepEqual(truth.oracle(30_000), { parallelism: { src: 1, a: 3, sink: 1 }, feasible: false });

@@ -18,19 +18,29 @@ export interface MeasuredPlan {
   measurements: Measurement[];
 }
 
+const MAX_ATTEMPTS = 3;
+
 export async function measurePlan(makeEngine: () => Engine, plan: Plan, o: MeasureOptions): Promise<MeasuredPlan> {
   const start = Date.now();
   const load = loadavg().map((x) => Math.round(x * 100) / 100);
   const measurements: Measurement[] = [];
   let kind = '';
   for (const block of plan.blocks) {
-    const engine = makeEngine();
-    kind = engine.kind;
     const t0 = Date.now();
-    try {
-      measurements.push(...(await measureBlock(engine, block, o)));
-    } finally {
-      await engine.close();
+    // A fresh engine per block; a block whose engine failed (e.g. a MiniCluster that came up without its slots)
+    // is tried again on a new one, at most twice.
+    for (let attempt = 1; ; attempt++) {
+      const engine = makeEngine();
+      kind = engine.kind;
+      try {
+        measurements.push(...(await measureBlock(engine, block, o)));
+        break;
+      } catch (e) {
+        if (attempt >= MAX_ATTEMPTS) throw e;
+        o.log?.(`${block.name}: attempt ${attempt} failed (${(e as Error).message.slice(0, 200)}); again on a new engine`);
+      } finally {
+        await engine.close();
+      }
     }
     o.log?.(`${block.name}: ${block.points.length} points in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }

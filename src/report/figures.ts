@@ -12,7 +12,7 @@
  * (version.ts) runs that experiment again.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -31,6 +31,7 @@ import {
   ablations,
   episodeTimelines,
   FIDELITY_COLUMNS,
+  FIDELITY_METRIC,
   fidelityScatter,
   parallelismByWorkload,
   reconfigurationsByWorkload,
@@ -231,7 +232,26 @@ function workloadLabel(x: Experiment): string {
   return x.workload.kind === 'nexmark' ? x.workload.query : x.workload.kind;
 }
 
-/** Builds one figure from its experiments' run folders; undefined (with the reason) when its input is missing. */
+/**
+ * A path, or, with one star in a folder name (results/fidelity/STAR/fidelity.csv), the match whose folder sorts
+ * last: the newest of time-stamped folders. Undefined when nothing exists.
+ */
+export function newest(path: string): string | undefined {
+  const parts = path.split('/');
+  const star = parts.findIndex((p) => p.includes('*'));
+  if (star < 0) return existsSync(path) ? path : undefined;
+  const parent = parts.slice(0, star).join('/') || '/';
+  if (!existsSync(parent)) return undefined;
+  const re = new RegExp(`^${(parts[star] as string).split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const matches = readdirSync(parent)
+    .filter((e) => re.test(e))
+    .sort()
+    .map((e) => [parent, e, ...parts.slice(star + 1)].join('/'))
+    .filter((p) => existsSync(p));
+  return matches[matches.length - 1];
+}
+
+/** Builds one figure from its experiments' run folders; { skipped } (with the reason) when its input is missing. */
 export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; label?: string }>): Figure | { skipped: string } {
   const exp = (id: string) => {
     const d = dirs.get(id);
@@ -267,12 +287,14 @@ export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; lab
       return episodeTimelines(e.timeline(), e.episodes, { seed, episode: f.episode ?? 1, workload: `Nexmark ${e.label ?? workloadLabel(e.points[0]?.experiment as Experiment)}` });
     }
     case 'fidelity-scatter': {
-      const csv = resolve(PROJECT_ROOT, f.csv as string);
-      if (!existsSync(csv)) return { skipped: `no fidelity data: ${relative(PROJECT_ROOT, csv)} does not exist (npm run fidelity writes it)` };
+      const csv = newest(resolve(PROJECT_ROOT, f.csv as string));
+      if (!csv) return { skipped: `no fidelity data: no ${f.csv} (npm run fidelity writes it)` };
       const rows = readRows(csv);
-      const missing = FIDELITY_COLUMNS.filter((c) => rows.length > 0 && !(c in (rows[0] as Row)));
-      if (rows.length === 0 || missing.length > 0) return { skipped: `${relative(PROJECT_ROOT, csv)}: ${rows.length === 0 ? 'no rows' : `no column ${missing.join(', ')}`} (expected ${FIDELITY_COLUMNS.join(', ')})` };
-      return fidelityScatter(rows);
+      const where = relative(PROJECT_ROOT, csv);
+      const head = (rows[0] ?? {}) as Row;
+      const missing = [...FIDELITY_COLUMNS.filter((c) => !(c in head)), ...(FIDELITY_METRIC.some((c) => c in head) ? [] : [FIDELITY_METRIC.join(' or ')])];
+      if (rows.length === 0 || missing.length > 0) return { skipped: `${where}: ${rows.length === 0 ? 'no rows' : `no column ${missing.join(', ')}`} (expected real, simulated, metric or kind)` };
+      return { ...fidelityScatter(rows), inputs: [csv] };
     }
   }
 }
@@ -330,8 +352,8 @@ export async function runFigures(list = DEFAULT_FIGURES, o: FiguresOptions = {})
   const figures: FigureRecord[] = [];
   for (const f of chosen) {
     const sources = Object.fromEntries(f.experiments.map((id) => [id, relative(figDir, (dirs.get(id) as { dir: string }).dir)]));
-    const base: FigureRecord = { name: f.name, kind: f.kind, caption: f.caption, experiments: f.experiments, sources, ...(f.csv !== undefined ? { inputs: [relative(figDir, resolve(PROJECT_ROOT, f.csv))] } : {}) };
     const built = buildFigure(f, dirs);
+    const base: FigureRecord = { name: f.name, kind: f.kind, caption: f.caption, experiments: f.experiments, sources, ...('inputs' in built && built.inputs ? { inputs: built.inputs.map((x) => relative(figDir, x)) } : {}) };
     if ('skipped' in built) {
       log(`${f.name}: skipped: ${built.skipped}`);
       figures.push({ ...base, skipped: built.skipped });

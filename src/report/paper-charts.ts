@@ -17,6 +17,8 @@ export interface Figure {
   /** The plotted values, one object per row (the figure's CSV). */
   data: Datum[];
   columns: string[];
+  /** Files read besides run folders (absolute; the fidelity CSV). */
+  inputs?: string[];
 }
 
 /** Episodes of one experiment with the label it has in a cross-workload figure. */
@@ -322,20 +324,29 @@ export function episodeTimelines(timeline: Row[], episodes: Row[], o: { seed: st
   return { spec, data, columns: ['tuner', 'timeSec', 'totalParallelism', 'event', 'oracleTotalParallelism'] };
 }
 
-/** The columns a fidelity CSV must have (npm run fidelity's output; extra columns are kept in the data). */
-export const FIDELITY_COLUMNS = ['metric', 'real', 'simulated'] as const;
+/**
+ * The columns a fidelity CSV must have: `real`, `simulated`, and the metric in `metric` or `kind` (npm run
+ * fidelity writes `kind`: busy ratio or sustainable rate); an optional `model` (the simulator's profile: before /
+ * after calibration) colours the points. Other columns are kept in the data.
+ */
+export const FIDELITY_COLUMNS = ['real', 'simulated'] as const;
+export const FIDELITY_METRIC = ['metric', 'kind'] as const;
+/** Panel titles of npm run fidelity's kinds. */
+const METRIC_NAMES: Record<string, string> = { busy: 'busy ratio (per operator)', rate: 'sustainable rate (records/s)' };
 
-/** Simulated against real, one panel per metric (own scales), with the identity line. */
+/** Simulated against real, one panel per metric (own scales), colour by simulator model, with the identity line. */
 export function fidelityScatter(rows: Row[]): Figure {
+  const metricColumn = FIDELITY_METRIC.find((c) => c in (rows[0] ?? {})) ?? 'metric';
   const data: Datum[] = rows
-    .map((r) => ({ ...r, real: num(r.real), simulated: num(r.simulated) }))
+    .map((r) => ({ ...r, metric: METRIC_NAMES[r[metricColumn] ?? ''] ?? r[metricColumn] ?? '', model: r.model ?? 'simulator', real: num(r.real), simulated: num(r.simulated) }))
     .filter((r) => Number.isFinite(r.real) && Number.isFinite(r.simulated))
     .map((r) => ({ ...r, lo: Math.min(r.real, r.simulated), hi: Math.max(r.real, r.simulated) }));
-  const extra = Object.keys(rows[0] ?? {}).filter((k) => !(FIDELITY_COLUMNS as readonly string[]).includes(k));
+  const models = [...new Set(data.map((d) => String(d.model)))];
+  const extra = Object.keys(rows[0] ?? {}).filter((k) => !['metric', 'model', 'real', 'simulated', metricColumn].includes(k));
   const spec = {
     $schema: SCHEMA,
-    title: 'Simulator fidelity: simulated against real',
-    config: CONFIG,
+    title: { text: 'Simulator fidelity', subtitle: 'simulated against real on held-out runs; dashed: identity' },
+    config: subtitleConfig,
     data: { values: data },
     facet: { column: { field: 'metric', type: 'nominal', title: null } },
     resolve: { scale: { x: 'independent', y: 'independent' } },
@@ -348,9 +359,16 @@ export function fidelityScatter(rows: Row[]): Figure {
           mark: { type: 'rule', color: '#999', strokeDash: [4, 3] },
           encoding: { x: { field: 'min', type: 'quantitative' }, y: { field: 'min', type: 'quantitative' }, x2: { field: 'max' }, y2: { field: 'max' } },
         },
-        { mark: { type: 'point', filled: true, size: 20, opacity: 0.7, color: '#4c78a8', tooltip: true }, encoding: { x: { field: 'real', type: 'quantitative', title: 'Real engine', axis: { format: '~s' } }, y: { field: 'simulated', type: 'quantitative', title: 'Simulator', axis: { format: '~s' } } } },
+        {
+          mark: { type: 'point', filled: true, size: 18, opacity: 0.7, tooltip: true },
+          encoding: {
+            x: { field: 'real', type: 'quantitative', title: 'Real engine', axis: { format: '~s', tickCount: 3 } },
+            y: { field: 'simulated', type: 'quantitative', title: 'Simulator', axis: { format: '~s', tickCount: 3 } },
+            color: { field: 'model', type: 'nominal', sort: models, scale: { domain: models, range: ['#bab0ac', '#4c78a8', '#e45756', '#54a24b'].slice(0, Math.max(1, models.length)) }, legend: { ...legendBelow, columns: 2 } },
+          },
+        },
       ],
     },
   } as TopLevelSpec;
-  return { spec, data, columns: [...FIDELITY_COLUMNS, ...extra] };
+  return { spec, data: data.map(({ lo: _lo, hi: _hi, ...d }) => d), columns: ['metric', 'model', 'real', 'simulated', ...extra] };
 }

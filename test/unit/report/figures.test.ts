@@ -4,7 +4,7 @@
  * (skipped without notebooks/.venv, a failure under REQUIRE_ENGINES=1).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FIGURES, loadFigureSet, planFigureExperiment, runFigures, type FiguresOutcome } from '../../../src/report/figures.js';
@@ -78,8 +78,14 @@ describe('paper figures', function () {
   const dir = mkdtempSync(join(tmpdir(), 'figures-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   for (const [f, c] of Object.entries(configs)) writeFileSync(join(dir, f), JSON.stringify(c));
-  const fidelity = join(dir, 'fidelity.csv');
-  writeFileSync(fidelity, 'metric,real,simulated,operator\nbusyRatio,0.5,0.55,a\nbusyRatio,0.8,0.75,b\nsustainableRate,100000,90000,job\nsustainableRate,200000,210000,job\n');
+  // Two runs of npm run fidelity (its columns: kind, model, ...); the figure reads the newest folder's CSV.
+  for (const [stamp, scale] of [['20260101T000000', 1], ['20260102T000000', 2]] as const) {
+    mkdirSync(join(dir, 'fidelity', stamp), { recursive: true });
+    const rows = [['busy', 0.5, 0.55], ['busy', 0.8, 0.75], ['rate', 100000, 90000], ['rate', 200000, 210000]];
+    const body = ['before (linear)', 'after (flink-2core)'].flatMap((m) => rows.map(([k, r, sim]) => `${m},${k},q5,${r},${(sim as number) * scale}`));
+    writeFileSync(join(dir, 'fidelity', stamp, 'fidelity.csv'), `model,kind,block,real,simulated\n${body.join('\n')}\n`);
+  }
+  const fidelity = join(dir, 'fidelity', '*', 'fidelity.csv');
   const list = join(dir, 'figures.json');
   writeFileSync(list, JSON.stringify(figureSet(dir, fidelity)));
   const out = join(dir, 'out');
@@ -103,8 +109,12 @@ describe('paper figures', function () {
       assert.ok(!pdf.includes('/Subtype /Image'), `${name}: vector, no embedded image`);
       assert.ok(readFileSync(join(first.dir, `${name}.csv`), 'utf8').split('\n').length > 2, `${name}.csv has rows`);
     }
+    const fid = readFileSync(join(first.dir, 'fidelity.csv'), 'utf8');
+    assert.match(fid, /^metric,model,real,simulated,block/);
+    assert.match(fid, /\nsustainable rate \(records\/s\),before \(linear\),100000,180000,q5\n/, 'the newest run of npm run fidelity');
+    assert.match(first.figures.find((f) => f.name === 'fidelity')?.inputs?.[0] ?? '', /20260102T000000/);
     const missing = first.figures.find((f) => f.name === 'fidelity-missing');
-    assert.match(missing?.skipped ?? '', /nowhere\.csv does not exist/);
+    assert.match(missing?.skipped ?? '', /no fidelity data: no .*nowhere\.csv/);
     // The Timely figure is labelled with the engine that ran it (the simulator fallback here).
     assert.match(readFileSync(join(first.dir, 'timely.csv'), 'utf8'), /simulator \(Timely mode\)/);
     assert.doesNotMatch(readFileSync(join(first.dir, 'timely.csv'), 'utf8'), /real Timely/);

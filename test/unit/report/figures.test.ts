@@ -12,6 +12,7 @@ import { expandSweep } from '../../../src/experiment/sweep.js';
 import { ablationLabel } from '../../../src/report/paper-charts.js';
 import { notebookPython, runNotebooks } from '../../../src/report/notebooks.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
+import { runCli } from '../../helpers/cli.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
 const loop = { warmupSec: 20, windowSec: 10, maxReconfigurations: 5, initialParallelism: 1 };
@@ -162,6 +163,20 @@ describe('paper figures', function () {
         assert.ok(expandSweep(p.raw, p.file).length >= 1, id);
       }
     assert.ok(!existsSync(join(dir, 'plan')), 'planning writes nothing');
+  });
+
+  it('figures and notebooks CLIs: --help, and bad input is one line with exit 2', () => {
+    for (const script of ['src/cli/figures.ts', 'src/cli/notebooks.ts']) {
+      const help = runCli(script, ['--help'], dir);
+      assert.equal(help.status, 0, help.stderr);
+      assert.match(help.stdout, /--out/);
+    }
+    const only = runCli('src/cli/figures.ts', ['--list', list, '--only', 'nope', '--out', join(dir, 'cli')], dir);
+    assert.equal(only.status, 2, only.stderr);
+    assert.match(only.stderr.trim(), /^error: --only: no figure named 'nope'/);
+    const nb = runCli('src/cli/notebooks.ts', [join(dir, 'q1.json')], dir);
+    assert.equal(nb.status, 2, nb.stderr);
+    assert.match(nb.stderr.trim(), /^error: .*q1\.json: neither a run folder .* nor a figures folder/);
   });
 
   it('names ablation variants shortly', () => {

@@ -11,7 +11,8 @@
  * against real, identity line) and real.json (the measurements; `--from` reuses them) under
  * results/fidelity/<time>/; the last line is
  *   fidelity: median busy error X%, p90 Y%, sustainable-rate error Z% over N points
- * (Z: median over the overload points; N: busy pairs + overload points). Run it alone on the machine:
+ * (Z: median over the overload points the job could not keep up with; N: busy pairs + those points). Run it
+ * alone on the machine:
  * `flock /work/cpu.lock npm run fidelity`. `--quick`: q5 and the synthetic ranking job only, under 5 minutes.
  *
  * `--ranking <flink run folder> <simulator run folder>` (of experiments/configs/fidelity-flink.json and

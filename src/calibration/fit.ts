@@ -195,19 +195,14 @@ export const BUSY_FLOOR = 50;
 
 export function compare(real: readonly Measurement[], sim: readonly Measurement[]): Errors {
   const e: Errors = { busy: [], sustainable: [], pairs: [] };
-  const key = (m: Measurement, k: number): string => `${m.block}#${k}`;
-  const index = new Map<string, Measurement>();
-  const counters = new Map<string, number>();
-  const next = (m: Measurement): number => {
-    const k = counters.get(m.block) ?? 0;
-    counters.set(m.block, k + 1);
-    return k;
-  };
-  for (const m of sim) index.set(key(m, next(m)), m);
-  counters.clear();
+  // A point is its block, configuration, rate and kind (so real runs of a larger plan serve a subset).
+  const key = (m: Measurement): string => `${m.block}|${JSON.stringify(m.parallelism)}|${m.rate}|${m.overload}`;
+  const index = new Map<string, Measurement>(sim.map((m) => [key(m), m]));
+  const order = new Map<string, number>();
   for (const r of real) {
-    const k = next(r);
-    const s = index.get(key(r, k));
+    const k = order.get(r.block) ?? 0;
+    order.set(r.block, k + 1);
+    const s = index.get(key(r));
     if (!s || r.windows === 0 || s.windows === 0) continue;
     const p = Object.values(r.parallelism).join('/');
     if (r.overload) {

@@ -68,18 +68,19 @@ describe('calibration: fitting the physics terms', () => {
     assert.ok(fit.diagnostics.sustainableRateError < 0.02);
   });
 
-  it('errors: busy |sim - real| / real over busy >= 50 ms/s, sustainable rate over overload points', () => {
-    const m = (busy: number, achieved: number, overload: boolean): Measurement => ({
+  it('errors: busy |sim - real| / real over busy >= 50 ms/s, sustainable rate over overload points the job could not keep up with', () => {
+    const m = (busy: number, achieved: number, overload: boolean, rate = achieved): Measurement => ({
       block: 'b',
       job: 'j',
       parallelism: { a: 1 },
-      rate: overload ? 400_000 : 1000,
+      rate: overload ? 400_000 : rate,
       overload,
       windows: 2,
       achieved,
       operators: { a: { p: 1, busy, busyMax: busy, bp: 0, recordsIn: 1000, recordsOut: 1000 } },
     });
-    const e = compare([m(200, 1000, false), m(10, 1000, false), m(900, 5000, true)], [m(250, 1000, false), m(30, 1000, false), m(900, 4000, true)]);
+    // Points pair by block, configuration, rate and kind; busy below 50 ms/s and an overload the job kept up with are not scored.
+    const e = compare([m(200, 1000, false), m(10, 2000, false), m(900, 5000, true), m(900, 399_000, true, 1)], [m(30, 2000, false), m(250, 1000, false), m(900, 4000, true)]);
     assert.deepEqual(e.busy, [0.25]);
     assert.deepEqual(e.sustainable, [0.2]);
   });

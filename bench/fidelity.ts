@@ -50,8 +50,13 @@ export function fidelityLine(f: FidelityFigures): string {
   return `fidelity: median busy error ${pct(f.medianBusy)}, p90 ${pct(f.p90Busy)}, sustainable-rate error ${pct(f.sustainable)} over ${f.points} points`;
 }
 
+/** The identity line over the panel's range. */
+function identity(rows: readonly Record<string, unknown>[]): { v: number }[] {
+  const xs = rows.flatMap((r) => [Number(r.real), Number(r.simulated)]).filter((x) => x > 0);
+  return xs.length ? [{ v: Math.min(...xs) / 1.2 }, { v: Math.max(...xs) * 1.2 }] : [];
+}
+
 function scatterSpec(rows: Record<string, unknown>[]): TopLevelSpec {
-  const max = Math.max(1, ...rows.map((r) => Math.max(Number(r.real), Number(r.simulated))));
   const panel = (kind: string, title: string, unit: string) => ({
     title,
     width: 300,
@@ -68,7 +73,7 @@ function scatterSpec(rows: Record<string, unknown>[]): TopLevelSpec {
         },
       },
       {
-        data: { values: [{ v: kind === 'busy' ? 10 : 1000 }, { v: max * 1.1 }] },
+        data: { values: identity(rows.filter((r) => r.kind === kind)) },
         mark: { type: 'line' as const, color: '#888', strokeDash: [4, 4] },
         encoding: { x: { field: 'v', type: 'quantitative' as const }, y: { field: 'v', type: 'quantitative' as const } },
       },

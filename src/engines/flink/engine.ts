@@ -250,7 +250,12 @@ export class FlinkEngine implements Engine {
       }
       client = new FlinkRestClient(restUrl, { timeoutMs: cfg.restTimeoutMs, retries: cfg.restRetries, backoffMs: cfg.restBackoffMs });
       // Slots first: a deployment the cluster cannot hold is refused with the numbers, before anything is submitted.
-      const overview = await client.overview();
+      // A local MiniCluster answers REST before its TaskManager has registered its slots: wait for them (bounded).
+      let overview = await client.overview();
+      for (const until = performance.now() + cfg.startTimeoutSec * 1000; !this.remote && overview['slots-total'] < cfg.slots && performance.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 200));
+        overview = await client.overview();
+      }
       if (need.slots > overview['slots-available'])
         throw new FlinkCapacityError(
           `cannot deploy '${job.name}': operator ${need.operator} at parallelism ${need.slots} needs ${need.slots} task slots (slot sharing: the largest operator's parallelism), but the cluster at ${restUrl} has ${describeOverview(overview)}; lower the initial parallelism or add TaskManagers`,

@@ -304,12 +304,14 @@ export class FlinkEngine implements Engine {
       return deployment;
     } catch (e) {
       this.rateServer.unregister(token);
-      if (cluster) await cluster.stop(); // local: the job dies with its cluster; the temp folder keeps the log
-      else if (client) {
+      if (cluster) await cluster.stop(); // local: the job dies with its cluster
+      else if (client && this.remote) {
         // remote: leave nothing behind on the cluster
         if (jobId) await client.cancel(jobId).catch(() => undefined);
         if (jarId) await client.deleteJar(jarId).catch(() => undefined);
       }
+      // A failed start's message carries the launcher log's tail; the temporary folder goes (nothing left in /tmp).
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       throw e;
     }
   }

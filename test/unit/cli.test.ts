@@ -27,7 +27,7 @@ describe('command-line edges', () => {
     assert.match(lines[0] as string, pattern);
   };
 
-  for (const script of ['src/cli/experiment.ts', 'src/cli/schema.ts', 'bench/run.ts', 'src/cli/history.ts', 'src/cli/pretrain.ts', 'src/cli/figures.ts', 'src/cli/calibrate.ts'])
+  for (const script of ['src/cli/experiment.ts', 'src/cli/schema.ts', 'bench/run.ts', 'src/cli/history.ts', 'src/cli/pretrain.ts', 'src/cli/figures.ts', 'src/cli/calibrate.ts', 'src/cli/merge.ts', 'src/cli/notebooks.ts', 'src/cli/flink-cluster.ts', 'bench/fidelity.ts'])
     it(`${script} --help shows help and does nothing else`, () => {
       const schema = join(PROJECT_ROOT, 'schema/experiment.schema.json');
       const before = statSync(schema).mtimeMs;

@@ -134,6 +134,7 @@ export async function benchStreamtuneModel(): Promise<Row[]> {
     const groups: Record<string, { model: Tally; global: Tally; ds2: Tally }> = {};
     const perCluster = new Map<number, { cluster: Tally; global: Tally }>();
     const group = (k: string) => (groups[k] ??= { model: tally(), global: tally(), ds2: tally() });
+    let infeasible = 0;
     for (const [j, h] of held.entries()) {
       const g: GeneratedJob = h;
       const opts = { ...gen, simulator: terms };
@@ -144,7 +145,12 @@ export async function benchStreamtuneModel(): Promise<Row[]> {
       for (const w of historyWindows(rows0)) {
         const job = w.job;
         const rate = w.snapshot.targetRate;
-        const oracle = truth.oracle(rate).parallelism;
+        const answer = truth.oracle(rate);
+        if (answer.feasible === false) {
+          infeasible++;
+          continue; // no parallelism sustains the rate on this machine: no right answer to compare with
+        }
+        const oracle = answer.parallelism;
         const ds2 = ds2Plan(job, w.snapshot, w.parallelism).parallelism;
         const mine = recommend(model, job, w.parallelism, rate, w.snapshot.operators, recipe, o.theta);
         const glob = a.usesCluster ? recommend(set.globalModel, job, w.parallelism, rate, w.snapshot.operators, recipe, o.theta) : mine;
@@ -169,6 +175,7 @@ export async function benchStreamtuneModel(): Promise<Row[]> {
     for (const [k, t] of Object.entries(groups))
       for (const [who, x] of [['model', t.model], ['global encoder', t.global], ['ds2', t.ds2]] as const)
         rows.push({ bench: 'streamtune-model/accuracy', physics: label, jobs: k, recommender: who, ...fmt(x) });
+    rows.push({ bench: 'streamtune-model/windows', physics: label, infeasibleWindowsSkipped: infeasible });
     for (const [c, t] of [...perCluster.entries()].sort((x, y) => x[0] - y[0]))
       rows.push({ bench: 'streamtune-model/cluster-vs-global', physics: label, cluster: c, operators: t.cluster.n, clusterExact: pct(t.cluster.exact, t.cluster.n), globalExact: pct(t.global.exact, t.global.n), clusterMeanAbsLog2: (t.cluster.logErr / Math.max(1, t.cluster.n)).toFixed(3), globalMeanAbsLog2: (t.global.logErr / Math.max(1, t.global.n)).toFixed(3) });
     if (label === physics[0]?.[0]) {

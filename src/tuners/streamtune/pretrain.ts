@@ -211,7 +211,7 @@ function medoidSpec(job: JobGraph): JobSpec {
  * Trains one model: from scratch, or warm-started from `from` (the global model). With validation graphs, the loss
  * on them is measured after every epoch (and before the first, for a warm start) and the weights of the best epoch
  * are kept (early stopping by measurement: a cluster model is never worse than its warm start on its cluster's
- * validation jobs).
+ * validation jobs), and training stops after PATIENCE epochs without improvement.
  */
 async function trainOne(
   data: LabelledGraph[],
@@ -244,6 +244,8 @@ async function trainOne(
               bestEpoch = epoch + 1;
               bestWeights = model.params.toArrays();
             }
+            // Patience: stop after PATIENCE epochs without a better validation loss.
+            return epoch + 1 - Math.max(0, bestEpoch) < PATIENCE;
           },
         }
       : {}),
@@ -268,6 +270,9 @@ async function trainOne(
 }
 
 const round4 = (x: number) => Number(x.toFixed(4));
+
+/** Early stopping: epochs without a better validation loss before training stops. */
+const PATIENCE = 5;
 
 /** The loss's positive weight of a recipe (train.ts posWeight). */
 export function lossWeight(r: Pick<PretrainRecipe, 'posWeight'>): number | 'auto' {

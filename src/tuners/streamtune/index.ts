@@ -57,6 +57,12 @@ export const options = z.strictObject({
   tauBp: z.number().min(0).max(1).default(0.1).describe('Metric rule: backpressure ratio below which an operator is not backpressured (§10).'),
   tauBusy: z.number().min(0).max(1).default(0.8).describe("Metric rule: busiest subtask's busy ratio at which an operator is saturated (§10)."),
   lagRatio: z.number().min(0).max(1).default(0.98).describe('Sources lag when they emit less than lagRatio x the target (metric rule; harness default).'),
+  keepLagRatio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.995)
+    .describe("Online only (not the pre-training labels): the job's own windows count as keeping up only when the sources emit at least max(lagRatio, keepLagRatio) x the target, so a configuration short by 1-2 % (which fails the loop's lag-trend SLO of 1 %) is not taken as healthy (harness default)."),
   catchUp: z
     .enum(['healthy', 'asObserved'])
     .default('healthy')
@@ -253,7 +259,8 @@ const logit = (theta: number) => Math.log(theta / (1 - theta));
 
 export function create(o: StreamTuneOptions): StreamTuneTuner {
   const names = featureNames(o.features);
-  const labelOpts = labelOptions(o);
+  // Online labels judge "keeping up" at least as strictly as the SLO does (keepLagRatio).
+  const labelOpts = { ...labelOptions(o), lagRatio: Math.max(o.lagRatio, o.keepLagRatio) };
   const constraints = new Constraints({ acrossRates: o.rateMonotoneFloors, ceilings: o.ceilings });
   const data: LabelledGraph[] = [];
   /** Target rate of each entry of data. */
@@ -279,10 +286,10 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     data.push(withLabels(g, labels));
     rates.push(obs.rate);
     const culprits = bottleneckOperators(labels);
-    const healthy = culprits.length === 0 && !lagging(obs.snapshot, o.lagRatio);
+    const healthy = culprits.length === 0 && !lagging(obs.snapshot, labelOpts.lagRatio);
     // Shared workers: operators time-share the pool, so no one operator need look saturated while the pool is short;
     // lagging sources (not catching up) mark the worker count too small.
-    const short = culprits.length > 0 || lagging(obs.snapshot, o.lagRatio);
+    const short = culprits.length > 0 || lagging(obs.snapshot, labelOpts.lagRatio);
     if (shared) constraints.observe(obs.rate, { '*': deployedWorkers(obs.parallelism) }, short ? ['*'] : [], healthy);
     else constraints.observe(obs.rate, obs.parallelism, culprits, healthy);
   };
@@ -385,7 +392,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       const shared = view.sharedWorkers;
       for (; seen < view.history.length; seen++) ingest(job, view.history[seen] as Observation, shared);
       const culprits = bottleneckOperators(lastLabels);
-      const poolShort = shared && lagging(view.snapshot, o.lagRatio);
+      const poolShort = shared && lagging(view.snapshot, labelOpts.lagRatio);
       if (culprits.length === 0 && !poolShort && (converged || !o.requireNoOverProvisioning)) {
         converged = true;
         return keep(`streamtune: no bottleneck${o.requireNoOverProvisioning ? ' (converged)' : ''}`);
@@ -483,7 +490,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     const [lo, hi] = constraints.bounds('*', rate, cap);
     const want = Math.min(hi, Math.max(lo, Math.ceil(sum - 1e-9)));
     const reason = `streamtune: sum of instance-equivalents ${sum.toFixed(2)}${lo > 1 ? `, floor ${lo - 1}` : ''}${hi < cap ? `, ceiling ${hi}` : ''}`;
-    const needsMore = culprits.length > 0 || lagging(view.snapshot, o.lagRatio);
+    const needsMore = culprits.length > 0 || lagging(view.snapshot, labelOpts.lagRatio);
     const overProvisioned = w > (1 + o.overProvisionMargin) * want;
     if (!needsMore && !overProvisioned) {
       converged = true;

@@ -14,7 +14,8 @@ for (const [name, mod] of [
 ] as const) {
   sections.push([name, async () => {
     const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;
-    const f = Object.values(m).find((v) => typeof v === 'function');
+    // The section's entry point: its bench* export (a module may export helpers too).
+    const f = Object.entries(m).find(([k, v]) => k.startsWith('bench') && typeof v === 'function')?.[1] ?? Object.values(m).find((v) => typeof v === 'function');
     return f ? f() : [];
   }]);
 }

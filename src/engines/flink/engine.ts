@@ -6,6 +6,7 @@
  * Local mode starts one MiniCluster JVM per deployment (jobs/flink Launcher) and kills it on stop; remote mode
  * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
  */
+import { engineWorkload, type EngineWorkload } from '../shared/workload.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -69,26 +70,11 @@ export function describeOverview(o: ClusterOverview): string {
   return `${o['slots-available']} free of ${o['slots-total']} task slots (${o.taskmanagers} TaskManager${o.taskmanagers === 1 ? '' : 's'})`;
 }
 
-export type FlinkWorkload = { kind: 'nexmark'; query: string } | { kind: 'synthetic' };
+export type FlinkWorkload = EngineWorkload;
 
 /** Which Flink job runs a harness job: the real Nexmark query for a job named nexmark-qN, else the synthetic job. */
 export function workloadOf(job: JobGraph, mode: FlinkConfig['workload'] = 'auto'): FlinkWorkload {
-  if (mode === 'synthetic') return { kind: 'synthetic' };
-  const m = /^(?:nexmark[-_:])?(q\d+)$/.exec(job.name);
-  const query = m?.[1];
-  if (query === undefined || (mode === 'auto' && !job.name.startsWith('nexmark'))) {
-    if (mode === 'nexmark') throw new Error(`job '${job.name}' is not a Nexmark query (expected a name like nexmark-q5)`);
-    return { kind: 'synthetic' };
-  }
-  const ops = NEXMARK_ON_FLINK[query];
-  if (!ops)
-    throw new Error(
-      `Nexmark ${query} is not implemented on Flink (have ${Object.keys(NEXMARK_ON_FLINK).join(', ')}); set workload: 'synthetic' to run its DAG as a synthetic job`,
-    );
-  const have = [...job.operatorIds].sort().join(',');
-  const want = [...ops].sort().join(',');
-  if (have !== want) throw new Error(`job '${job.name}' has operators ${have}, but the Flink ${query} has ${want}`);
-  return { kind: 'nexmark', query };
+  return engineWorkload('Flink', NEXMARK_ON_FLINK, job, mode);
 }
 
 /** Program arguments of JobMain for a job, parallelism and rate. */

@@ -4,8 +4,9 @@
  * is registered, and killed on stop, on failure, and when this Node process exits or gets SIGINT/SIGTERM/SIGHUP:
  * a run never leaves a JVM behind. The launcher also exits by itself when its stdin (a pipe from us) closes.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pidAlive, track, trackedPids, withFileLock } from '../shared/processes.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +71,8 @@ export function ensureJobJar(dir = defaultJobsDir(), mvn = 'mvn', log: (line: st
 async function buildIfStale(dir: string, mvn: string, log: (line: string) => void): Promise<JobJar> {
   let buildSeconds = 0;
   if (jarIsStale(dir)) {
-    await withBuildLock(dir, async () => {
+    // Serialises builds of one module across processes and worker threads (a lock file in target/).
+    await withFileLock(join(dir, 'target', '.build.lock'), async () => {
       if (!jarIsStale(dir)) return; // another process built it meanwhile
       log(`building ${dir} with ${mvn} ...`);
       const t0 = performance.now();
@@ -82,45 +84,6 @@ async function buildIfStale(dir: string, mvn: string, log: (line: string) => voi
   const jar = join(dir, 'target', JAR_NAME);
   const deps = readFileSync(join(dir, 'target', 'classpath.txt'), 'utf8').trim();
   return { jar, classpath: deps ? `${jar}:${deps}` : jar, flinkClasspath: deps, buildSeconds };
-}
-
-function readLock(lock: string): [number, number] | undefined {
-  try {
-    const [pid = 0, since = 0] = readFileSync(lock, 'utf8').split('\n').map(Number);
-    return [pid, since];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Serialises builds of one module across processes and worker threads (a lock file in target/). */
-async function withBuildLock(dir: string, body: () => Promise<void>): Promise<void> {
-  mkdirSync(join(dir, 'target'), { recursive: true });
-  const lock = join(dir, 'target', '.build.lock');
-  const staleMs = 10 * 60_000;
-  const deadline = Date.now() + staleMs;
-  for (;;) {
-    try {
-      writeFileSync(lock, `${process.pid}\n${Date.now()}\n`, { flag: 'wx' });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const held = readLock(lock);
-      if (!held) continue; // removed meanwhile
-      const [pid, since] = held;
-      if (!pidAlive(pid) || Date.now() - since > staleMs) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for another build of ${dir} (lock ${lock})`, { cause: e });
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    await body();
-  } finally {
-    rmSync(lock, { force: true });
-  }
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<void> {
@@ -141,59 +104,9 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Child process registry: kill everything we started when this process goes away.
-
-const live = new Set<ChildProcess>();
-let handlersInstalled = false;
-
-function killAllNow(): void {
-  for (const c of live) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  live.clear();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  killAllNow();
-  // Restore the default behaviour when nobody else handles the signal: die by it.
-  if (process.listenerCount(signal) <= 1) {
-    process.removeListener(signal, onSignal);
-    process.kill(process.pid, signal);
-  }
-}
-
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', killAllNow);
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
-}
-
-/** Registers a child process: killed (SIGKILL) when this process exits or gets SIGINT/SIGTERM/SIGHUP. */
-export function track(child: ChildProcess): void {
-  installHandlers();
-  live.add(child);
-  child.on('exit', () => live.delete(child));
-}
-
-/** Pids of the processes this module started that are still running (for tests). */
-export function livePids(): number[] {
-  return [...live].map((c) => c.pid).filter((p): p is number => typeof p === 'number');
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// The child process registry is shared with the Timely engine (one set of signal handlers for the harness).
+export { pidAlive, track };
+export const livePids = trackedPids;
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@
  * join state is not carried over: windows open at the restart lose the records before it. Up to a batch per
  * worker of events may be emitted twice (the resume point is the smallest next id over the workers).
  */
+import { engineWorkload, type EngineWorkload } from '../shared/workload.js';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
@@ -44,26 +45,11 @@ export class TimelyJobFailedError extends Error {
   }
 }
 
-export type TimelyWorkload = { kind: 'nexmark'; query: string } | { kind: 'synthetic' };
+export type TimelyWorkload = EngineWorkload;
 
 /** Which Timely job runs a harness job: the real Nexmark query for a job named nexmark-qN, else the synthetic job. */
 export function workloadOf(job: JobGraph, mode: TimelyConfig['workload'] = 'auto'): TimelyWorkload {
-  if (mode === 'synthetic') return { kind: 'synthetic' };
-  const m = /^(?:nexmark[-_:])?(q\d+)$/.exec(job.name);
-  const query = m?.[1];
-  if (query === undefined || (mode === 'auto' && !job.name.startsWith('nexmark'))) {
-    if (mode === 'nexmark') throw new Error(`job '${job.name}' is not a Nexmark query (expected a name like nexmark-q5)`);
-    return { kind: 'synthetic' };
-  }
-  const ops = NEXMARK_ON_TIMELY[query];
-  if (!ops)
-    throw new Error(
-      `Nexmark ${query} is not implemented on Timely (have ${Object.keys(NEXMARK_ON_TIMELY).join(', ')}); set workload: 'synthetic' to run its DAG as a synthetic job`,
-    );
-  const have = [...job.operatorIds].sort().join(',');
-  const want = [...ops].sort().join(',');
-  if (have !== want) throw new Error(`job '${job.name}' has operators ${have}, but the Timely ${query} has ${want}`);
-  return { kind: 'nexmark', query };
+  return engineWorkload('Timely', NEXMARK_ON_TIMELY, job, mode);
 }
 
 /** What a parallelism vector runs as: W workers and, in placement mode, each operator's k. */

@@ -6,7 +6,7 @@
  * Local mode starts one MiniCluster JVM per deployment (jobs/flink Launcher) and kills it on stop; remote mode
  * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
  */
-import { engineWorkload, type EngineWorkload } from '../shared/workload.js';
+import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '../shared/workload.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,17 +21,8 @@ import { mapVertices } from './names.js';
 import { RateServer } from './rate-server.js';
 import { FlinkRestClient, FlinkRestError, TERMINAL_STATES, type ClusterOverview, type JobDetails } from './rest.js';
 
-/** Operator ids of the Nexmark queries the Flink job implements (jobs/flink .../nexmark/Queries.java). */
-export const NEXMARK_ON_FLINK: Readonly<Record<string, readonly string[]>> = {
-  q0: ['source', 'bids', 'project', 'sink'],
-  q1: ['source', 'bids', 'currency', 'sink'],
-  q2: ['source', 'select', 'project', 'sink'],
-  q3: ['source', 'persons', 'auctions', 'join', 'sink'],
-  q5: ['source', 'bids', 'hotCount', 'maxCount', 'sink'],
-  q7: ['source', 'bids', 'preMax', 'globalMax', 'sink'],
-  q8: ['source', 'persons', 'auctions', 'join', 'sink'],
-  q11: ['source', 'bids', 'sessions', 'sink'],
-};
+/** Operator ids of the Nexmark queries the Flink job implements (the same on both real engines). */
+export const NEXMARK_ON_FLINK = NEXMARK_ON_REAL_ENGINES;
 
 export class FlinkJobFailedError extends Error {
   constructor(message: string) {

@@ -4,7 +4,7 @@
  * is registered, and killed on stop, on failure, and when this Node process exits or gets SIGINT/SIGTERM/SIGHUP:
  * a run never leaves a JVM behind. The launcher also exits by itself when its stdin (a pipe from us) closes.
  */
-import { pidAlive, track, trackedPids, withFileLock } from '../shared/processes.js';
+import { pidAlive, runCommand, track, trackedPids, withFileLock } from '../shared/processes.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -76,7 +76,7 @@ async function buildIfStale(dir: string, mvn: string, log: (line: string) => voi
       if (!jarIsStale(dir)) return; // another process built it meanwhile
       log(`building ${dir} with ${mvn} ...`);
       const t0 = performance.now();
-      await run(mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'package', '-DskipTests'], dir);
+      await runCommand(mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'package', '-DskipTests'], dir);
       buildSeconds = (performance.now() - t0) / 1000;
       log(`built the Flink job jar in ${buildSeconds.toFixed(1)} s`);
     });
@@ -84,24 +84,6 @@ async function buildIfStale(dir: string, mvn: string, log: (line: string) => voi
   const jar = join(dir, 'target', JAR_NAME);
   const deps = readFileSync(join(dir, 'target', 'classpath.txt'), 'utf8').trim();
   return { jar, classpath: deps ? `${jar}:${deps}` : jar, flinkClasspath: deps, buildSeconds };
-}
-
-function run(cmd: string, args: string[], cwd: string): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    track(child);
-    let out = '';
-    const keep = (b: Buffer): void => {
-      out = (out + b.toString()).slice(-8000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.on('error', (e) => fail(new Error(`${cmd} could not start: ${e.message}`)));
-    child.on('exit', (code, signal) => {
-      if (code === 0) ok();
-      else fail(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${out.trim()}`));
-    });
-  });
 }
 
 // The child process registry is shared with the Timely engine (one set of signal handlers for the harness).

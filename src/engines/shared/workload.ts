@@ -1,6 +1,21 @@
 /** Which real job runs a harness job on an engine: the engine's own Nexmark query, or the synthetic job. */
 import type { JobGraph } from '../../core/job.js';
 
+/**
+ * Operator ids of the Nexmark queries the real jobs implement, the same on Flink (jobs/flink .../nexmark/Queries.java)
+ * and Timely (jobs/timely/src/plan.rs): the ids of src/workloads/nexmark.
+ */
+export const NEXMARK_ON_REAL_ENGINES: Readonly<Record<string, readonly string[]>> = {
+  q0: ['source', 'bids', 'project', 'sink'],
+  q1: ['source', 'bids', 'currency', 'sink'],
+  q2: ['source', 'select', 'project', 'sink'],
+  q3: ['source', 'persons', 'auctions', 'join', 'sink'],
+  q5: ['source', 'bids', 'hotCount', 'maxCount', 'sink'],
+  q7: ['source', 'bids', 'preMax', 'globalMax', 'sink'],
+  q8: ['source', 'persons', 'auctions', 'join', 'sink'],
+  q11: ['source', 'bids', 'sessions', 'sink'],
+};
+
 export type EngineWorkload = { kind: 'nexmark'; query: string } | { kind: 'synthetic' };
 
 /**

@@ -14,7 +14,7 @@
  * join state is not carried over: windows open at the restart lose the records before it. Up to a batch per
  * worker of events may be emitted twice (the resume point is the smallest next id over the workers).
  */
-import { engineWorkload, type EngineWorkload } from '../shared/workload.js';
+import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '../shared/workload.js';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
@@ -26,17 +26,8 @@ import { resolveTimelyConfig, type TimelyConfig, type TimelyEngineOptions } from
 import { computeSnapshot, workerIdle } from './metrics.js';
 import { TimelyProcess, TimelyProcessError, type ProcessSample } from './process.js';
 
-/** Operator ids of the Nexmark queries the Timely job implements (jobs/timely/src/plan.rs). */
-export const NEXMARK_ON_TIMELY: Readonly<Record<string, readonly string[]>> = {
-  q0: ['source', 'bids', 'project', 'sink'],
-  q1: ['source', 'bids', 'currency', 'sink'],
-  q2: ['source', 'select', 'project', 'sink'],
-  q3: ['source', 'persons', 'auctions', 'join', 'sink'],
-  q5: ['source', 'bids', 'hotCount', 'maxCount', 'sink'],
-  q7: ['source', 'bids', 'preMax', 'globalMax', 'sink'],
-  q8: ['source', 'persons', 'auctions', 'join', 'sink'],
-  q11: ['source', 'bids', 'sessions', 'sink'],
-};
+/** Operator ids of the Nexmark queries the Timely job implements (the same on both real engines). */
+export const NEXMARK_ON_TIMELY = NEXMARK_ON_REAL_ENGINES;
 
 export class TimelyJobFailedError extends Error {
   constructor(message: string) {

@@ -71,7 +71,7 @@ function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof per
         data: { values },
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          x: { field: 'tuner', type: 'nominal', title: 'Tuner', axis: { labelAngle: 0 } },
+          x: { field: 'tuner', type: 'nominal', title: 'Tuner', axis: { labelAngle: -35, labelAlign: 'right' } },
           y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: yTitle },
           color,
           ...(sweeps ? { xOffset: { field: 'sweep' } } : {}),

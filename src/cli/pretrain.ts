@@ -1,5 +1,5 @@
 /**
- * `npm run pretrain -- [--history file...] [--k K | --k auto] [--seed S] [--name N]`: StreamTune's pre-training
+ * `npm run pretrain -- [--history file...] [--k K | --k auto | --k silhouette] [--seed S] [--name N]`: StreamTune's pre-training
  * (src/tuners/streamtune/pretrain.ts) on history CSVs, written to datasets/pretrained/<name>/. The recipe's
  * defaults are the streamtune tuner's option defaults, so the default set is the one the default tuner loads.
  */
@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '../experiment/config.js';
 import { chooseBackendInfo } from '../learning/backend.js';
 import { options as tunerOptions, recipeOf } from '../tuners/streamtune/index.js';
 import { readHistoryWindows } from '../tuners/streamtune/dataset.js';
-import { historyRef, pretrainSet, saveSet } from '../tuners/streamtune/pretrain.js';
+import { historyRef, pretrainSet, saveSet, type PretrainRecipe } from '../tuners/streamtune/pretrain.js';
 import { integerIn, command, InputError, EXIT, guard } from './common.js';
 
 const defaults = tunerOptions.parse({});
@@ -17,7 +17,7 @@ const defaults = tunerOptions.parse({});
 const DEFAULT_HISTORY = 'datasets/history/generated/j320-w12-s1-groundTruth.csv';
 const argv = command('pretrain', '$0 [options]\n\nPre-trains StreamTune: GED clusters of the history\'s job DAGs, one encoder per cluster plus a global one.')
   .option('history', { type: 'string', array: true, default: [DEFAULT_HISTORY], describe: "history CSVs (default: the full corpus of `npm run history -- --labels groundTruth`; or an experiment's history.csv)" })
-  .option('k', { type: 'string', default: String(defaults.k), describe: "clusters: a number, or 'auto' (k-medoids k by silhouette)" })
+  .option('k', { type: 'string', default: String(defaults.k), describe: "clusters: a number; 'auto' = the candidate k whose cluster encoders give the lowest validation loss; 'silhouette' = the k-medoids k by silhouette" })
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), default: 1, describe: 'seed of the weight initialisation and batch order' })
   .option('name', { type: 'string', default: 'default', describe: 'set name: written to datasets/pretrained/<name>/' })
   .option('out', { type: 'string', describe: 'set folder (overrides --name)' })
@@ -36,8 +36,8 @@ const argv = command('pretrain', '$0 [options]\n\nPre-trains StreamTune: GED clu
 await guard(async () => {
   const backend = await chooseBackendInfo();
   console.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ')})` : ''}`);
-  const k = argv.k === 'auto' ? 'auto' : Number(argv.k);
-  if (k !== 'auto' && !(Number.isInteger(k) && k >= 1)) throw new InputError(`--k must be a positive integer or 'auto', got '${argv.k}'`);
+  const k: PretrainRecipe['k'] = argv.k === 'auto' || argv.k === 'silhouette' ? argv.k : Number(argv.k);
+  if (typeof k === 'number' && !(Number.isInteger(k) && k >= 1)) throw new InputError(`--k must be a positive integer, 'auto' or 'silhouette', got '${argv.k}'`);
   const extra = Object.fromEntries(
     argv.option.map((kv) => {
       const at = kv.indexOf('=');
@@ -54,7 +54,8 @@ await guard(async () => {
   );
   const opts = tunerOptions.parse({
     ...extra,
-    k,
+    // 'silhouette' is a recipe value only (the tuner's k option has no such value): set on the recipe below.
+    k: k === 'silhouette' ? 'auto' : k,
     labelRule: argv.labels,
     encoder: argv.encoder,
     head: argv.head,
@@ -65,7 +66,7 @@ await guard(async () => {
     pretrainEpochs: argv.epochs,
     historySize: argv['history-size'],
   });
-  const recipe = recipeOf(opts, argv.seed);
+  const recipe: PretrainRecipe = { ...recipeOf(opts, argv.seed), ...(k === 'silhouette' ? { k } : {}) };
   const files = argv.history.map((f) => (existsSync(resolve(f)) ? resolve(f) : resolve(PROJECT_ROOT, f)));
   for (const f of files)
     if (!existsSync(f))
@@ -85,6 +86,7 @@ await guard(async () => {
   for (const c of m.clusters)
     console.log(`  cluster ${c.id}: medoid ${c.medoidJob} (${c.medoid.operators.length} ops), ${c.members.length} jobs, ${c.train.windows} windows, loss ${c.train.firstLoss} -> ${c.train.lastLoss}, f1 ${c.train.fit.f1}`);
   console.log(`  global: ${m.global.train.windows} windows, loss ${m.global.train.firstLoss} -> ${m.global.train.lastLoss}, f1 ${m.global.train.fit.f1}`);
-  console.log(`pretrained set: ${dir} (k = ${m.k}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  for (const c of m.kCandidates ?? []) console.log(`  k = ${c.k}: validation loss ${c.loss} (vs global ${c.vsGlobal.mean} +- ${c.vsGlobal.se}), gedFallback ${c.gedFallback}, cluster share ${(100 * c.clusterShare).toFixed(1)} %`);
+  console.log(`pretrained set: ${dir} (k = ${m.k} by ${m.kChosenBy}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   return EXIT.ok;
 });

@@ -2,12 +2,19 @@
  * StreamTune's pre-training (streamtune.md §6-7) and the pretrained set on disk.
  *
  *   history windows --split by job--> training jobs | validation jobs (every 1/validationShare-th job)
- *   training windows --distinct DAGs--> GED matrix --k-medoids (k by silhouette)--> clusters
- *     each cluster's windows --label rule--> LabelledGraphs --pretrain--> one encoder + head per cluster
- *     every training window                                   --pretrain--> one global encoder + head
- *   validation jobs --nearest medoid (GED / operators)--> loss of its cluster's model vs the global model
- *     --> the fallback threshold: the GED ratio up to which cluster encoders (and beyond which the global one) give
- *         the lowest total validation loss (manifest.validation.gedFallback; the tuner's gedFallback 'auto')
+ *   training windows --distinct DAGs--> GED matrix (once)
+ *   every training window --label rule--> LabelledGraphs --pretrain--> one global encoder + head (once)
+ *   for each candidate k (k 'auto': clustering.ts K_CANDIDATES up to kMax; else the given k or the silhouette's):
+ *     GED matrix --k-medoids--> clusters; validation jobs --nearest medoid (GED / operators)--> a cluster
+ *     each cluster with validation jobs: its windows --pretrain, warm start from global, early stopping on its own
+ *       validation jobs--> encoder + head
+ *     loss of its cluster's model vs the global model per validation job
+ *       --> the fallback threshold: the GED ratio up to which cluster encoders (and beyond which the global one)
+ *           give the lowest total validation loss (chooseFallback) --> this k's validation loss
+ *   --> the k with the lowest validation loss, within one standard error the one with the larger cluster share
+ *       (chooseKByValidation; manifest.kCandidates has them all), its
+ *       threshold (manifest.validation.gedFallback; the tuner's gedFallback 'auto'), its clusters' models, and the
+ *       clusters without validation jobs trained now (no early stopping)
  *   each cluster's training graphs --evenly spaced sample--> replay set (replay.json), which the tuner's
  *     fine-tuning replays next to the job's own windows
  *
@@ -22,7 +29,7 @@
  */
 import { PROJECT_ROOT } from '../../core/project.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { JobGraph, type JobSpec } from '../../core/job.js';
@@ -36,12 +43,13 @@ import { gedDistance, nearestMedoid } from '../../graph/index.js';
 import { BottleneckModel, type ModelConfigInput } from '../../learning/model.js';
 import { evaluateModel, positiveWeight, trainModel, type EvaluationReport } from '../../learning/train.js';
 
-import { clusterDags } from './clustering.js';
+import { clusterAt, clusterDags, dagDistances, kCandidates, type DagClustering, type DagDistances, type KClustering } from './clustering.js';
 import { dagStructure, pairGraphs, pairingGroup, readHistoryWindows, windowGraph, type HistoryWindow } from './dataset.js';
 import type { LabelOptions } from './labels.js';
 
 export const SET_FORMAT = 'streamtune-lab/pretrained-set';
-export const SET_FORMAT_VERSION = 2;
+/** 3: k 'auto' means k by validation loss (it meant k by silhouette in version 2). */
+export const SET_FORMAT_VERSION = 3;
 export const MANIFEST = 'manifest.json';
 export const REPLAY = 'replay.json';
 
@@ -53,7 +61,12 @@ export interface PretrainRecipe {
   features: FeatureSet;
   rateUnit: RateUnit;
   gedExactMaxNodes: number;
-  k: number | 'auto';
+  /**
+   * Clusters: a number; 'auto' = the candidate k (clustering.ts K_CANDIDATES up to kMax) whose cluster encoders
+   * give the lowest validation loss (silhouette when there are no validation jobs); 'silhouette' = the k in
+   * [2, kMax] with the largest mean silhouette (the choice before set format 3).
+   */
+  k: number | 'auto' | 'silhouette';
   kMax: number;
   encoder: EncoderKind;
   layers: number;
@@ -162,6 +175,8 @@ export interface ValidationReport {
   lossGlobalAlways: number;
   /** Share of validation jobs that get their cluster's encoder at the chosen threshold. */
   clusterShare: number;
+  /** Per cluster with validation jobs: their count and mean loss of the cluster's and of the global model. */
+  clusters?: { cluster: number; jobs: number; clusterLoss: number; globalLoss: number }[];
 }
 
 export interface SetManifest {
@@ -174,7 +189,9 @@ export interface SetManifest {
   windowsUsed: number;
   backend: string;
   k: number;
-  kChosenBy: 'silhouette' | 'given' | 'single';
+  kChosenBy: 'validation' | 'silhouette' | 'given' | 'single';
+  /** Every candidate k of the validation choice, as measured (kChosenBy 'validation' only). */
+  kCandidates?: KCandidate[];
   silhouettes: Record<string, number>;
   ged: { dags: number; pairs: number; exactMethodPairs: number; approxMethodPairs: number; provenPairs: number; budgetExhausted: number };
   clusters: ClusterEntry[];
@@ -279,6 +296,59 @@ export function lossWeight(r: Pick<PretrainRecipe, 'posWeight'>): number | 'auto
   return r.posWeight === 'balanced' ? 'auto' : 1;
 }
 
+/** One candidate k of the validation choice, as measured (manifest.kCandidates). */
+export interface KCandidate {
+  k: number;
+  /** Mean validation loss per job with the fallback threshold chosen for this k (chooseFallback lossChosen). */
+  loss: number;
+  /** The same with cluster encoders always (no fallback). */
+  lossClusterAlways: number;
+  gedFallback: number;
+  /** Share of validation jobs that get their cluster's encoder at that threshold. */
+  clusterShare: number;
+  /** Clusters that have validation jobs (the ones trained, with early stopping, to measure this k). */
+  clustersWithJobs: number;
+  /**
+   * Mean over validation jobs of (loss at this k's threshold - global loss), and its standard error (paired by job):
+   * whether this k's cluster encoders beat the global one beyond noise.
+   */
+  vsGlobal: { mean: number; se: number };
+  /** Per validation job (manifest.validation.jobs order): its loss at this k's threshold. */
+  jobLosses: number[];
+  /** Per job, this k's loss minus the lowest-loss candidate's: mean and standard error (paired by job). */
+  vsLowest?: { mean: number; se: number };
+}
+
+/** A candidate's per-job losses against another's: mean and standard error of the paired differences. */
+export function versus(c: Pick<KCandidate, 'jobLosses'>, base: Pick<KCandidate, 'jobLosses'>): { mean: number; se: number } {
+  if (c.jobLosses.length !== base.jobLosses.length) throw new Error('versus: the candidates were measured on different jobs');
+  return pairedDifference(c.jobLosses.map((x, i) => x - (base.jobLosses[i] as number)));
+}
+
+/**
+ * The k by measurement: the candidate with the lowest mean validation loss, where a candidate whose loss is within
+ * one standard error of the lowest (paired by validation job: versus()) counts as a tie (the one-standard-error
+ * rule: the validation jobs cannot tell them apart). Ties go to the larger cluster share (cluster encoders are the
+ * method's point), then to the lower loss, then to the smaller k.
+ */
+export function chooseKByValidation(candidates: readonly KCandidate[]): KCandidate {
+  if (candidates.length === 0) throw new Error('chooseKByValidation: no candidates');
+  const lowest = [...candidates].sort((a, b) => a.loss - b.loss || b.clusterShare - a.clusterShare || a.k - b.k)[0] as KCandidate;
+  const ties = candidates.filter((c) => {
+    const d = versus(c, lowest);
+    return d.mean <= d.se;
+  });
+  return [...ties].sort((a, b) => b.clusterShare - a.clusterShare || a.loss - b.loss || a.k - b.k)[0] as KCandidate;
+}
+
+/** Mean and standard error of paired differences (se 0 with fewer than 2). */
+function pairedDifference(d: readonly number[]): { mean: number; se: number } {
+  const n = d.length;
+  const mean = n > 0 ? d.reduce((t, x) => t + x, 0) / n : 0;
+  const variance = n > 1 ? d.reduce((t, x) => t + (x - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean: Number(mean.toFixed(5)), se: Number(Math.sqrt(variance / Math.max(1, n)).toFixed(5)) };
+}
+
 /** Runs a recipe on history windows (already in order; historySize takes the first N). */
 export async function pretrainSet(
   all: readonly HistoryWindow[],
@@ -315,63 +385,138 @@ export async function pretrainSet(
   });
   const dags = dagJobs.map((j) => dagStructure(j).graph);
   progress?.(`GED: ${dags.length} distinct DAGs of ${jobOrder.length - heldOut.size} training jobs (${heldOut.size} validation jobs held out)`);
-  const c = clusterDags(dags, { k: recipe.k, kMax: recipe.kMax, gedExactMaxNodes: recipe.gedExactMaxNodes });
-  progress?.(`k-medoids: k = ${c.k} (${c.chosenBy}${c.chosenBy === 'silhouette' ? `: ${JSON.stringify(c.silhouettes)}` : ''})`);
-  const medoids = c.medoids.map((i) => dags[i] as DagGraph);
-  // Validation jobs: their nearest medoid (GED), and their graphs (early stopping and the fallback threshold).
-  const valJobs = jobOrder.filter((n) => heldOut.has(n)).map((name) => {
-    const idx = windows.map((_, i) => i).filter((i) => (windows[i] as HistoryWindow).job.name === name);
-    const job = (windows[idx[0] as number] as HistoryWindow).job;
-    const near = nearestMedoid(dagStructure(job).graph, medoids, (a, b) => gedDistance(a, b, { gedExactMaxNodes: recipe.gedExactMaxNodes }));
-    return { name, job, near, data: dataOf((i) => idx.includes(i)) };
-  });
+  // Validation jobs: their DAG, windows and graphs (early stopping, the fallback threshold and the choice of k).
+  const valJobs = jobOrder
+    .filter((n) => heldOut.has(n))
+    .map((name) => {
+      const idx = new Set(windows.map((_, i) => i).filter((i) => (windows[i] as HistoryWindow).job.name === name));
+      const job = (windows[[...idx][0] as number] as HistoryWindow).job;
+      return { name, job, dag: dagStructure(job).graph, data: dataOf((i) => idx.has(i)) };
+    });
+  // GED of a validation job to a training DAG, computed once whichever candidate k makes that DAG a medoid.
+  const gedMemo = new Map<string, number>();
+  const gedTo = (v: number, d: number): number => {
+    const key = `${v}:${d}`;
+    let x = gedMemo.get(key);
+    if (x === undefined) gedMemo.set(key, (x = gedDistance((valJobs[v] as (typeof valJobs)[number]).dag, dags[d] as DagGraph, { gedExactMaxNodes: recipe.gedExactMaxNodes })));
+    return x;
+  };
+  const nearestOf = (cl: KClustering) => valJobs.map((_, v) => nearestMedoid(-1, cl.medoids, (_a, d) => gedTo(v, d)));
+
   const globalData = dataOf(isTrain);
   const trainWindows = windows.filter((_, i) => isTrain(i)).length;
   progress?.(`global: ${trainWindows} windows (${globalData.length} training graphs)`);
   const g = await trainOne(globalData, trainWindows, recipe, recipe.seed, undefined, valJobs.flatMap((v) => v.data));
+  const pw = recipe.posWeight === 'balanced' ? positiveWeight(globalData) : 1;
+  const globalLoss = valJobs.map((v) => round4(evaluateModel(g.model, v.data, { posWeight: pw }).loss));
+
+  /** One cluster's model: warm-started from the global one (or not), early stopping on its validation jobs. */
+  const trainCluster = async (cl: KClustering, near: readonly { cluster: number }[], k: number) => {
+    const inCluster = (i: number) => windowDag[i] !== -1 && cl.assignment[windowDag[i] as number] === k;
+    const data = dataOf(inCluster);
+    const mine = windows.filter((_, i) => inCluster(i));
+    const val = valJobs.filter((_, v) => near[v]?.cluster === k).flatMap((v) => v.data);
+    progress?.(`  k = ${cl.k}, cluster ${k}: ${mine.length} windows (${data.length} training graphs, ${val.length} validation graphs)`);
+    const { model, train } = await trainOne(data, mine.length, recipe, recipe.seed + 1 + k, recipe.clusterInit === 'global' ? g.model : undefined, val);
+    return { model, train, data, members: [...new Set(mine.map((w) => w.job.name))] };
+  };
+  type Trained = Awaited<ReturnType<typeof trainCluster>>;
+  /** A clustering with the clusters that have validation jobs trained, and its validation report. */
+  const measure = async (cl: KClustering) => {
+    const near = nearestOf(cl);
+    const trained: (Trained | undefined)[] = [];
+    for (let k = 0; k < cl.k; k++) trained.push(near.some((n) => n.cluster === k) ? await trainCluster(cl, near, k) : undefined);
+    const jobs: ValidationJob[] = valJobs.map((v, i) => {
+      const { cluster, distance } = near[i] as { cluster: number; distance: number };
+      return {
+        job: v.name,
+        operators: v.job.size,
+        cluster,
+        distance,
+        ratio: round4(distance / v.job.size),
+        clusterLoss: round4(evaluateModel((trained[cluster] as Trained).model, v.data, { posWeight: pw }).loss),
+        globalLoss: globalLoss[i] as number,
+      };
+    });
+    const perCluster = [...new Set(jobs.map((j) => j.cluster))].sort((a, b) => a - b).map((cluster) => {
+      const mine = jobs.filter((j) => j.cluster === cluster);
+      const mean = (f: (j: ValidationJob) => number) => round4(mine.reduce((t, j) => t + f(j), 0) / mine.length);
+      return { cluster, jobs: mine.length, clusterLoss: mean((j) => j.clusterLoss), globalLoss: mean((j) => j.globalLoss) };
+    });
+    return { cl, trained, validation: jobs.length > 0 ? { ...chooseFallback(jobs), clusters: perCluster } : undefined };
+  };
+
+  // k: given, by silhouette, or (auto) by the validation loss of each candidate's cluster encoders.
+  const candidates = kCandidates(dags.length, recipe.kMax);
+  const byValidation = recipe.k === 'auto' && valJobs.length > 0 && candidates.length > 0;
+  const given = byValidation ? undefined : clusterDags(dags, { k: recipe.k === 'auto' ? 'silhouette' : recipe.k, kMax: recipe.kMax, gedExactMaxNodes: recipe.gedExactMaxNodes });
+  const dist: DagDistances = given ?? dagDistances(dags, recipe.gedExactMaxNodes);
+  let chosen: Awaited<ReturnType<typeof measure>>;
+  let kChosenBy: SetManifest['kChosenBy'];
+  let silhouettes: Record<string, number> = {};
+  let kMeasured: KCandidate[] | undefined;
+  if (byValidation) {
+    kMeasured = [];
+    const measured: Awaited<ReturnType<typeof measure>>[] = [];
+    for (const k of candidates) {
+      const m = await measure(clusterAt(dist.distances, k));
+      const v = m.validation as ValidationReport;
+      const cand: KCandidate = {
+        k,
+        loss: v.lossChosen,
+        lossClusterAlways: v.lossClusterAlways,
+        gedFallback: v.gedFallback,
+        clusterShare: round4(v.clusterShare),
+        clustersWithJobs: m.trained.filter((t) => t !== undefined).length,
+        vsGlobal: pairedDifference(v.jobs.map((j) => (j.ratio <= v.gedFallback ? j.clusterLoss : j.globalLoss) - j.globalLoss)),
+        jobLosses: v.jobs.map((j) => (j.ratio <= v.gedFallback ? j.clusterLoss : j.globalLoss)),
+      };
+      kMeasured.push(cand);
+      measured.push(m);
+      progress?.(
+        `k = ${k}: validation loss ${cand.loss} (vs global ${cand.vsGlobal.mean} +- ${cand.vsGlobal.se}; cluster always ${cand.lossClusterAlways}, global ${v.lossGlobalAlways}), gedFallback ${cand.gedFallback}, cluster share ${(100 * cand.clusterShare).toFixed(1)} %`,
+      );
+    }
+    const picked = chooseKByValidation(kMeasured);
+    const lowest = [...kMeasured].sort((a, b) => a.loss - b.loss || b.clusterShare - a.clusterShare || a.k - b.k)[0] as KCandidate;
+    for (const cand of kMeasured) cand.vsLowest = versus(cand, lowest);
+    chosen = measured[kMeasured.indexOf(picked)] as Awaited<ReturnType<typeof measure>>;
+    for (const m of measured) if (m !== chosen) for (const t of m.trained) t?.model.dispose();
+    kChosenBy = 'validation';
+  } else {
+    const c = given as DagClustering;
+    chosen = await measure(c);
+    kChosenBy = c.chosenBy;
+    silhouettes = c.silhouettes;
+  }
+  const c = chosen.cl;
+  progress?.(`k-medoids: k = ${c.k} (${kChosenBy}${kChosenBy === 'silhouette' ? `: ${JSON.stringify(silhouettes)}` : ''})`);
+  const near = nearestOf(c);
   const clusterModels: BottleneckModel[] = [];
   const clusters: ClusterEntry[] = [];
   const replayClusters: LabelledGraph[][] = [];
   for (let k = 0; k < c.k; k++) {
-    const inCluster = (i: number) => windowDag[i] !== -1 && c.assignment[windowDag[i] as number] === k;
-    const data = dataOf(inCluster);
-    const mine = windows.filter((_, i) => inCluster(i));
-    const members = [...new Set(mine.map((w) => w.job.name))];
-    progress?.(`cluster ${k}: ${mine.length} windows of ${members.length} jobs (${data.length} training graphs)`);
-    const val = valJobs.filter((v) => v.near.cluster === k).flatMap((v) => v.data);
-    const { model, train } = await trainOne(data, mine.length, recipe, recipe.seed + 1 + k, recipe.clusterInit === 'global' ? g.model : undefined, val);
-    clusterModels.push(model);
-    replayClusters.push(replaySample(data, recipe.replay));
+    // Clusters without validation jobs are trained now (no early stopping: nothing to measure it on).
+    const t = chosen.trained[k] ?? (await trainCluster(c, near, k));
+    clusterModels.push(t.model);
+    replayClusters.push(replaySample(t.data, recipe.replay));
     const medoid = dagJobs[c.medoids[k] as number] as JobGraph;
     clusters.push({
       id: k,
       medoid: medoidSpec(medoid),
       medoidJob: medoid.name,
-      members,
+      members: t.members,
       dags: c.assignment.filter((a) => a === k).length,
       model: `cluster-${k}`,
-      scaler: model.scaler.toJSON(),
-      train,
+      scaler: t.model.scaler.toJSON(),
+      train: t.train,
     });
   }
-  let validation: ValidationReport | undefined;
-  if (valJobs.length > 0) {
-    const pw = recipe.posWeight === 'balanced' ? positiveWeight(globalData) : 1;
-    const jobs: ValidationJob[] = valJobs.map(({ name, job, near, data }) => ({
-      job: name,
-      operators: job.size,
-      cluster: near.cluster,
-      distance: near.distance,
-      ratio: round4(near.distance / job.size),
-      clusterLoss: round4(evaluateModel(clusterModels[near.cluster] as BottleneckModel, data, { posWeight: pw }).loss),
-      globalLoss: round4(evaluateModel(g.model, data, { posWeight: pw }).loss),
-    }));
-    validation = chooseFallback(jobs);
+  const validation = chosen.validation;
+  if (validation)
     progress?.(
-      `validation: ${jobs.length} jobs; gedFallback ${validation.gedFallback} (cluster encoders for ${(100 * validation.clusterShare).toFixed(0)} %): loss ${validation.lossChosen} vs cluster always ${validation.lossClusterAlways}, global always ${validation.lossGlobalAlways}`,
+      `validation: ${validation.jobs.length} jobs; gedFallback ${validation.gedFallback} (cluster encoders for ${(100 * validation.clusterShare).toFixed(0)} %): loss ${validation.lossChosen} vs cluster always ${validation.lossClusterAlways}, global always ${validation.lossGlobalAlways}`,
     );
-  }
-  const { distances: _d, ...ged } = c;
   return {
     manifest: {
       format: SET_FORMAT,
@@ -382,15 +527,16 @@ export async function pretrainSet(
       windowsUsed: windows.length,
       backend: meta.backend,
       k: c.k,
-      kChosenBy: c.chosenBy,
-      silhouettes: c.silhouettes,
-      ged: { dags: dags.length, ...pick(ged.ged) },
+      kChosenBy,
+      ...(kMeasured ? { kCandidates: kMeasured } : {}),
+      silhouettes,
+      ged: { dags: dags.length, ...pick(dist.ged) },
       clusters,
       global: { model: 'global', scaler: g.model.scaler.toJSON(), train: g.train },
       ...(validation ? { validation } : {}),
       ...(meta.command ? { command: meta.command } : {}),
     },
-    medoids,
+    medoids: c.medoids.map((i) => dags[i] as DagGraph),
     clusterModels,
     globalModel: g.model,
     replay: { clusters: replayClusters, global: replaySample(globalData, recipe.replay) },
@@ -437,9 +583,16 @@ function pick(g: { pairs: number; exactMethodPairs: number; approxMethodPairs: n
   return { pairs: g.pairs, exactMethodPairs: g.exactMethodPairs, approxMethodPairs: g.approxMethodPairs, provenPairs: g.provenPairs, budgetExhausted: g.budgetExhausted };
 }
 
-/** Writes a set: manifest.json and one model folder per cluster plus global. */
+/**
+ * Writes a set: manifest.json and one model folder per cluster plus global. Over an older set, its cluster model
+ * folders (cluster-<n> with a model.json) that this set does not have are removed, so a set with fewer clusters
+ * leaves no stale models behind.
+ */
 export async function saveSet(set: PretrainedSet, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
+  const mine = new Set(set.manifest.clusters.map((c) => c.model));
+  for (const e of readdirSync(dir, { withFileTypes: true }))
+    if (e.isDirectory() && /^cluster-\d+$/.test(e.name) && !mine.has(e.name) && existsSync(join(dir, e.name, 'model.json'))) rmSync(join(dir, e.name), { recursive: true });
   for (const [k, m] of set.clusterModels.entries()) await saveModel(m, join(dir, set.manifest.clusters[k]?.model ?? `cluster-${k}`), { set: set.manifest.name, cluster: k });
   await saveModel(set.globalModel, join(dir, set.manifest.global.model), { set: set.manifest.name, cluster: 'global' });
   await writeFile(join(dir, REPLAY), `${JSON.stringify(replayJson(set))}\n`);

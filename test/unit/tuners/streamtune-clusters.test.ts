@@ -17,7 +17,7 @@ import { chooseBackend } from '../../../src/learning/backend.js';
 import { evaluateModel, trainModel } from '../../../src/learning/train.js';
 import { create, options, recipeOf } from '../../../src/tuners/streamtune/index.js';
 import { pairGraphs, pairingGroup, readHistoryWindows, windowGraph } from '../../../src/tuners/streamtune/dataset.js';
-import { chooseFallback, historyRef, loadSet, pretrainSet, saveSet, type ValidationJob } from '../../../src/tuners/streamtune/pretrain.js';
+import { chooseFallback, chooseKByValidation, historyRef, loadSet, pretrainSet, readManifest, saveSet, type KCandidate, type ValidationJob } from '../../../src/tuners/streamtune/pretrain.js';
 import { projectedWindowLabels } from '../../../src/tuners/streamtune/labels.js';
 import { chain, snapshot } from '../../fixtures/snapshots.js';
 
@@ -122,6 +122,59 @@ describe('streamtune: clusters, replay and reproducible sets (issue 14)', () => 
     const afterOwn = evaluateModel(without, replay).loss;
     assert.ok(afterReplay <= 1.5 * before + 0.1, `replay: ${before.toFixed(3)} -> ${afterReplay.toFixed(3)}`);
     assert.ok(afterReplay < afterOwn, `with replay ${afterReplay.toFixed(3)} vs without ${afterOwn.toFixed(3)}`);
+  });
+
+  it('k auto: every candidate k is measured on the validation jobs and the lowest validation loss is kept', async () => {
+    const windows = readHistoryWindows([history]);
+    const auto = options.parse({ ...tiny, k: 'auto', kMax: 4 });
+    const out = join(dir, 'auto');
+    await saveSet(await pretrainSet(windows, recipeOf(auto, 4), meta()), out);
+    const m = readManifest(out);
+    assert.equal(m.kChosenBy, 'validation');
+    const cands = m.kCandidates ?? [];
+    assert.deepEqual(
+      cands.map((c) => c.k),
+      [2, 3, 4].filter((k) => k < m.ged.dags),
+      'the documented candidates up to kMax',
+    );
+    assert.ok(cands.length >= 2, `${m.ged.dags} DAGs`);
+    // The chosen k: the largest cluster share among the candidates within one standard error of the lowest loss.
+    const ties = cands.filter((c) => c.vsLowest!.mean <= c.vsLowest!.se);
+    assert.ok(ties.some((c) => c.vsLowest!.mean === 0 && c.loss === Math.min(...cands.map((x) => x.loss))), 'the lowest is a tie of itself');
+    const best = ties.sort((a, b) => b.clusterShare - a.clusterShare || a.loss - b.loss || a.k - b.k)[0]!;
+    assert.equal(m.k, best.k);
+    assert.ok(cands.every((c) => c.jobLosses.length === m.validation!.jobs.length));
+    assert.equal(m.clusters.length, best.k);
+    // The set's validation report is the chosen k's: its threshold and loss, its clusters' models.
+    assert.equal(m.validation?.lossChosen, best.loss);
+    assert.equal(m.validation?.gedFallback, best.gedFallback);
+    assert.ok(m.validation!.jobs.every((j) => j.cluster < best.k));
+    // The sweep is as reproducible as one k: a second run writes the same bytes, also over a set with more clusters.
+    const again = join(dir, 'auto-again');
+    await saveSet(await pretrainSet(windows, recipeOf(options.parse({ ...tiny, k: m.k + 2 }), 4), meta()), again);
+    await saveSet(await pretrainSet(windows, recipeOf(auto, 4), meta()), again);
+    assert.deepEqual(files(again), files(out));
+    for (const f of files(out)) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(again, f))), `${f} differs`);
+  });
+
+  it('the k choice keeps the lowest validation loss; within one standard error, the larger cluster share', () => {
+    const c = (k: number, jobLosses: number[], clusterShare: number): KCandidate => {
+      const loss = Number((jobLosses.reduce((t, x) => t + x, 0) / jobLosses.length).toFixed(4));
+      return { k, loss, lossClusterAlways: loss, gedFallback: 1, clusterShare, clustersWithJobs: k, vsGlobal: { mean: 0, se: 0 }, jobLosses };
+    };
+    // k = 3 is lower than k = 2 on every job (paired: far beyond one standard error): the lower loss wins.
+    assert.equal(chooseKByValidation([c(2, [0.2, 0.3, 0.4, 0.5], 1), c(3, [0.1, 0.2, 0.3, 0.4], 0.5)]).k, 3);
+    // k = 8 is lowest on average, k = 12 within one standard error of it (better on two jobs, worse on two) with the
+    // larger share: a tie, to k = 12; k = 4 has the largest share but is worse on every job: not a tie.
+    const k8 = c(8, [0.1, 0.2, 0.3, 0.4], 0.5);
+    const k12 = c(12, [0.12, 0.17, 0.33, 0.39], 0.9);
+    const k4 = c(4, [0.15, 0.25, 0.35, 0.45], 1);
+    assert.ok(k12.loss > k8.loss);
+    assert.equal(chooseKByValidation([k4, k8, k12]).k, 12);
+    assert.equal(chooseKByValidation([k4, k8]).k, 8);
+    // Equal losses: the larger share, then the smaller k.
+    assert.equal(chooseKByValidation([c(2, [0.1, 0.2], 0.5), c(6, [0.1, 0.2], 0.9), c(8, [0.1, 0.2], 0.9)]).k, 6);
+    assert.throws(() => chooseKByValidation([]));
   });
 
   it('the fallback threshold is the one with the lowest total validation loss, ties to the larger', () => {

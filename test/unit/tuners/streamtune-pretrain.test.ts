@@ -58,7 +58,7 @@ describe('streamtune: GED clustering', () => {
       edges: [[0, 2], [1, 3], ...Array.from({ length: n - 2 }, (_, i) => [i + 2, i + 4] as const), [n, n + 2], [n + 1, n + 2], [n + 2, n + 3]] as const,
     });
     const dags = [chainDag(3), chainDag(4), chainDag(5), diamond(4), diamond(5), diamond(6)];
-    const c = clusterDags(dags, { k: 'auto', kMax: 4, gedExactMaxNodes: 12 });
+    const c = clusterDags(dags, { k: 'silhouette', kMax: 4, gedExactMaxNodes: 12 });
     assert.equal(c.k, 2);
     assert.equal(c.chosenBy, 'silhouette');
     assert.equal(new Set(c.assignment.slice(0, 3)).size, 1);

@@ -3,10 +3,12 @@
  * records the new window, fine-tunes on the job's windows (mode per row), runs the encoder once and searches every
  * operator's smallest safe parallelism. Snapshots come from the simulator at half the oracle parallelism, so every
  * decision takes the full path (a bottleneck is present). 64 windows at one rate: the fine-tuning set holds the
- * last fineTuneWindows windows plus as many cross-window pairs, so the steady-state figures are the worst case.
+ * last fineTuneWindows windows, their cross-window pairs, work positives and a slice of the cluster's replay sample,
+ * so the steady-state figures are the worst case; fineTuneBudget thins it and cuts the epochs (rows at the default
+ * budget and at larger ones).
  *
- * Each row runs twice: idle, and with the machine busy (a spinning worker thread per core for the whole row, on top
- * of whatever else runs). The default fine-tuning replays the cluster's history and is cut to fineTuneBudget.
+ * Rows run idle or with the machine busy (a spinning worker thread per core for the whole row, on top of whatever
+ * else runs).
  *
  * Run alone: npx tsx bench/streamtune.ts
  */
@@ -49,20 +51,25 @@ export async function benchStreamtune(): Promise<Row[]> {
   }
   await d.stop();
   const rows: Row[] = [];
+  // [fineTune, fineTuneWindows, fineTuneBudget (undefined: the default), machine]
   const cases = [
-    ['headOnly', 16, 'idle'],
-    ['headOnly', 16, 'busy'],
-    ['headOnly', 48, 'busy'],
-    ['frozen', 16, 'busy'],
-    ['full', 16, 'busy'],
+    ['frozen', 16, undefined, 'idle'],
+    ['frozen', 16, undefined, 'busy'],
+    ['headOnly', 16, undefined, 'idle'],
+    ['headOnly', 16, undefined, 'busy'],
+    ['headOnly', 16, 20_000, 'busy'],
+    ['headOnly', 16, 8_000, 'busy'],
+    ['headOnly', 48, undefined, 'busy'],
+    // Full fine-tuning trains the encoder too: seconds per decision; 24 windows (8 steady) keep the row short.
+    ['full', 16, undefined, 'busy'],
   ] as const;
-  for (const [fineTune, fineTuneWindows, machine] of cases) {
+  for (const [fineTune, fineTuneWindows, fineTuneBudget, machine] of cases) {
     const burners = machine === 'busy' ? Array.from({ length: availableParallelism() }, () => new Worker('for (;;) {}', { eval: true })) : [];
-    const tuner = create(options.parse({ fineTune, fineTuneWindows }));
+    const tuner = create(options.parse({ fineTune, fineTuneWindows, ...(fineTuneBudget ? { fineTuneBudget } : {}) }));
     await tuner.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
     tuner.startEpisode?.(rate);
     const times: number[] = [];
-    for (const v of views) {
+    for (const v of fineTune === 'full' ? views.slice(0, 24) : views) {
       const t = performance.now();
       await tuner.decide(v);
       times.push(performance.now() - t);
@@ -75,10 +82,11 @@ export async function benchStreamtune(): Promise<Row[]> {
       backend,
       fineTune,
       fineTuneWindows,
+      fineTuneBudget: fineTuneBudget ?? options.parse({}).fineTuneBudget,
       machine,
       cluster: tuner.assignment?.why ?? '',
       operators: w.job.size,
-      windows: views.length,
+      windows: times.length,
       msFirst: Number((times[0] as number).toFixed(1)),
       msMedian: Number(quantile(steady, 0.5).toFixed(1)),
       msP95: Number(quantile(steady, 0.95).toFixed(1)),

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type EngineEvent, type Snapshot } from '../../core/metrics.js';
-import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
+import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
 import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
@@ -50,11 +50,6 @@ export function slotsNeeded(parallelism: Parallelism): { slots: number; operator
 export function clampParallelism(parallelism: Parallelism, cap: number | undefined): Parallelism {
   if (cap === undefined) return parallelism;
   return Object.fromEntries(Object.entries(parallelism).map(([op, p]) => [op, Math.min(p, Math.max(1, cap))]));
-}
-
-function sameParallelism(a: Parallelism, b: Parallelism): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => a[k] === b[k]);
 }
 
 export function describeOverview(o: ClusterOverview): string {

@@ -10,7 +10,7 @@
  *
  * A floor beats a ceiling when noise makes them cross.
  */
-import type { Parallelism } from '../../core/parallelism.js';
+import { sameParallelism, type Parallelism } from '../../core/parallelism.js';
 
 interface Mark {
   rate: number;
@@ -56,3 +56,34 @@ function push(m: Map<string, Mark[]>, op: string, mark: Mark): void {
   if (!xs) m.set(op, (xs = []));
   if (!xs.some((x) => x.rate === mark.rate && x.p === mark.p)) xs.push(mark);
 }
+
+/**
+ * Configurations the run settled on, by target rate: a whole configuration StreamTune kept (no bottleneck, the
+ * sources keeping up, not over-provisioned beyond the margin) at rate r is what the job's own history says about r.
+ * When the target returns to r (or to a rate at most `tolerance` below a remembered one: a configuration that
+ * sustains r' sustains every lower rate), StreamTune proposes it again whole rather than the model's answer.
+ * A window at a remembered rate that shows a bottleneck or lagging sources at that configuration forgets it.
+ */
+export class SettledConfigurations {
+  private readonly byRate = new Map<number, Parallelism>();
+
+  constructor(private readonly tolerance: number) {}
+
+  /** Remembers `p` as settled at `rate`. */
+  settle(rate: number, p: Parallelism): void {
+    this.byRate.set(rate, { ...p });
+  }
+
+  /** A window showed `p` short at `rate`: forgets `p` wherever it was settled at `rate` or above. */
+  refute(rate: number, p: Parallelism): void {
+    for (const [r, m] of this.byRate) if (r >= rate * (1 - 1e-12) && sameParallelism(m, p)) this.byRate.delete(r);
+  }
+
+  /** The configuration settled at the lowest remembered rate in [rate, rate x (1 + tolerance)], if any. */
+  recall(rate: number): Parallelism | undefined {
+    let best: number | undefined;
+    for (const r of this.byRate.keys()) if (r >= rate * (1 - 1e-12) && r <= rate * (1 + this.tolerance) * (1 + 1e-12) && (best === undefined || r < best)) best = r;
+    return best === undefined ? undefined : this.byRate.get(best);
+  }
+}
+

@@ -23,22 +23,23 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { keep, rescale, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
-import type { Parallelism } from '../../core/parallelism.js';
+import { sameParallelism, totalParallelism, type Parallelism } from '../../core/parallelism.js';
+import type { Snapshot } from '../../core/metrics.js';
 import type { GroundTruth } from '../../engines/engine.js';
 import { LABEL_RULES } from '../../history/labels.js';
 import { chooseBackend } from '../../learning/backend.js';
-import { FeatureScaler, withLabels, type LabelledGraph } from '../../learning/features.js';
+import { FeatureScaler, withLabels, withParallelism, type LabelledGraph } from '../../learning/features.js';
 import { searchSafeParallelism, type HeadEvaluator } from '../../learning/head.js';
 import { BottleneckModel } from '../../learning/model.js';
 import { trainModel } from '../../learning/train.js';
 import { TunerSetupError, type Observation, type Tuner, type TunerContext, type TunerView } from '../tuner.js';
 import { deployedWorkers, maxWorkers, workersParallelism } from '../shared/workers.js';
 import { gedDistance, nearestMedoid } from '../../graph/index.js';
-import { Constraints } from './constraints.js';
-import { dagStructure, pairWith } from './dataset.js';
+import { Constraints, SettledConfigurations } from './constraints.js';
+import { dagStructure, pairGraphs } from './dataset.js';
 import { bottleneckOperators, lagging, windowLabels, type LabelOptions } from './labels.js';
 import { featureNames, jobFeatures } from './features.js';
-import { lossWeight, modelConfigOf, obtainSet, type PretrainRecipe } from './pretrain.js';
+import { lossWeight, modelConfigOf, obtainSet, replaySample, type PretrainRecipe } from './pretrain.js';
 
 export const doc =
   'StreamTune (Han et al., ICDE 2025), reconstructed: GED-clustered pre-trained GNN encoders, fine-tuned online; monotone bottleneck head, smallest safe parallelism per operator.';
@@ -89,10 +90,10 @@ export const options = z.strictObject({
     .default('auto')
     .describe("Use the global encoder when the nearest medoid's GED exceeds gedFallback x the job's operator count; 'auto' = the threshold the pretrained set measured on its validation jobs (the lowest validation loss of cluster vs global encoders; §10 had 30 %)."),
   k: z
-    .union([z.int().min(1).max(64), z.literal('auto')])
+    .union([z.int().min(1).max(64), z.literal('auto'), z.literal('silhouette')])
     .default('auto')
-    .describe("Clusters of the pre-training history: a number, or 'auto' = k-medoids k by silhouette (§10)."),
-  kMax: z.int().min(2).max(64).default(12).describe("Largest k tried by the silhouette choice (harness default)."),
+    .describe("Clusters of the pre-training history: a number; 'auto' = the candidate k (2, 3, 4, 6, 8, 12 up to kMax) whose cluster encoders give the lowest validation loss (ties within one standard error to the larger cluster share); 'silhouette' = k-medoids k by silhouette (§10, the choice before set format 3)."),
+  kMax: z.int().min(2).max(64).default(12).describe('Largest k tried by the choice of k (harness default).'),
   encoder: z.enum(['gnn', 'mlp']).default('gnn').describe("Encoder (§7): message-passing GNN, or 'mlp' = per-operator MLP without the DAG (ablation 5)."),
   layers: z.int().min(1).max(8).default(2).describe('Encoder layers (§10: 2).'),
   hidden: z.int().min(1).max(1024).default(32).describe('Hidden width of encoder and head (§10: 32).'),
@@ -157,12 +158,16 @@ export const options = z.strictObject({
     .max(1024)
     .default(16)
     .describe("Replayed cluster-history graphs per fine-tuning (a rotating slice of the set's replay sample; 0 = no replay; harness default)."),
+  workPositives: z
+    .boolean()
+    .default(true)
+    .describe("Fine-tuning also learns, from each of the job's windows, that every operator (sources aside) is a bottleneck one instance below the work the window shows at the target rate (ceil(busyMax x p x demand / input) - 1, when >= 1): a sound label whatever the physics, and the negative evidence near the boundary that the job's own healthy windows lack (without it fine-tuning on healthy windows moves the boundary down; harness default)."),
   fineTuneBudget: z
     .int()
     .min(1)
     .max(10_000_000)
-    .default(20_000)
-    .describe('Bound on the work of one decision: fine-tuning epochs x labelled nodes at most this (epochs are cut to fit; harness default, about 30 ms at 40 operators with the machine busy).'),
+    .default(4_000)
+    .describe('Bound on the work of one decision: fine-tuning epochs x nodes at most this (epochs are cut to fit, and a larger set is thinned to an evenly spaced sample of it; harness default: head-only fine-tuning under 50 ms median at 40 operators with the machine busy, npm run bench streamtune).'),
   pMax: z.int().min(0).max(32_768).default(0).describe("Largest parallelism proposed per operator, 0 = the operator's maxParallelism (§10: the available slots)."),
   rateMonotoneFloors: z
     .boolean()
@@ -181,6 +186,12 @@ export const options = z.strictObject({
     .min(0)
     .default(0.25)
     .describe('An operator is over-provisioned when p > (1 + margin) x its smallest predicted-safe parallelism; scale-downs below that are not made (harness default).'),
+  minSaving: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.05)
+    .describe('A scale-down (no bottleneck) is made only when it frees at least this share of the total parallelism; smaller ones are not worth a reconfiguration (as the hysteresis of DS2 and ContTune, on the whole job; harness default, the 5 % over the minimum that the issue-14 goal on P / oracle allows).'),
   downTheta: z
     .number()
     .gt(0)
@@ -196,12 +207,22 @@ export const options = z.strictObject({
   workGuard: z
     .boolean()
     .default(true)
-    .describe("Never scale an operator down below the instances its own window shows busy at the target rate, ceil(busyMax x p x demand / input) (a hard constraint from the job's observations next to the floors; harness default)."),
+    .describe("Never propose fewer instances than an operator's own window shows busy at the target rate, ceil(busyMax x p x demand / input): not when scaling down, nor when growing a bottleneck (a hard constraint from the job's observations next to the floors, sound whatever the physics since overheads only add work; harness default)."),
   noSafeGrowth: z
     .number()
     .min(1)
     .default(2)
     .describe('When no parallelism up to the bound is predicted safe, a bottleneck operator grows by this factor (at least to its floor + 1) and the others stay (harness default).'),
+  reuse: z
+    .boolean()
+    .default(true)
+    .describe("When the target returns to a rate at which this run settled (kept a configuration with no bottleneck, the sources keeping up, none over-provisioned beyond the margin), propose that configuration again whole instead of the model's answer; a window showing it short there forgets it (the job's own history; harness default)."),
+  reuseTolerance: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.05)
+    .describe('Reuse also a configuration settled at a rate up to this fraction above the target (it sustains every lower rate; at most this much over-provisioned; harness default).'),
   hysteresis: z.boolean().default(false).describe('Skip operator changes with max(p/p\', p\'/p) < 1 + decisionThr and -1 scale-downs (§9, from DS2 and ContTune).'),
   decisionThr: z.number().min(0).max(100).default(0.1).describe('Hysteresis threshold (ContTune default 0.1).'),
 });
@@ -262,7 +283,10 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
   // Online labels judge "keeping up" at least as strictly as the SLO does (keepLagRatio).
   const labelOpts = { ...labelOptions(o), lagRatio: Math.max(o.lagRatio, o.keepLagRatio) };
   const constraints = new Constraints({ acrossRates: o.rateMonotoneFloors, ceilings: o.ceilings });
+  const settled = new SettledConfigurations(o.reuseTolerance);
   const data: LabelledGraph[] = [];
+  /** Per entry of data: its window at one instance below the observed work, labelled bottleneck (workPositives). */
+  const belowWork: (LabelledGraph | undefined)[] = [];
   /** Target rate of each entry of data. */
   const rates: number[] = [];
   let model: BottleneckModel | undefined;
@@ -285,6 +309,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     const g = jobFeatures(job, obs.parallelism, obs.rate, obs.snapshot.operators, o);
     data.push(withLabels(g, labels));
     rates.push(obs.rate);
+    belowWork.push(o.workPositives && !shared ? workPositive(job, obs, g) : undefined);
     const culprits = bottleneckOperators(labels);
     const healthy = culprits.length === 0 && !lagging(obs.snapshot, labelOpts.lagRatio);
     // Shared workers: operators time-share the pool, so no one operator need look saturated while the pool is short;
@@ -292,6 +317,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     const short = culprits.length > 0 || lagging(obs.snapshot, labelOpts.lagRatio);
     if (shared) constraints.observe(obs.rate, { '*': deployedWorkers(obs.parallelism) }, short ? ['*'] : [], healthy);
     else constraints.observe(obs.rate, obs.parallelism, culprits, healthy);
+    if (short) settled.refute(obs.rate, obs.parallelism);
   };
 
   const fit = async (): Promise<void> => {
@@ -300,31 +326,28 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       model = BottleneckModel.create(modelConfigOf(recipeOf(o), freshSeed), FeatureScaler.fit(data, names));
     }
     if (o.fineTune === 'frozen' || o.fineTuneEpochs === 0) return;
-    const recent = data.slice(-o.fineTuneWindows);
-    if (!recent.some((g) => g.mask.some((m) => m > 0))) return;
-    if (o.pairing > 0) {
-      // The latest window's context with the parallelism and labels of every earlier window at its rate.
-      const last = data.length - 1;
-      const ctx = data[last] as LabelledGraph;
-      for (let i = last - 1, n = 0; i >= 0 && n < o.fineTuneWindows; i--)
-        if (rates[i] === rates[last]) {
-          recent.push(pairWith(ctx, data[i] as LabelledGraph));
-          n++;
-        }
-    }
+    const windows = data.slice(-o.fineTuneWindows);
+    if (!windows.some((g) => g.mask.some((m) => m > 0))) return;
+    // Cross-window pairs as in pre-training: each recent window's context with the parallelism and labels of up to
+    // `pairing` neighbouring windows at the same target rate, e.g. an episode's throttled first window with the
+    // configurations that followed it ("from here, p' was (not) enough").
+    const recent = o.pairing > 0 ? pairGraphs(rates.slice(-o.fineTuneWindows).map(String), windows, o.pairing) : [...windows];
+    for (const g of belowWork.slice(-o.fineTuneWindows)) if (g) recent.push(g);
     // Replay: a rotating slice of the cluster's history, so the job's few windows do not overwrite what the cluster
     // taught (the pre-train / fine-tune framework).
     const r = Math.min(o.fineTuneReplay, replay.length);
     for (let i = 0; i < r; i++) recent.push(replay[(decisions * r + i) % replay.length] as LabelledGraph);
     decisions++;
-    // The bound on work per decision: epochs x labelled nodes <= fineTuneBudget.
+    // The bound on work per decision: epochs x nodes <= fineTuneBudget; a set larger than the budget is thinned to
+    // an evenly spaced sample of it (every kind of graph keeps its share) and trained for one epoch.
     const nodes = recent.reduce((t, g) => t + g.nodeIds.length, 0);
-    const epochs = Math.max(1, Math.min(o.fineTuneEpochs, Math.floor(o.fineTuneBudget / Math.max(1, nodes))));
-    await trainModel(model, recent, {
+    const set = nodes > o.fineTuneBudget ? replaySample(recent, Math.max(1, Math.floor((o.fineTuneBudget * recent.length) / nodes))) : recent;
+    const epochs = Math.max(1, Math.min(o.fineTuneEpochs, Math.floor(o.fineTuneBudget / Math.max(1, Math.min(nodes, o.fineTuneBudget)))));
+    await trainModel(model, set, {
       fineTune: o.fineTune,
       epochs,
       lr: o.fineTuneLr,
-      batchSize: recent.length,
+      batchSize: set.length,
       seed: freshSeed + data.length,
       posWeight: lossWeight(recipeOf(o)),
       ...(o.fineTune === 'headOnly' ? { embeddingCache: embeddings } : {}),
@@ -393,22 +416,49 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       for (; seen < view.history.length; seen++) ingest(job, view.history[seen] as Observation, shared);
       const culprits = bottleneckOperators(lastLabels);
       const poolShort = shared && lagging(view.snapshot, labelOpts.lagRatio);
+      const short = culprits.length > 0 || lagging(view.snapshot, labelOpts.lagRatio);
       if (culprits.length === 0 && !poolShort && (converged || !o.requireNoOverProvisioning)) {
         converged = true;
+        if (o.reuse && !short) settled.settle(rate, current);
         return keep(`streamtune: no bottleneck${o.requireNoOverProvisioning ? ' (converged)' : ''}`);
+      }
+      const recalled = o.reuse && !converged ? settled.recall(rate) : undefined;
+      if (recalled) {
+        if (sameParallelism(recalled, current)) {
+          converged = !short;
+          if (converged) return keep('streamtune: the configuration this run settled on at this rate');
+        } else {
+          return rescale(current, recalled, 'streamtune: the configuration this run settled on at this rate', () => 'settled before');
+        }
       }
       await fit();
       const m = model as BottleneckModel;
       const ctx = jobFeatures(job, current, rate, view.snapshot.operators, o);
       const ev = m.prepare(ctx);
       try {
-        if (shared) return decideWorkers(view, ev, culprits);
-        return decideOperators(view, ev, culprits);
+        const d = shared ? decideWorkers(view, ev, culprits) : decideOperators(view, ev, culprits);
+        if (o.reuse && d.kind === 'keep' && converged && !short) settled.settle(rate, current);
+        return d;
       } finally {
         ev.dispose();
       }
     },
   };
+
+  /** The window at one instance below each operator's observed work, labelled bottleneck there (sources aside). */
+  function workPositive(job: JobGraph, obs: Observation, g: ReturnType<typeof jobFeatures>): LabelledGraph | undefined {
+    const load = job.loadFactors();
+    const below: Record<string, number> = {};
+    const labels: Record<string, number> = {};
+    for (const id of job.operatorIds) {
+      if (job.operator(id).type === 'source') continue;
+      const p = observedWork(obs.snapshot, obs.parallelism, id, (load[id] ?? 0) * obs.rate) - 1;
+      if (p < 1) continue;
+      below[id] = p;
+      labels[id] = 1;
+    }
+    return Object.keys(labels).length > 0 ? withLabels(withParallelism(g, below), labels) : undefined;
+  }
 
   function decideOperators(view: TunerView, ev: HeadEvaluator, culprits: string[]): Decision {
     const { job, parallelism: current, targetRate: rate } = view;
@@ -432,6 +482,13 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
         // (nothing predicted safe) noSafeGrowth x p.
         target = safe.found ? safe.p : Math.min(hi, Math.max(lo, Math.ceil(o.noSafeGrowth * p)));
         note = safe.found ? `Pr=${safe.probability.toFixed(2)} at ${target}` : `nothing predicted safe up to ${hi}`;
+        // Nor fewer instances than the window shows busy at the target rate (workGuard): a lower bound whatever
+        // the physics, since overheads only add work.
+        const work = o.workGuard ? Math.min(hi, observedWork(view.snapshot, current, id, (load[id] ?? 0) * rate)) : 0;
+        if (work > target) {
+          target = work;
+          note += `; raised to the observed work ${work}`;
+        }
       } else if (safe.p > p) {
         // Not observed as a bottleneck: raised only when the model is confident it is one at p.
         target = prNow >= o.upTheta ? safe.p : p;
@@ -440,7 +497,7 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
         // Downwards only as far as the model is confident, not below the observed work (workGuard), at most to a
         // proven ceiling, and only beyond the over-provisioning margin.
         const top = Math.min(p, hi);
-        const floorByWork = o.workGuard ? Math.min(top, Math.max(lo, observedWork(view, id, (load[id] ?? 0) * rate))) : lo;
+        const floorByWork = o.workGuard ? Math.min(top, Math.max(lo, observedWork(view.snapshot, current, id, (load[id] ?? 0) * rate))) : lo;
         const down = searchSafeParallelism(ev, i, { theta: o.downTheta, pMin: floorByWork, pMax: Math.max(floorByWork, top) });
         const cand = down.found ? down.p : top;
         if (cand < p && p > (1 + o.overProvisionMargin) * cand) {
@@ -457,6 +514,13 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       converged = true;
       return keep('streamtune: no bottleneck, no operator over-provisioned beyond the margin');
     }
+    if (culprits.length === 0) {
+      const [before, after] = [totalParallelism(current), totalParallelism(next)];
+      if (before - after < o.minSaving * before) {
+        converged = true;
+        return keep(`streamtune: scaling ${over.join(', ')} down would free ${before - after} of ${before} instances (< minSaving ${o.minSaving}): kept`);
+      }
+    }
     if (o.hysteresis) applyHysteresis(current, next, culprits);
     const reason =
       culprits.length > 0
@@ -465,19 +529,6 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     const d = rescale(current, next, reason, (id) => why[id] ?? '');
     if (d.kind === 'keep') converged = culprits.length === 0;
     return d;
-  }
-
-  /**
-   * Instances the operator was observed to keep busy, scaled to its demand at the target rate:
-   * ceil(busyMax x p x demand / input) (the input is what it received; demand = load factor x target rate).
-   */
-  function observedWork(view: TunerView, id: string, demand: number): number {
-    const m = view.snapshot.operators[id];
-    if (!m) return 1;
-    const busy = Math.max(m.busyMsPerSecond, m.busyMsPerSecondMax) / 1000;
-    const p = view.parallelism[id] ?? 1;
-    const scale = m.recordsInPerSecond > 0 && demand > 0 ? demand / m.recordsInPerSecond : 1;
-    return Math.max(1, Math.ceil(busy * p * scale - 1e-9));
   }
 
   /** Timely: per-operator instance-equivalents at the theta crossing (un-rounded), reduced to one worker count. */
@@ -513,6 +564,21 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
       if (Math.max(c / n, n / c) < 1 + o.decisionThr || n === c - 1) next[id] = c;
     }
   }
+}
+
+/**
+ * Instances the operator was observed to keep busy, scaled to its demand at the target rate:
+ * ceil(busyMax x p x demand / input) (the input is what it received; demand = load factor x target rate). Fewer
+ * cannot sustain the target whatever the physics: overheads only add work, and the busiest instance's load does not
+ * shrink with fewer instances.
+ */
+export function observedWork(snapshot: Snapshot, parallelism: Parallelism, id: string, demand: number): number {
+  const m = snapshot.operators[id];
+  if (!m) return 1;
+  const busy = Math.max(m.busyMsPerSecond, m.busyMsPerSecondMax) / 1000;
+  const p = parallelism[id] ?? 1;
+  const scale = m.recordsInPerSecond > 0 && demand > 0 ? demand / m.recordsInPerSecond : 1;
+  return Math.max(1, Math.ceil(busy * p * scale - 1e-9));
 }
 
 /**

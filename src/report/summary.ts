@@ -133,7 +133,9 @@ export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLag
     'capped when the tuner wanted more reconfigurations than the cap. "P / oracle" is the final total parallelism over the',
     "simulator's minimal sustaining parallelism, averaged over sustained episodes only (– without an oracle). Backlog is a",
     'cost, not a pass/fail: the lag integral is the source lag summed over the episode (record-seconds), the end lag in',
-    'seconds of input at the target rate. ± is the standard deviation over seeds of the per-seed values.',
+    'seconds of input at the target rate. ± is the standard deviation over seeds of the per-seed values. "final total P',
+    '(sustained)" averages over each tuner\'s own sustained episodes, a different subset per tuner (a tuner that fails',
+    'the high rates drops them), so compare tuners by P / oracle, not by it.',
   ].join('\n');
 }
 

@@ -62,6 +62,14 @@ function add(t: Tally, rec: number, oracle: number): void {
   if (rec < oracle) t.under++;
   t.logErr += Math.abs(Math.log2(rec / oracle));
 }
+/** True when two models hold the same weights (a cluster model that kept the global warm start). */
+function sameWeights(a: BottleneckModel, b: BottleneckModel): boolean {
+  const [x, y] = [a.params.toArrays(), b.params.toArrays()];
+  return x.length === y.length && x.every((v, i) => {
+    const w = (y[i] as typeof v).values;
+    return v.values.length === w.length && v.values.every((e, j) => e === w[j]);
+  });
+}
 const pct = (x: number, n: number): string => (n > 0 ? `${((100 * x) / n).toFixed(1)}%` : '-');
 const fmt = (t: Tally): Row => ({ operators: t.n, exact: pct(t.exact, t.n), within1: pct(t.within1, t.n), under: pct(t.under, t.n), meanAbsLog2: t.n ? (t.logErr / t.n).toFixed(3) : '-' });
 
@@ -155,6 +163,10 @@ export async function benchStreamtuneModel(): Promise<Row[]> {
     const expAssign = experimentJobs().map((e) => ({ ...e, a: assign(set, e.job, o.gedExactMaxNodes) }));
     const used = assignments.filter((a) => a.usesCluster).length + expAssign.filter((e) => e.a.usesCluster).length;
     const evaluated = assignments.length + expAssign.length;
+    // A cluster whose early stopping kept its warm start has the global encoder's weights: "used" says nothing then.
+    const distinct = new Set(set.clusterModels.flatMap((m, c) => (sameWeights(m, set.globalModel) ? [] : [c])));
+    const usedDistinct =
+      assignments.filter((a) => a.usesCluster && distinct.has(a.cluster)).length + expAssign.filter((e) => e.a.usesCluster && distinct.has(e.a.cluster)).length;
     for (const e of expAssign)
       rows.push({ bench: 'streamtune-model/assignment', physics: label, set: set.manifest.name, job: e.name, operators: e.job.size, cluster: e.a.cluster, ged: e.a.distance, encoder: e.a.usesCluster ? `cluster ${e.a.cluster}` : 'global' });
     const groups: Record<string, { model: Tally; global: Tally; ds2: Tally }> = {};
@@ -213,7 +225,7 @@ export async function benchStreamtuneModel(): Promise<Row[]> {
     rows.push({ bench: 'streamtune-model/windows', physics: label, infeasibleWindowsSkipped: infeasible });
     for (const [c, t] of [...perCluster.entries()].sort((x, y) => x[0] - y[0]))
       rows.push({ bench: 'streamtune-model/cluster-vs-global', physics: label, cluster: c, operators: t.cluster.n, clusterExact: pct(t.cluster.exact, t.cluster.n), globalExact: pct(t.global.exact, t.global.n), clusterMeanAbsLog2: (t.cluster.logErr / Math.max(1, t.cluster.n)).toFixed(3), globalMeanAbsLog2: (t.global.logErr / Math.max(1, t.global.n)).toFixed(3) });
-    rows.push({ bench: 'streamtune-model/summary', physics: label, set: setPath, setName: set.manifest.name, trainedOn: set.manifest.history.map((x) => x.file).join(' '), heldOutJobs: held.length, experimentJobs: expAssign.length, k: set.manifest.k, gedFallback: set.manifest.validation?.gedFallback ?? 0.3, clusterEncodersUsed: pct(used, evaluated) });
+    rows.push({ bench: 'streamtune-model/summary', physics: label, set: setPath, setName: set.manifest.name, trainedOn: set.manifest.history.map((x) => x.file).join(' '), heldOutJobs: held.length, experimentJobs: expAssign.length, k: set.manifest.k, gedFallback: set.manifest.validation?.gedFallback ?? 0.3, clusterEncodersUsed: pct(used, evaluated), clustersDistinctFromGlobal: `${distinct.size} of ${set.clusterModels.length}`, clusterEncodersUsedDistinctFromGlobal: pct(usedDistinct, evaluated) });
     if (label === physics[0]?.[0]) {
       const all = group('all');
       headline = { model: all.model.exact / Math.max(1, all.model.n), ds2: all.ds2.exact / Math.max(1, all.ds2.n), used: used / Math.max(1, evaluated) };

@@ -141,25 +141,74 @@ export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
     .map(([k, g]) => {
       const [sweep, tuner] = JSON.parse(k) as [string, string];
       const label = new Set(seeds.map((r) => r.sweep)).size > 1 ? `${tuner} (${sweep})` : tuner;
-      return { tuner, label, x: m(g.x), y: m(g.y), x0: m(g.x) - s(g.x), x1: m(g.x) + s(g.x), y0: m(g.y) - s(g.y), y1: m(g.y) + s(g.y) };
+      return { tuner, label, x: m(g.x), y: m(g.y), x0: m(g.x) - s(g.x), x1: m(g.x) + s(g.x), y0: m(g.y) - s(g.y), y1: m(g.y) + s(g.y), spot: 'ne' as LabelSpot };
     });
+  // Domains fixed from the data (error bars included, a margin), so the labels can be placed in pixels.
+  const [width, height] = [300, 200];
+  const lo = (xs: number[]) => Math.min(...xs);
+  const hi = (xs: number[]) => Math.max(...xs);
+  const yPad = 0.08 * Math.max(1e-6, hi(points.map((p) => p.y1)) - lo(points.map((p) => p.y0)));
+  const xDomain: [number, number] = [0, 1.05 * Math.max(1e-6, hi(points.map((p) => p.x1)))];
+  const yDomain: [number, number] = [lo(points.map((p) => p.y0)) - yPad, hi(points.map((p) => p.y1)) + yPad];
+  placeLabels(points, xDomain, yDomain, width, height);
   const color = { field: 'tuner', type: 'nominal', title: 'Tuner', scale: tunerColors(points.map((p) => p.tuner)) };
-  const x = { field: 'x', type: 'quantitative', title: 'Reconfigurations / episode', scale: { zero: true } } as const;
-  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } } as const;
+  const x = { field: 'x', type: 'quantitative', title: 'Reconfigurations / episode', scale: { domain: xDomain, nice: false } } as const;
+  const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { domain: yDomain, nice: false } } as const;
   return {
     $schema: SCHEMA,
     title: 'Trade-off: reconfigurations vs parallelism',
-    width: 300,
-    height: 200,
+    width,
+    height,
     config: CONFIG,
     data: { values: points },
     layer: [
       { mark: { type: 'rule', strokeWidth: 1 }, encoding: { x: { field: 'x0', type: 'quantitative' }, x2: { field: 'x1' }, y, color } },
       { mark: { type: 'rule', strokeWidth: 1 }, encoding: { y: { field: 'y0', type: 'quantitative' }, y2: { field: 'y1' }, x, color } },
       { mark: { type: 'point', filled: true, size: 60, tooltip: true }, encoding: { x, y, color } },
-      { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9 }, encoding: { x, y, text: { field: 'label' } } },
+      ...(['ne', 'nw', 'se', 'sw'] as const).map((spot) => ({
+        transform: [{ filter: `datum.spot === '${spot}'` }],
+        mark: { type: 'text', align: spot[1] === 'e' ? 'left' : 'right', dx: spot[1] === 'e' ? 6 : -6, dy: spot[0] === 'n' ? -6 : 12, fontSize: 9 },
+        encoding: { x, y, text: { field: 'label' } },
+      })),
     ],
   } as TopLevelSpec;
+}
+
+type LabelSpot = 'ne' | 'nw' | 'se' | 'sw';
+
+/**
+ * Each label goes to the corner of its point (up-right, up-left, down-right, down-left, in that preference) that
+ * overlaps least with the labels and points already placed and stays inside the plot (boxes in the plot's pixels,
+ * the label's width from its length). Points close on both axes (the oracle and a tuner near it) otherwise print
+ * their names over each other.
+ */
+function placeLabels(
+  points: { x: number; y: number; label: string; spot: LabelSpot }[],
+  [x0, x1]: [number, number],
+  [y0, y1]: [number, number],
+  width: number,
+  height: number,
+): void {
+  type Box = [number, number, number, number];
+  const px = (p: { x: number; y: number }) => [((p.x - x0) / (x1 - x0)) * width, height - ((p.y - y0) / (y1 - y0)) * height] as const;
+  const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const placed: Box[] = points.map((p) => {
+    const [x, y] = px(p);
+    return [x - 5, y - 5, x + 5, y + 5];
+  });
+  for (const p of [...points].sort((a, b) => a.x - b.x || a.y - b.y)) {
+    const [x, y] = px(p);
+    const w = 5.5 * p.label.length;
+    const spots = (['ne', 'nw', 'se', 'sw'] as const).map((spot) => {
+      const [east, north] = [spot[1] === 'e', spot[0] === 'n'];
+      const box: Box = [east ? x + 6 : x - 6 - w, north ? y - 16 : y + 4, east ? x + 6 + w : x - 6, north ? y - 4 : y + 16];
+      const outside = box[0] < 0 || box[2] > width || box[1] < 0 || box[3] > height;
+      return { spot, box, cost: placed.reduce((t, q) => t + overlap(box, q), 0) + (outside ? 1e6 : 0) };
+    });
+    const best = spots.reduce((a, b) => (b.cost < a.cost ? b : a));
+    p.spot = best.spot;
+    placed.push(best.box);
+  }
 }
 
 /** Source rate, achieved rate and total parallelism over time of one run (tuner and seed in the title), rescales marked. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { summarise } from '../../../src/report/summary.js';
+import { tradeoffSpec } from '../../../src/report/charts.js';
 
 // The paper figures' test is test/unit/report/figures.test.ts.
 describe('report', () => {
@@ -22,5 +23,26 @@ describe('report', () => {
     assert.ok(Math.abs(s.overOracle - 1.2) < 1e-12);
     assert.equal(s.timeToSloMedian, 200);
     assert.ok(Math.abs(s.sustainedSeedSd - Math.SQRT1_2 / 2) < 1e-12); // per-seed shares 0.5 and 1
+  });
+});
+
+describe('trade-off chart', () => {
+  const episode = (tuner: string, seed: number, reconfigurations: number, pOverOracle: number) => ({
+    sweep: 'base',
+    tuner,
+    seed: String(seed),
+    outcome: 'sustained',
+    reconfigurations: String(reconfigurations),
+    parallelismOverOracle: String(pOverOracle),
+    finalTotalParallelism: '10',
+  });
+  it('labels of points close together go to different corners, inside the plot', () => {
+    const rows = [1, 2].flatMap((s) => [episode('oracle', s, 1, 1), episode('streamtune', s, 1.05, 1.03), episode('ds2', s, 3, 1.02), episode('autoscaler', s, 0.1, 3)]);
+    const spec = tradeoffSpec(rows) as unknown as { data: { values: { tuner: string; spot: string }[] } };
+    const spot = Object.fromEntries(spec.data.values.map((p) => [p.tuner, p.spot]));
+    assert.notEqual(spot.oracle, spot.streamtune, JSON.stringify(spot));
+    for (const s of Object.values(spot)) assert.ok(['ne', 'nw', 'se', 'sw'].includes(s as string));
+    // Nothing near it: to the right (up would leave the plot at the top of the y range).
+    assert.equal(spot.autoscaler, 'se');
   });
 });

@@ -140,7 +140,9 @@ export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
     .filter(([, g]) => g.y.length > 0)
     .map(([k, g]) => {
       const [sweep, tuner] = JSON.parse(k) as [string, string];
-      const label = new Set(seeds.map((r) => r.sweep)).size > 1 ? `${tuner} (${sweep})` : tuner;
+      // A sweep point reads as what it changes: 'streamtune {"theta":0.3}', the base point as the tuner alone.
+      const point = sweep.replace(/^tuners\.[^=]+=/, '');
+      const label = new Set(seeds.map((r) => r.sweep)).size > 1 && point !== '{}' && point !== 'base' ? `${tuner} ${point}` : tuner;
       return { tuner, label, x: m(g.x), y: m(g.y), x0: m(g.x) - s(g.x), x1: m(g.x) + s(g.x), y0: m(g.y) - s(g.y), y1: m(g.y) + s(g.y), spot: 'ne' as LabelSpot };
     });
   // Domains fixed from the data (error bars included, a margin), so the labels can be placed in pixels.
@@ -174,13 +176,13 @@ export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-type LabelSpot = 'ne' | 'nw' | 'se' | 'sw';
+type LabelSpot = 'ne' | 'nw' | 'se' | 'sw' | 'none';
 
 /**
  * Each label goes to the corner of its point (up-right, up-left, down-right, down-left, in that preference) that
  * overlaps least with the labels and points already placed and stays inside the plot (boxes in the plot's pixels,
  * the label's width from its length). Points close on both axes (the oracle and a tuner near it) otherwise print
- * their names over each other.
+ * their names over each other. With more than six points (a sweep) a label that fits nowhere is left out.
  */
 function placeLabels(
   points: { x: number; y: number; label: string; spot: LabelSpot }[],
@@ -206,6 +208,11 @@ function placeLabels(
       return { spot, box, cost: placed.reduce((t, q) => t + overlap(box, q), 0) + (outside ? 1e6 : 0) };
     });
     const best = spots.reduce((a, b) => (b.cost < a.cost ? b : a));
+    // Many points (a sweep): a label that would overlap another is left out rather than printed over it.
+    if (points.length > 6 && best.cost > 0) {
+      p.spot = 'none';
+      continue;
+    }
     p.spot = best.spot;
     placed.push(best.box);
   }

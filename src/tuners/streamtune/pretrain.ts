@@ -708,8 +708,12 @@ export interface RecipeStatus {
   estimateSec: number;
 }
 
-/** Pre-training speed for estimates (wasm backend, hidden 32, 2 cores shared; `npm run pretrain` prints the real time). */
-const SECONDS_PER_GRAPH_EPOCH = 2.5e-4;
+/**
+ * Pre-training time per graph-epoch of the models a set keeps, for estimates: the k sweep's discarded cluster models
+ * and the validation passes ride on it (measured: the default set, 413k kept graph-epochs, 422-464 s on this 2-core
+ * machine with another job running; wasm backend, hidden 32). `npm run pretrain` prints the real time.
+ */
+const SECONDS_PER_GRAPH_EPOCH = 1.1e-3;
 
 export function recipeStatus(setPath: string, recipe: PretrainRecipe): RecipeStatus {
   const setDir = resolveSetDir(setPath);

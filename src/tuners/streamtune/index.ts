@@ -191,7 +191,7 @@ export const options = z.strictObject({
     .min(0)
     .max(1)
     .default(0.05)
-    .describe('A scale-down (no bottleneck) is made only when it frees at least this share of the total parallelism; smaller ones are not worth a reconfiguration (as the hysteresis of DS2 and ContTune, on the whole job; harness default, the 5 % over the minimum that the issue-14 goal on P / oracle allows).'),
+    .describe('A scale-down (no bottleneck) is made only when it frees at least this share of the total parallelism; smaller ones are not worth a reconfiguration (as the hysteresis of DS2 and ContTune, on the whole job; harness default: 5 %, the margin over the minimal parallelism that the evaluation tolerates, P / oracle <= 1.05).'),
   downTheta: z
     .number()
     .gt(0)
@@ -341,8 +341,9 @@ export function create(o: StreamTuneOptions): StreamTuneTuner {
     // The bound on work per decision: epochs x nodes <= fineTuneBudget; a set larger than the budget is thinned to
     // an evenly spaced sample of it (every kind of graph keeps its share) and trained for one epoch.
     const nodes = recent.reduce((t, g) => t + g.nodeIds.length, 0);
-    const set = nodes > o.fineTuneBudget ? replaySample(recent, Math.max(1, Math.floor((o.fineTuneBudget * recent.length) / nodes))) : recent;
-    const epochs = Math.max(1, Math.min(o.fineTuneEpochs, Math.floor(o.fineTuneBudget / Math.max(1, Math.min(nodes, o.fineTuneBudget)))));
+    const thinned = nodes > o.fineTuneBudget;
+    const set = thinned ? replaySample(recent, Math.max(1, Math.floor((o.fineTuneBudget * recent.length) / nodes))) : recent;
+    const epochs = thinned ? 1 : Math.max(1, Math.min(o.fineTuneEpochs, Math.floor(o.fineTuneBudget / Math.max(1, nodes))));
     await trainModel(model, set, {
       fineTune: o.fineTune,
       epochs,

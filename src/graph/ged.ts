@@ -798,6 +798,13 @@ function beamMapping(A: PreparedGraph, B: PreparedGraph, c: GedCosts, width: num
   return (beam[0] as State).map1;
 }
 
+/** A copy of a typed array in a larger one of the same kind. */
+function grown<T extends Int32Array | Int16Array | Float64Array>(a: T, size: number): T {
+  const next = new (a.constructor as new (n: number) => T)(size);
+  next.set(a);
+  return next;
+}
+
 function astar(A: PreparedGraph, B: PreparedGraph, c: GedCosts, ub: number, ubMapping: Int32Array, maxExpansions: number): ExactOutcome {
   const n1 = A.n;
   const n2 = B.n;
@@ -819,18 +826,10 @@ function astar(A: PreparedGraph, B: PreparedGraph, c: GedCosts, ub: number, ubMa
   const newState = (p: number, t: number, depth: number, g: number): number => {
     if (count === cap) {
       cap *= 2;
-      const np = new Int32Array(cap);
-      np.set(parent);
-      parent = np;
-      const nt = new Int16Array(cap);
-      nt.set(target);
-      target = nt;
-      const nd = new Int16Array(cap);
-      nd.set(depthOf);
-      depthOf = nd;
-      const ng = new Float64Array(cap);
-      ng.set(gOf);
-      gOf = ng;
+      parent = grown(parent, cap);
+      target = grown(target, cap);
+      depthOf = grown(depthOf, cap);
+      gOf = grown(gOf, cap);
     }
     parent[count] = p;
     target[count] = t;

@@ -8,6 +8,7 @@ import { runLoop, type LoopResult } from './loop.js';
 import type { Experiment } from './schema.js';
 import type { TunerName } from '../tuners/registry.js';
 import type { SweepPoint } from './sweep.js';
+import type { Tuner } from '../tuners/tuner.js';
 
 export interface RunSpec {
   /** Folder-safe unique key, e.g. 'p0-ds2-s1'. */
@@ -35,8 +36,9 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
   const workload = buildWorkload(x.workload);
   const schedule = rateSchedule(x.rates, workload.workloadUnit, spec.seed);
   const engine = await createEngine(x.engine, spec.seed);
+  let tuner: Tuner | undefined;
   try {
-    const tuner = createTuner(spec.tuner, x.tuners[spec.tuner] ?? {});
+    tuner = createTuner(spec.tuner, x.tuners[spec.tuner] ?? {});
     const rng = new Rng(spec.seed).fork(`tuner:${spec.tuner}`);
     const truth = engine.groundTruth?.(workload.job);
     await tuner.prepare?.(workload.job, { rng, engineKind: engine.kind, ...(truth ? { groundTruth: truth } : {}) });
@@ -54,7 +56,11 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
       ...(onEpisode ? { onEpisode } : {}),
     });
   } finally {
-    await engine.close();
+    try {
+      await tuner?.close?.();
+    } finally {
+      await engine.close();
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import * as autoscaler from './autoscaler/index.js';
 import * as conttune from './conttune/index.js';
 import * as dhalion from './dhalion/index.js';
 import * as ds2 from './ds2/index.js';
+import * as external from './external/index.js';
 import * as oracle from './oracle/index.js';
 import * as staticTuner from './static/index.js';
 import * as streamtune from './streamtune/index.js';
@@ -15,12 +16,13 @@ import * as streamtune from './streamtune/index.js';
 /** One registry entry: the options schema, the factory taking parsed options, a one-line description. */
 export interface TunerEntry<S extends z.ZodType = z.ZodType> {
   readonly options: S;
-  readonly create: (opts: z.output<S>) => Tuner;
+  /** name: the tuner's name in the experiment (for its messages). */
+  readonly create: (opts: z.output<S>, name: string) => Tuner;
   readonly doc: string;
 }
 
 /** Builds an entry from a tuner module (or any { options, create, doc }), keeping its option types. */
-export function defineTuner<S extends z.ZodType>(mod: { options: S; create: (opts: z.output<S>) => Tuner; doc: string }): TunerEntry<S> {
+export function defineTuner<S extends z.ZodType>(mod: { options: S; create: (opts: z.output<S>, name: string) => Tuner; doc: string }): TunerEntry<S> {
   return { options: mod.options, create: mod.create, doc: mod.doc };
 }
 
@@ -32,6 +34,7 @@ export const TUNERS = {
   autoscaler: defineTuner(autoscaler),
   dhalion: defineTuner(dhalion),
   streamtune: defineTuner(streamtune),
+  external: defineTuner(external),
 } as const satisfies Record<string, TunerEntry>;
 
 export type TunerName = keyof typeof TUNERS;
@@ -53,5 +56,5 @@ export function createTuner(name: string, rawOptions: unknown = {}): Tuner {
   const entry: TunerEntry = TUNERS[name];
   const parsed = entry.options.safeParse(rawOptions ?? {});
   if (!parsed.success) throw new TunerSetupError(`tuner '${name}': invalid options:\n${z.prettifyError(parsed.error)}`);
-  return entry.create(parsed.data);
+  return entry.create(parsed.data, name);
 }

@@ -17,14 +17,19 @@ import pandas as pd
 
 alt.data_transformers.disable_max_rows()
 
-# One colour per tuner, as src/report/charts.ts (tunerColors): the fixed order over the Tableau-10 palette.
+# One colour per tuner, as src/report/charts.ts (tunerColors): the fixed order over the Tableau-10 palette, any other
+# name (a named variant, an external tuner) the next free colour after them in name order, from Tableau-20's shades.
 TUNER_ORDER = ["streamtune", "ds2", "conttune", "autoscaler", "dhalion", "static", "oracle"]
-PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#9d755d", "#72b7b2", "#eeca3b", "#ff9da6", "#bab0ac"]
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#9d755d", "#72b7b2", "#eeca3b", "#ff9da6", "#bab0ac",
+           "#9ecae9", "#ffbf79", "#88d27a", "#d6a5c9", "#ff9d98", "#d8b5a5", "#83bcb6", "#f2cf5b", "#fcbfd2", "#79706e"]
 
 
 def tuner_order(tuners) -> list[str]:
+    """As src/report/paper-charts.ts (tunerOrder): each known tuner followed by its named variants (ds2, ds2-op10)."""
     present = list(dict.fromkeys(tuners))
-    return [t for t in TUNER_ORDER if t in present] + sorted(t for t in present if t not in TUNER_ORDER)
+    extra = sorted(t for t in present if t not in TUNER_ORDER)
+    placed = [x for k in TUNER_ORDER for x in ([k] if k in present else []) + [t for t in extra if t.startswith(k + "-")]]
+    return placed + [t for t in extra if t not in placed]
 
 
 def tuner_scale(tuners) -> alt.Scale:

@@ -10,7 +10,8 @@ import type { Experiment } from './schema.js';
 import { buildWorkload, type Workload } from '../workloads/index.js';
 import { readTrace } from '../workloads/rates.js';
 import { engineCapabilities } from '../engines/registry.js';
-import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
+import { createTuner, TUNERS } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 import { readManifest, resolveSetDir } from '../tuners/streamtune/pretrain.js';
 
 /** Largest trace file read (a trace is a few thousand rows). */
@@ -77,25 +78,23 @@ export function checkExperiment(x: Experiment, ctx: CheckContext): { experiment:
   }
 
   const caps = engineCapabilities(x.engine);
-  for (const name of TUNER_NAMES) {
-    const options = x.tuners[name];
-    if (options === undefined) continue;
+  for (const t of tunerEntries(x.tuners)) {
+    const at = `tuners.${t.name}`;
     try {
-      createTuner(name, options);
+      createTuner(t.kind, t.options, t.name);
     } catch (e) {
-      fail(`tuners.${name}`, (e as Error).message.split('\n').join(' '));
+      fail(at, (e as Error).message.split('\n').join(' '));
     }
-  }
-  if (x.tuners.oracle !== undefined && !caps.groundTruth) fail('tuners.oracle', `the oracle tuner needs ground truth; engine '${x.engine.kind}' has none`);
-  const st = x.tuners.streamtune;
-  if (st !== undefined) {
-    if (st.labelRule === 'groundTruth' && !caps.groundTruth)
-      fail('tuners.streamtune.labelRule', `'groundTruth' needs the simulator's ground truth; engine '${x.engine.kind}' has none`);
-    if (st.pretrained !== '') {
-      try {
-        readManifest(resolveSetDir(st.pretrained));
-      } catch (e) {
-        fail('tuners.streamtune.pretrained', (e as Error).message);
+    if (t.kind === 'oracle' && !caps.groundTruth) fail(at, `the oracle tuner needs ground truth; engine '${x.engine.kind}' has none`);
+    if (t.kind === 'streamtune') {
+      const st = TUNERS.streamtune.options.parse(t.options);
+      if (st.labelRule === 'groundTruth' && !caps.groundTruth) fail(`${at}.labelRule`, `'groundTruth' needs the simulator's ground truth; engine '${x.engine.kind}' has none`);
+      if (st.pretrained !== '') {
+        try {
+          readManifest(resolveSetDir(st.pretrained));
+        } catch (e) {
+          fail(`${at}.pretrained`, (e as Error).message);
+        }
       }
     }
   }

@@ -8,7 +8,8 @@ import type { Experiment } from './schema.js';
 import type { Workload } from '../workloads/index.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { SIMULATOR_DEFAULTS } from '../engines/simulator/simulator.js';
-import { TUNER_NAMES, type TunerName } from '../tuners/registry.js';
+import type { TunerName } from '../tuners/registry.js';
+import { tunerEntries, type TunerEntryConfig } from '../tuners/variants.js';
 
 /**
  * Above any of these the experiment needs `--allow-large`. Set above every committed config (the largest, the
@@ -59,7 +60,7 @@ export interface PointWork {
 export function estimateWork(points: readonly PointWork[]): WorkEstimate {
   const e: WorkEstimate = { runs: 0, episodes: 0, windows: 0, operatorWindows: 0, engineSec: 0, cpuSec: 0, realEngineSec: 0 };
   for (const { experiment: x, workload } of points) {
-    const tuners = TUNER_NAMES.filter((t) => x.tuners[t] !== undefined);
+    const tuners = tunerEntries(x.tuners);
     const runs = tuners.length * x.seeds.length;
     const schedule = rateSchedule(x.rates, workload.workloadUnit, x.seeds[0] ?? 1);
     const l = x.loop;
@@ -81,7 +82,7 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
     if (sim) {
       const steps = engineSec / sim.dt;
       const perRun = steps * ops * COST.operatorStep + windows * ops * COST.operatorWindow;
-      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + windows * decideCost(x, t) * Math.max(1, ops / 40));
+      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + windows * decideCost(t) * Math.max(1, ops / 40));
     } else {
       e.realEngineSec += runs * engineSec;
     }
@@ -90,9 +91,9 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
 }
 
 /** Seconds of one decide(); StreamTune's scales with its fine-tuning (epochs x windows, width squared). */
-function decideCost(x: Experiment, t: TunerName): number {
-  const base = COST.decide[t] ?? COST.decideDefault;
-  const st = t === 'streamtune' ? x.tuners.streamtune : undefined;
+function decideCost(t: TunerEntryConfig): number {
+  const base = COST.decide[t.kind] ?? COST.decideDefault;
+  const st = t.kind === 'streamtune' ? (t.options as { fineTuneEpochs?: number; fineTuneWindows?: number; hidden?: number }) : undefined;
   if (!st) return base;
   const epochs = st.fineTuneEpochs ?? 10;
   const windows = st.fineTuneWindows ?? 16;

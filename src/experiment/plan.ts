@@ -12,6 +12,7 @@ import { estimateWork, type WorkEstimate } from './estimate.js';
 import { expandSweep, type SweepPoint } from './sweep.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { TUNERS } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 import { recipeOf } from '../tuners/streamtune/index.js';
 import { recipeStatus, type PretrainRecipe, type RecipeStatus } from '../tuners/streamtune/pretrain.js';
 
@@ -107,16 +108,17 @@ export function planExperiment(o: PlanOptions): Plan {
   const pretraining: Pretraining[] = [];
   const seen = new Set<string>();
   for (const { point, where } of points) {
-    const options = point.experiment.tuners.streamtune;
-    if (options === undefined) continue;
-    const parsed = TUNERS.streamtune.options.parse(options);
-    if (parsed.pretrained === '') continue;
-    const recipe = recipeOf(parsed);
-    const status = recipeStatus(parsed.pretrained, recipe);
-    if (status.state !== 'train' || seen.has(status.cacheDir)) continue;
-    seen.add(status.cacheDir);
-    const keys = status.differs.map((k) => RECIPE_OPTION[k] ?? k);
-    pretraining.push({ where: `${where}: tuners.streamtune.${keys[0] ?? 'pretrained'}`, setPath: parsed.pretrained, recipe, status: { ...status, differs: keys } });
+    for (const t of tunerEntries(point.experiment.tuners)) {
+      if (t.kind !== 'streamtune') continue;
+      const parsed = TUNERS.streamtune.options.parse(t.options);
+      if (parsed.pretrained === '') continue;
+      const recipe = recipeOf(parsed);
+      const status = recipeStatus(parsed.pretrained, recipe);
+      if (status.state !== 'train' || seen.has(status.cacheDir)) continue;
+      seen.add(status.cacheDir);
+      const keys = status.differs.map((k) => RECIPE_OPTION[k] ?? k);
+      pretraining.push({ where: `${where}: tuners.${t.name}.${keys[0] ?? 'pretrained'}`, setPath: parsed.pretrained, recipe, status: { ...status, differs: keys } });
+    }
   }
   const pts = points.map((p) => p.point);
   return { dir, root, file, raw, points: pts, runs: expandRuns(pts), estimate, pretraining, rootFrom };

@@ -19,10 +19,14 @@ export const CONFIG = {
 
 /**
  * One colour per tuner in every chart (and every run): a fixed order of the known tuners over the Tableau-10
- * palette; an unknown name takes the next free colour after them.
+ * palette; any other name (a named variant such as ds2-op10, an external tuner) takes the next free colour after
+ * them, in name order, from ten more (Tableau-20's light shades), so up to 20 tuners of one chart differ.
  */
 export const TUNER_ORDER = ['streamtune', 'ds2', 'conttune', 'autoscaler', 'dhalion', 'static', 'oracle'] as const;
-const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'];
+const PALETTE = [
+  ...['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'],
+  ...['#9ecae9', '#ffbf79', '#88d27a', '#d6a5c9', '#ff9d98', '#d8b5a5', '#83bcb6', '#f2cf5b', '#fcbfd2', '#79706e'],
+];
 
 export function tunerColors(tuners: readonly string[]): { domain: string[]; range: string[] } {
   const known: readonly string[] = TUNER_ORDER;

@@ -48,13 +48,27 @@ export function isTunerName(name: string): name is TunerName {
 }
 
 /**
- * Parses rawOptions with the tuner's schema (defaults filled in, unknown keys rejected) and creates the tuner.
- * Throws TunerSetupError naming the tuner and the offending option.
+ * Parses rawOptions with the tuner's schema (defaults filled in, unknown keys rejected) and creates the tuner of
+ * kind `kind`, named `name` (a named variant's name; by default the kind). Throws TunerSetupError naming the tuner
+ * and the offending option.
  */
-export function createTuner(name: string, rawOptions: unknown = {}): Tuner {
-  if (!isTunerName(name)) throw new TunerSetupError(`unknown tuner '${name}'; known tuners: ${TUNER_NAMES.join(', ')}`);
-  const entry: TunerEntry = TUNERS[name];
+export function createTuner(kind: string, rawOptions: unknown = {}, name: string = kind): Tuner {
+  const who = name === kind ? `tuner '${kind}'` : `tuner '${name}' (kind ${kind})`;
+  if (!isTunerName(kind)) throw new TunerSetupError(`unknown tuner '${kind}'; known tuners: ${TUNER_NAMES.join(', ')}`);
+  const entry: TunerEntry = TUNERS[kind];
   const parsed = entry.options.safeParse(rawOptions ?? {});
-  if (!parsed.success) throw new TunerSetupError(`tuner '${name}': invalid options:\n${z.prettifyError(parsed.error)}`);
-  return entry.create(parsed.data, name);
+  if (!parsed.success) throw new TunerSetupError(`${who}: invalid options:\n${z.prettifyError(parsed.error)}`);
+  const tuner = entry.create(parsed.data, name);
+  return tuner.name === name ? tuner : renamed(tuner, name);
+}
+
+/** The same tuner under another name (every method delegates; the name is what the result rows carry). */
+function renamed(t: Tuner, name: string): Tuner {
+  return {
+    name,
+    ...(t.prepare ? { prepare: (job, context) => (t.prepare as NonNullable<Tuner['prepare']>).call(t, job, context) } : {}),
+    ...(t.startEpisode ? { startEpisode: (rate) => (t.startEpisode as NonNullable<Tuner['startEpisode']>).call(t, rate) } : {}),
+    decide: (view) => t.decide(view),
+    ...(t.close ? { close: () => (t.close as NonNullable<Tuner['close']>).call(t) } : {}),
+  };
 }

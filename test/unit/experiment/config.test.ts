@@ -36,7 +36,7 @@ describe('experiment config', () => {
     assert.match(m, /^x\.json: loop\.windowSec: expected number/);
   });
   it('rejects an unknown tuner and lists the known ones', () => {
-    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners: unknown key 'ds3' \(expected one of ds2, .*static/);
+    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners\.ds3: unknown tuner 'ds3' \(tuner kinds: ds2, .*static/);
   });
   it('rejects an unknown engine', () => {
     assert.match(errorOf({ ...good(), engine: { kind: 'storm' } }), /x\.json: engine\.kind: expected one of "simulator"/);

@@ -76,7 +76,7 @@ describe('experiment CLI: bad input gets one line and exit 2', () => {
     ['a missing file', () => 'nope.json', /nope\.json: no such file/],
     ['malformed JSON', () => write('bad.json', '{"name": "x",'), /bad\.json: malformed JSON/],
     ['a wrong type', () => write('type.json', JSON.stringify({ ...good(), seeds: 'one' })), /type\.json: seeds: expected array/],
-    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners: unknown key 'magic'/],
+    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners\.magic: unknown tuner 'magic'/],
     ['an unknown engine', () => write('engine.json', JSON.stringify({ ...good(), engine: { kind: 'storm' } })), /engine\.kind: expected one of/],
     ['an unknown key', () => write('key.json', JSON.stringify({ ...good(), colour: 'red' })), /\(top level\): unknown key 'colour'/],
   ];

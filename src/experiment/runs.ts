@@ -5,7 +5,7 @@ import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
 import { createTuner } from '../tuners/registry.js';
 import { tunerEntries } from '../tuners/variants.js';
-import { runLoop, type LoopResult } from './loop.js';
+import { runLoop, type LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import type { TunerName } from '../tuners/registry.js';
 import type { SweepPoint } from './sweep.js';

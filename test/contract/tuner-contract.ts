@@ -19,8 +19,7 @@ import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../src/core/metrics.js'
 import { Rng } from '../../src/core/random.js';
 import type { Deployment, Engine } from '../../src/engines/engine.js';
 import { SimulatorEngine } from '../../src/engines/simulator/simulator.js';
-import { runLoop } from '../../src/experiment/loop.js';
-import { loopConfig, SLO_DEFAULTS } from '../../src/experiment/schema.js';
+import { loopConfig, runLoop, SLO_DEFAULTS } from '../../src/loop/index.js';
 import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
 import { nexmark } from '../../src/workloads/nexmark/templates.js';
 import { syntheticJob } from '../../src/workloads/synthetic/generator.js';

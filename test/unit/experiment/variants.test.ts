@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ConfigError, validateExperiment } from '../../../src/experiment/config.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
+import { writeReport } from '../../../src/report/report.js';
 import { expandRuns } from '../../../src/experiment/runs.js';
 import { expandSweep } from '../../../src/experiment/sweep.js';
 import { tunerColors } from '../../../src/report/charts.js';
@@ -59,7 +60,7 @@ describe('named tuner variants', () => {
     try {
       const file = join(dir, 'v.json');
       writeFileSync(file, JSON.stringify({ ...base, tuners: { ds2: {}, 'ds2-op50': { kind: 'ds2', overProvisioning: 0.5 }, static: {} } }));
-      const out = await runExperiment({ config: file, out: join(dir, 'out'), jobs: 1, runId: 'r' });
+      const out = await runExperiment({ config: file, out: join(dir, 'out'), jobs: 1, runId: 'r', report: writeReport });
       assert.deepEqual(out.failed, []);
       const rows = parse(readFileSync(join(out.dir, 'episodes.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
       assert.deepEqual([...new Set(rows.map((r) => r.tuner))], ['ds2', 'ds2-op50', 'static']);

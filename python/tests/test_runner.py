@@ -133,3 +133,20 @@ def test_the_ds2_example_as_a_process_exits_at_end_of_input() -> None:
     assert p.returncode == 0
     lines = [json.loads(line) for line in p.stdout.splitlines()]
     assert [a["type"] for a in lines] == ["hello", "ready", "keep"]
+
+
+def test_numpy_integers_go_as_json_numbers_and_a_reason_that_is_not_json_is_an_error() -> None:
+    import numpy as np
+
+    class Numpy(Tuner):
+        def decide(self, view: View) -> Decision:
+            return Rescale({"agg": np.int64(3)}, "argmin")  # type: ignore[dict-item]
+
+    class NaN(Tuner):
+        def decide(self, view: View) -> Decision:
+            return Rescale({"agg": float("nan")}, "oops")  # type: ignore[dict-item]
+
+    reqs = [{"type": "hello", "protocol": 1, "tuner": "n"}, {"type": "prepare", "job": JOB, "options": {}, "seed": 1, "engine": "x"}, decide(1, 0, 1, 100)]
+    assert exchange(Numpy(), reqs)[-1] == {"type": "rescale", "parallelism": {"agg": 3}, "reason": "argmin"}
+    last = exchange(NaN(), reqs)[-1]
+    assert last["type"] == "error" and "ValueError" in last["message"]

@@ -240,7 +240,15 @@ class Rescale:
     reasons: Optional[dict[str, str]] = None
 
     def to_wire(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "rescale", "parallelism": dict(self.parallelism), "reason": self.reason}
+        # numpy integers (a model's argmin) are not JSON: whole numbers go as int, anything else as it is, for the
+        # harness to refuse with a clear message.
+        def number(v: Any) -> Any:
+            try:
+                return int(v) if float(v).is_integer() else float(v)
+            except (TypeError, ValueError):
+                return v
+
+        out: dict[str, Any] = {"type": "rescale", "parallelism": {k: number(v) for k, v in self.parallelism.items()}, "reason": self.reason}
         if self.reasons:
             out["reasons"] = dict(self.reasons)
         return out

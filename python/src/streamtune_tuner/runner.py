@@ -63,10 +63,12 @@ def serve(tuner: Tuner, stdin: TextIO, stdout: TextIO) -> int:
             continue
         try:
             answer = session.handle(json.loads(line))
+            text = json.dumps(answer, allow_nan=False, separators=(",", ":"))
         except Exception as e:  # the tuner's own failure: tell the harness in one message, details on stderr
             traceback.print_exc(file=sys.stderr)
             answer = {"type": "error", "message": f"{type(e).__name__}: {e}"}
-        stdout.write(json.dumps(answer, allow_nan=False, separators=(",", ":")) + "\n")
+            text = json.dumps(answer)
+        stdout.write(text + "\n")
         stdout.flush()
         if session.closed or answer["type"] == "error":
             return 0 if session.closed else 1

@@ -11,6 +11,7 @@ for (const [name, mod] of [
   ['streamtune-ged', './streamtune-ged.js'],
   ['calibration', './calibration.js'],
   ['fuzz', './fuzz.js'],
+  ['external', './external.js'],
 ] as const) {
   sections.push([name, async () => {
     const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;

@@ -27,8 +27,11 @@ _FREE = [c for c in PALETTE if c not in TUNER_COLOR.values()]
 
 
 def tuner_order(tuners) -> list[str]:
+    """As src/report/paper-charts.ts (tunerOrder): each known tuner followed by its named variants (ds2, ds2-op10)."""
     present = list(dict.fromkeys(tuners))
-    return [t for t in TUNER_ORDER if t in present] + sorted(t for t in present if t not in TUNER_ORDER)
+    extra = sorted(t for t in present if t not in TUNER_ORDER)
+    placed = [x for k in TUNER_ORDER for x in ([k] if k in present else []) + [t for t in extra if t.startswith(k + "-")]]
+    return placed + [t for t in extra if t not in placed]
 
 
 def tuner_scale(tuners) -> alt.Scale:

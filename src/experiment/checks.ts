@@ -10,7 +10,8 @@ import type { Experiment } from './schema.js';
 import { buildWorkload, type Workload } from '../workloads/index.js';
 import { readTrace } from '../workloads/rates.js';
 import { engineCapabilities } from '../engines/registry.js';
-import { TUNER_NAMES, tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 
 /** Largest trace file read (a trace is a few thousand rows). */
 export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
@@ -75,20 +76,18 @@ export function checkExperiment(x: Experiment, ctx: CheckContext): { experiment:
     }
   }
 
-  if (!TUNER_NAMES.some((t) => x.tuners[t] !== undefined)) fail('tuners', `no tuner to run: expected at least one of ${TUNER_NAMES.join(', ')}`);
   const caps = engineCapabilities(x.engine);
-  for (const name of TUNER_NAMES) {
-    const options = x.tuners[name];
-    if (options === undefined) continue;
+  for (const t of tunerEntries(x.tuners)) {
+    const at = `tuners.${t.name}`;
     let parsed: unknown;
     try {
-      parsed = tunerOptions(name, options);
-      tunerEntry(name).create(parsed);
+      parsed = tunerOptions(t.kind, t.options, t.name);
+      tunerEntry(t.kind).create(parsed, t.name);
     } catch (e) {
-      fail(`tuners.${name}`, (e as Error).message.split('\n').join(' '));
+      fail(at, (e as Error).message.split('\n').join(' '));
       continue;
     }
-    for (const p of tunerEntry(name).check?.(parsed, { engineKind: x.engine.kind, capabilities: caps }) ?? []) fail(p.key ? `tuners.${name}.${p.key}` : `tuners.${name}`, p.message);
+    for (const p of tunerEntry(t.kind).check?.(parsed, { engineKind: x.engine.kind, capabilities: caps }) ?? []) fail(p.key ? `${at}.${p.key}` : at, p.message);
   }
   return { experiment, workload };
 }

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { duplicateKey } from '../core/json-keys.js';
 import { experimentConfig, type Experiment } from './schema.js';
+import { TUNER_NAMES } from '../tuners/registry.js';
 
 /** A bad config: printed as is (one line per problem, each bounded), exit 2. */
 export class ConfigError extends Error {
@@ -131,6 +132,14 @@ export function validateExperiment(raw: unknown, where: string): Experiment {
 /** Adds the known keys to unknown-key issues, so "unknown tuner" says which tuners exist. */
 function annotate(issues: readonly z.core.$ZodIssue[], raw: unknown): z.core.$ZodIssue[] {
   return issues.map((i) => {
+    if (i.code === 'invalid_union' && i.path.length === 3 && i.path[0] === 'tuners' && i.path[2] === 'kind') {
+      // A name that is no tuner kind and an entry without a valid "kind": an unknown tuner.
+      const name = String(i.path[1]);
+      const input = (i as { input?: unknown }).input;
+      const given = input && typeof input === 'object' ? (input as { kind?: unknown }).kind : undefined;
+      const what = given === undefined ? `unknown tuner '${clip(name, 40)}'` : `unknown tuner kind ${clip(JSON.stringify(given) ?? '', 40)}`;
+      return { code: 'custom', path: ['tuners', name], message: `${what} (tuner kinds: ${TUNER_NAMES.join(', ')}; an entry under a name of its own needs "kind")`, input } as z.core.$ZodIssue;
+    }
     if (i.code !== 'unrecognized_keys') return i;
     const known = keysAt(i.path, raw);
     return known ? ({ ...i, known } as z.core.$ZodIssue) : i;

@@ -8,7 +8,8 @@ import type { Experiment } from './schema.js';
 import type { Workload } from '../workloads/index.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { SIMULATOR_DEFAULTS } from '../engines/simulator/simulator.js';
-import { TUNER_NAMES, tunerEntry, tunerOptions, type TunerName } from '../tuners/registry.js';
+import { tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntries, type TunerEntryConfig } from '../tuners/variants.js';
 
 /**
  * Above any of these the experiment needs `--allow-large`. Set above every committed config (the largest, the
@@ -59,7 +60,7 @@ export interface PointWork {
 export function estimateWork(points: readonly PointWork[]): WorkEstimate {
   const e: WorkEstimate = { runs: 0, episodes: 0, windows: 0, operatorWindows: 0, engineSec: 0, cpuSec: 0, realEngineSec: 0 };
   for (const { experiment: x, workload } of points) {
-    const tuners = TUNER_NAMES.filter((t) => x.tuners[t] !== undefined);
+    const tuners = tunerEntries(x.tuners);
     const runs = tuners.length * x.seeds.length;
     const schedule = rateSchedule(x.rates, workload.workloadUnit, x.seeds[0] ?? 1);
     const l = x.loop;
@@ -81,7 +82,7 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
     if (sim) {
       const steps = engineSec / sim.dt;
       const perRun = steps * ops * COST.operatorStep + windows * ops * COST.operatorWindow;
-      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + decideSeconds(x, t, ops, windows));
+      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + decideSeconds(t, ops, windows));
     } else {
       e.realEngineSec += runs * engineSec;
     }
@@ -96,10 +97,10 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
  */
 const SAMPLES = 512;
 
-function decideSeconds(x: Experiment, t: TunerName, operators: number, windows: number): number {
-  const cost = tunerEntry(t).decideSec;
+function decideSeconds(t: TunerEntryConfig, operators: number, windows: number): number {
+  const cost = tunerEntry(t.kind).decideSec;
   if (!cost) return windows * Math.max(COST.decideMin, COST.decidePerOperator * operators);
-  const opts = tunerOptions(t, x.tuners[t]);
+  const opts = tunerOptions(t.kind, t.options, t.name);
   // Exact up to SAMPLES windows; beyond, the mean of SAMPLES evenly spaced decisions (the costs are monotone and
   // piecewise linear in what was observed, so this is within a few percent and bounded in work).
   const n = Math.min(windows, SAMPLES);

@@ -13,7 +13,8 @@ import { expandSweep, type SweepPoint } from './sweep.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { canonical } from '../core/canonical.js';
 import { parseCorpusName } from '../history/corpus-name.js';
-import { TUNER_NAMES, tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 import type { TunerAsset } from '../tuners/tuner.js';
 
 export const RESOLVED = 'config.resolved.json';
@@ -122,14 +123,13 @@ function plannedAssets(points: readonly { point: SweepPoint; where: string }[]):
   const out: Pretraining[] = [];
   const seen = new Set<string>();
   for (const { point, where } of points)
-    for (const name of TUNER_NAMES) {
-      const raw = point.experiment.tuners[name];
-      const hook = tunerEntry(name).asset;
-      if (raw === undefined || !hook) continue;
-      const asset = hook(tunerOptions(name, raw));
+    for (const t of tunerEntries(point.experiment.tuners)) {
+      const hook = tunerEntry(t.kind).asset;
+      if (!hook) continue;
+      const asset = hook(tunerOptions(t.kind, t.options, t.name));
       if (!asset || seen.has(asset.id)) continue;
       seen.add(asset.id);
-      const at = `${where}: tuners.${name}.${asset.key}`;
+      const at = `${where}: tuners.${t.name}.${asset.key}`;
       for (const i of asset.inputs)
         if (!parseCorpusName(i.file)) throw new ConfigError(`${at}: ${asset.describe} needs ${clip(i.file, 200)}, which is missing; make it with ${i.command}`);
       out.push({ where: at, asset, corpora: asset.inputs.map((i) => i.file) });

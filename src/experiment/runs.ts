@@ -3,18 +3,23 @@ import { createEngine } from '../engines/registry.js';
 import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
-import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
+import { createTuner } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 import { runLoop, type LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import type { TunerName } from '../tuners/registry.js';
 import type { SweepPoint } from './sweep.js';
+import type { Tuner } from '../tuners/tuner.js';
 
 export interface RunSpec {
   /** Folder-safe unique key, e.g. 'p0-ds2-s1'. */
   key: string;
   index: number;
   sweep: string;
-  tuner: TunerName;
+  /** The tuner's name in the experiment (its key under `tuners`). */
+  tuner: string;
+  /** Its kind: the key itself, or the entry's `kind` (a named variant). */
+  kind: TunerName;
   seed: number;
   experiment: Experiment;
 }
@@ -22,10 +27,9 @@ export interface RunSpec {
 export function expandRuns(points: readonly SweepPoint[]): RunSpec[] {
   const runs: RunSpec[] = [];
   for (const point of points) {
-    const tuners = TUNER_NAMES.filter((t) => point.experiment.tuners[t] !== undefined);
-    for (const tuner of tuners)
+    for (const t of tunerEntries(point.experiment.tuners))
       for (const seed of point.experiment.seeds)
-        runs.push({ key: `p${point.index}-${tuner}-s${seed}`, index: runs.length, sweep: point.label, tuner, seed, experiment: point.experiment });
+        runs.push({ key: `p${point.index}-${t.name}-s${seed}`, index: runs.length, sweep: point.label, tuner: t.name, kind: t.kind, seed, experiment: point.experiment });
   }
   return runs;
 }
@@ -35,9 +39,12 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
   const workload = buildWorkload(x.workload);
   const schedule = rateSchedule(x.rates, workload.workloadUnit, spec.seed);
   const engine = await createEngine(x.engine, spec.seed);
+  let tuner: Tuner | undefined;
   try {
-    const tuner = createTuner(spec.tuner, x.tuners[spec.tuner] ?? {});
-    const rng = new Rng(spec.seed).fork(`tuner:${spec.tuner}`);
+    const entry = tunerEntries(x.tuners).find((t) => t.name === spec.tuner);
+    tuner = createTuner(spec.kind, entry?.options ?? {}, spec.tuner);
+    // Seeded by the kind: variants of one tuner see the same random stream (common random numbers).
+    const rng = new Rng(spec.seed).fork(`tuner:${spec.kind}`);
     const truth = engine.groundTruth?.(workload.job);
     await tuner.prepare?.(workload.job, { rng, engineKind: engine.kind, ...(truth ? { groundTruth: truth } : {}) });
     return await runLoop({
@@ -54,7 +61,11 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
       ...(onEpisode ? { onEpisode } : {}),
     });
   } finally {
-    await engine.close();
+    try {
+      await tuner?.close?.();
+    } finally {
+      await engine.close();
+    }
   }
 }
 

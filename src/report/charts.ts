@@ -24,7 +24,10 @@ export const CONFIG = {
  * registered tuner uses, in name order. TUNER_ORDER is the order of legends and bar groups.
  */
 export const TUNER_ORDER = ['streamtune', 'ds2', 'conttune', 'autoscaler', 'dhalion', 'static', 'oracle'] as const;
-const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'];
+const PALETTE = [
+  ...['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'],
+  ...['#9ecae9', '#ffbf79', '#88d27a', '#d6a5c9', '#ff9d98', '#d8b5a5', '#83bcb6', '#f2cf5b', '#fcbfd2', '#79706e'],
+];
 
 export function tunerColors(tuners: readonly string[]): { domain: string[]; range: string[] } {
   const known: readonly string[] = TUNER_ORDER;

@@ -33,11 +33,17 @@ const sd = (xs: number[]): number => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b)
 const meanOf = (rows: Row[], col: string): number => mean(rows.map((r) => num(r[col])).filter(Number.isFinite));
 const sustained = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
 
-/** Tuners in the fixed order (TUNER_ORDER first), the order of every legend and bar group. */
+/**
+ * Tuners in the fixed order, the order of every legend and bar group: the known tuners of TUNER_ORDER, each
+ * followed by its named variants (names starting with it and '-': ds2, ds2-op10, ds2-py), then every other name.
+ */
 export function tunerOrder(tuners: Iterable<string>): string[] {
   const all = [...new Set(tuners)];
   const known: readonly string[] = TUNER_ORDER;
-  return [...known.filter((t) => all.includes(t)), ...all.filter((t) => !known.includes(t)).sort()];
+  const extra = all.filter((t) => !known.includes(t)).sort();
+  const variants = (k: string): string[] => extra.filter((t) => t.startsWith(`${k}-`));
+  const placed = known.flatMap((k) => [...(all.includes(k) ? [k] : []), ...variants(k)]);
+  return [...placed, ...extra.filter((t) => !placed.includes(t))];
 }
 
 function groupBy<T>(rows: T[], key: (r: T) => string[]): Map<string, { key: string[]; rows: T[] }> {

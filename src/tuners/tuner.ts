@@ -60,6 +60,8 @@ export interface Tuner {
   /** Called when a new rate phase (episode) begins. */
   startEpisode?(targetRate: number): void;
   decide(view: TunerView): Decision | Promise<Decision>;
+  /** Optional: release what prepare() took (an external tuner's process). Called once the run ends, however it ends. */
+  close?(): Promise<void>;
 }
 
 export class TunerSetupError extends Error {

@@ -235,7 +235,7 @@ const inside = (root: string, p: string): boolean => {
  * What a refusal line must carry besides the file and the path: what was expected (a form, a range, the accepted
  * values) or what to do instead. 'Invalid input' alone fails.
  */
-export const EXPECTATION = /expected|must|at (?:most|least)|takes no|give it|run without|make it with|pass --|is (?:above|below|longer|shorter|not)|needs|no such|differs|holds another|outside|would lie|only|at the|of at|none|name at least/i;
+export const EXPECTATION = /expected|must|at (?:most|least)|takes no|give it|run without|run `|make it with|pass --|is (?:above|below|longer|shorter|not)|needs|no such|differs|holds another|outside|would lie|only|at the|of at|none|name at least/i;
 
 function lineProblem(message: string, file: string): string | undefined {
   const lines = message.split('\n');

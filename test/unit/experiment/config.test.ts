@@ -37,7 +37,7 @@ describe('experiment config', () => {
     assert.match(m, /^x\.json: loop\.windowSec: expected number/);
   });
   it('rejects an unknown tuner and lists the known ones', () => {
-    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners: unknown key 'ds3' \(expected one of ds2, .*static/);
+    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners\.ds3: unknown tuner 'ds3' \(tuner kinds: ds2, .*static/);
   });
   it('rejects an unknown engine', () => {
     assert.match(errorOf({ ...good(), engine: { kind: 'storm' } }), /x\.json: engine\.kind: expected one of "simulator"/);
@@ -70,7 +70,7 @@ describe('experiment config', () => {
       writeFileSync(f, '{"name":"t","workload":{"kind":"nexmark","query":"q1"},"rates":{"kind":"steps","rates":[1,2]},"tuners":{"ds2":{}},"sweep":{"a":[{"x":1},{"x":2}]}}');
       assert.doesNotThrow(() => loadExperiment(f), 'equal keys in different objects are fine');
       writeFileSync(f, '{"name":"t","workload":{"kind":"nexmark","query":"q1"},"rates":{"kind":"constant","rate":2},"tuners":{}}');
-      assert.throws(() => planExperiment({ config: f, out: join(dir, 'out') }), /d\.json: tuners: no tuner to run: expected at least one of ds2/);
+      assert.throws(() => planExperiment({ config: f, out: join(dir, 'out') }), /d\.json: tuners: no tuner: name at least one/);
       assert.ok(!readdirSync(dir).includes('out'), 'refused before anything is written');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -105,7 +105,7 @@ describe('experiment CLI: bad input gets one line and exit 2', () => {
     ['a missing file', () => 'nope.json', /nope\.json: no such file/],
     ['malformed JSON', () => write('bad.json', '{"name": "x",'), /bad\.json: malformed JSON/],
     ['a wrong type', () => write('type.json', JSON.stringify({ ...good(), seeds: 'one' })), /type\.json: seeds: expected array/],
-    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners: unknown key 'magic'/],
+    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners\.magic: unknown tuner 'magic'/],
     ['an unknown engine', () => write('engine.json', JSON.stringify({ ...good(), engine: { kind: 'storm' } })), /engine\.kind: expected one of/],
     ['an unknown key', () => write('key.json', JSON.stringify({ ...good(), colour: 'red' })), /\(top level\): unknown key 'colour'/],
   ];

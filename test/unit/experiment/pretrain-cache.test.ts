@@ -64,7 +64,7 @@ describe('streamtune pre-training before the runs, cached by recipe', () => {
     const out = join(dir, 'refused');
     await assert.rejects(runExperiment({ config: join(dir, 'lr.json'), out, train: false }), (e: Error) => {
       assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /lr\.json: tuners\.streamtune\.pretrainLr: the pre-training recipe differs from .*set's \(pretrainLr\) and is not cached; training it takes ~.*: run without --no-train/);
+      assert.match(e.message, /lr\.json: tuners\.streamtune\.pretrainLr: pre-training .*set's recipe with pretrainLr changed is not cached; making it takes ~.*: run without --no-train/);
       return true;
     });
     assert.ok(!existsSync(out));

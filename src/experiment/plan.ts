@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { clip, ConfigError, loadExperiment, readJson } from './config.js';
+import { clip, ConfigError, loadExperiment, readJson, validateExperiment } from './config.js';
 import { checkExperiment } from './checks.js';
 import { estimateWork, type WorkEstimate } from './estimate.js';
 import { expandSweep, type SweepPoint } from './sweep.js';
@@ -27,6 +27,8 @@ export interface PlanOptions {
   seed?: number;
   cwd?: string;
   runId?: string;
+  /** A config given as its parsed text (the paper figures plan their derived configs without writing them). */
+  given?: { file: string; raw: Record<string, unknown> };
 }
 
 /**
@@ -90,8 +92,8 @@ export function planExperiment(o: PlanOptions): Plan {
       throw new ConfigError(`--seed: ${o.seed} differs from the resumed folder's seeds ${clip(JSON.stringify(raw.seeds ?? [1]), 80)}; resume without --seed`);
     }
   } else {
-    if (o.config === undefined) throw new ConfigError('no config: give an experiment file, or --resume <run-dir>');
-    const loaded = loadExperiment(o.config, cwd);
+    if (o.config === undefined && o.given === undefined) throw new ConfigError('no config: give an experiment file, or --resume <run-dir>');
+    const loaded = o.given ? { ...o.given, experiment: validateExperiment(o.given.raw, o.given.file) } : loadExperiment(o.config as string, cwd);
     raw = loaded.raw;
     file = loaded.file;
     if (o.seed !== undefined) raw = { ...raw, seeds: [o.seed] };

@@ -20,8 +20,9 @@ import { z } from 'zod';
 import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
 import { writeReport } from '../report/report.js';
 import { runExperiment, type Progress } from '../experiment/experiment.js';
+import { duration, formatEstimate, type WorkEstimate } from '../experiment/estimate.js';
+import { assetSeconds, planExperiment, RESOLVED, type Pretraining } from '../experiment/plan.js';
 import { canonical } from '../core/canonical.js';
-import { RESOLVED } from '../experiment/plan.js';
 import { writeAtomic, writeCsv } from '../io/files.js';
 import { codeVersion, gitCommit } from '../experiment/version.js';
 import type { Experiment } from '../experiment/schema.js';
@@ -174,6 +175,28 @@ export interface ExperimentRecord {
   runs: number;
   reused: boolean;
   wallSec: number;
+}
+
+/**
+ * Plans every experiment of a figure set in full before the first runs (ConfigError on the first that cannot be
+ * made: config checks, sweep points, the pretrained sets and corpora each needs): the set's total work estimate and
+ * the assets made before the runs. A finished experiment is reused, so it plans to nothing.
+ */
+export function planFigureRuns(planned: readonly PlannedExperiment[]): { estimate: WorkEstimate; assets: Pretraining[]; assetSec: number } {
+  const estimates: WorkEstimate[] = [];
+  const assets = new Map<string, Pretraining>();
+  for (const p of planned) {
+    if (existsSync(join(p.dir, DONE)) && existsSync(join(p.dir, 'episodes.csv'))) continue;
+    const plan = planExperiment({ given: { file: p.file, raw: p.raw }, out: join(dirname(p.dir), '..'), runId: p.hash, cwd: dirname(p.file) });
+    estimates.push(plan.estimate);
+    for (const a of plan.pretraining) assets.set(a.asset.id, a);
+  }
+  const estimate = estimates.reduce(
+    (s, e) => ({ runs: s.runs + e.runs, episodes: s.episodes + e.episodes, windows: s.windows + e.windows, operatorWindows: s.operatorWindows + e.operatorWindows, engineSec: s.engineSec + e.engineSec, cpuSec: s.cpuSec + e.cpuSec, realEngineSec: s.realEngineSec + e.realEngineSec }),
+    { runs: 0, episodes: 0, windows: 0, operatorWindows: 0, engineSec: 0, cpuSec: 0, realEngineSec: 0 },
+  );
+  const list = [...assets.values()];
+  return { estimate, assets: list, assetSec: list.reduce((s, a) => s + assetSeconds(a), 0) };
 }
 
 /** Runs (or reuses, or resumes) one planned experiment; throws when a run failed. */
@@ -346,6 +369,8 @@ export async function runFigures(list = DEFAULT_FIGURES, o: FiguresOptions = {})
   const ids = [...new Set(chosen.flatMap((f) => f.experiments))];
   // Plan every experiment first: a bad config is refused before anything runs.
   const planned = ids.map((id) => planFigureExperiment(id, set.experiments[id] as ExperimentEntry, set, { quick: o.quick ?? false, out, cwd, ...(o.realEngines !== undefined ? { realEngines: o.realEngines } : {}) }));
+  const plans = planFigureRuns(planned);
+  log(`plan: ${planned.length} experiments, ${formatEstimate(plans.estimate)}${plans.assets.length > 0 ? `; first making ${plans.assets.length} pre-trained set(s), ~${duration(plans.assetSec)}` : ''}`);
   const figDir = join(out, 'figures');
   const records: ExperimentRecord[] = [];
   for (const p of planned) records.push(await ensureExperiment(p, { figDir, ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.progress ? { progress: o.progress } : {}), log }));

@@ -6,7 +6,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { clip, ConfigError } from '../experiment/config.js';
-import { mergeExperimentShards, type ExperimentOutcome } from '../experiment/experiment.js';
+import { mergeExperimentShards, type ExperimentOutcome, type ReportWriter } from '../experiment/experiment.js';
 import { allShards, describeUnfinished, MERGED, readSubmission, shardStatus, SUBMISSION, type Submission } from './submission.js';
 
 /** Shards that did not finish: the sweep failed (exit 1), the input was fine. */
@@ -19,7 +19,8 @@ function atFolder(dir: string): Submission {
   return { ...readSubmission(dir), dir };
 }
 
-export async function mergeSubmission(dir: string): Promise<ExperimentOutcome> {
+/** `report` writes summary, charts and index.html (the command passes report/'s writer in; without it, the CSVs only). */
+export async function mergeSubmission(dir: string, report?: ReportWriter): Promise<ExperimentOutcome> {
   const s = atFolder(dir);
   const target = join(dir, s.name, MERGED);
   if (existsSync(target)) throw new ConfigError(`merge: ${clip(target, 200)} exists: this submission is merged already`);
@@ -37,7 +38,7 @@ export async function mergeSubmission(dir: string): Promise<ExperimentOutcome> {
   rmSync(join(dir, s.name, partial), { recursive: true, force: true });
   const outcome = await mergeExperimentShards(
     status.map((st) => st.folder),
-    { out: dir, runId: partial },
+    { out: dir, runId: partial, ...(report ? { report } : {}) },
   );
   renameSync(outcome.dir, target);
   return { ...outcome, dir: target };

@@ -2,6 +2,7 @@
  * `npm run merge -- <shard folders...> [--out dir] [--run-id id]`: shards of one experiment into one run folder;
  * `npm run merge -- <submission folder>`: the shards of an `npm run submit` sweep into its <name>/merged/.
  */
+import { writeReport } from '../report/report.js';
 import { mergeExperimentShards } from '../experiment/experiment.js';
 import { isSubmissionFolder, mergeSubmission } from '../batch/merge.js';
 import { command, EXIT, guard, InputError } from './common.js';
@@ -20,12 +21,13 @@ await guard(async () => {
   const dirs = argv.shards as string[];
   if (dirs.length === 1 && isSubmissionFolder(dirs[0] as string)) {
     if (argv.out !== undefined || argv['run-id'] !== undefined) throw new InputError('--out, --run-id: not with a submission folder (its merge goes to <folder>/<name>/merged)');
-    const outcome = await mergeSubmission(dirs[0] as string);
+    const outcome = await mergeSubmission(dirs[0] as string, writeReport);
     console.log(`results: ${outcome.dir}`);
     console.log(`runs: ${outcome.runs} merged from the submission's shards`);
     return EXIT.ok;
   }
   const outcome = await mergeExperimentShards(dirs, {
+    report: writeReport,
     ...(argv.out !== undefined ? { out: argv.out } : {}),
     ...(argv['run-id'] !== undefined ? { runId: argv['run-id'] } : {}),
   });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/project.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
+import { writeReport } from '../../src/report/report.js';
 import { runCli } from '../helpers/cli.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
@@ -96,7 +97,7 @@ describe('npm run submit on a real one-node Slurm', function () {
     process.env.SLURM_CONF = conf; // for sbatch in `npm run submit` and for scontrol/scancel here
     file = join(dir, 'sweep.json');
     writeFileSync(file, JSON.stringify(config));
-    const whole = await runExperiment({ config: file, out: join(dir, 'single'), jobs: 1, runId: 'r' });
+    const whole = await runExperiment({ config: file, out: join(dir, 'single'), jobs: 1, runId: 'r', report: writeReport });
     assert.equal(whole.failed.length, 0);
     single = whole.dir;
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../../src/core/project.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
+import { writeReport } from '../../../src/report/report.js';
 import { mergeSubmission, UnfinishedShardsError } from '../../../src/batch/merge.js';
 import { mergeManifest, shardsManifest, toYaml } from '../../../src/batch/k8s.js';
 import { arraySpec, mergeScript, shardsScript } from '../../../src/batch/slurm.js';
@@ -186,7 +187,7 @@ describe('npm run submit: flags, the sbatch calls, --resume and the merge of a s
 
   it('the merge of a submission folder names the shard that did not run and its log; --resume resubmits it alone; the merge equals a single run', async () => {
     const folder = join(dir, 'res', 'subm', 'real');
-    const whole = await runExperiment({ config: file, out: join(dir, 'single'), jobs: 1, runId: 'r' });
+    const whole = await runExperiment({ config: file, out: join(dir, 'single'), jobs: 1, runId: 'r', report: writeReport });
     // Shards 1 and 3 run as their array tasks would; shard 2 never starts; its log says why.
     for (const i of [1, 3]) await runExperiment({ config: file, out: folder, runId: `shard-${i}`, jobs: 1, shard: { index: i, count: 3 } });
     writeFileSync(join(folder, 'logs', 'shard-2.out'), 'shard 2/3 on node7\nslurmstepd: error: *** JOB 104 ON node7 CANCELLED AT 2026-01-01T01:00:00 ***\n');
@@ -215,7 +216,7 @@ describe('npm run submit: flags, the sbatch calls, --resume and the merge of a s
 
     // Shard 2 runs; then the merge: byte-identical to the single-machine run, and it appears whole.
     await runExperiment({ config: file, out: folder, runId: 'shard-2', jobs: 1, shard: { index: 2, count: 3 } });
-    const merged = await mergeSubmission(folder);
+    const merged = await mergeSubmission(folder, writeReport);
     assert.equal(merged.dir, join(folder, 'subm', 'merged'));
     assert.ok(!existsSync(join(folder, 'subm', 'merged.partial')));
     const files = tree(whole.dir);

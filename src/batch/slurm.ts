@@ -128,6 +128,11 @@ function run(cmd: string, args: readonly string[]): string {
   return r.stdout.trim();
 }
 
+/** Slurm's version as sbatch reports it ('slurm 22.05.8'); a SchedulerError where sbatch cannot run. */
+export function sbatchVersion(): string {
+  return run('sbatch', ['--version']);
+}
+
 /** `sbatch --parsable` prints "id" or "id;cluster". */
 function sbatch(args: readonly string[]): string {
   const out = run('sbatch', args);

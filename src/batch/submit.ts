@@ -4,11 +4,11 @@
  * (`--resume <folder>`) submits only the shards without a finished marker for each of their runs, then the merge.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clip, ConfigError } from '../experiment/config.js';
 import { makeDirs, writeAtomic } from '../experiment/files.js';
 import { mergeManifest, MERGE_MANIFEST, SHARDS_MANIFEST, shardsManifest } from './k8s.js';
-import { activeJobs, MERGE_SCRIPT, mergeScript, sbatchCommands, SHARDS_SCRIPT, shardsScript, submitMerge, submitSlurm } from './slurm.js';
+import { activeJobs, MERGE_SCRIPT, mergeScript, sbatchCommands, sbatchVersion, SHARDS_SCRIPT, shardsScript, submitMerge, submitSlurm } from './slurm.js';
 import { allShards, describeUnfinished, mergedFolder, planSubmission, readSubmission, shardStatus, SUBMISSION, type Attempt, type Submission, type SubmitRequest } from './submission.js';
 
 export interface SubmitOutcome {
@@ -32,6 +32,7 @@ function slurmCommands(s: Submission, shardsFile: string, withShards: boolean): 
 /** Writes the submission folder and, for Slurm unless dryRun, submits the array job and the merge. */
 export function submitSweep(r: SubmitRequest, o: { dryRun?: boolean } = {}): SubmitOutcome {
   const s = planSubmission(r);
+  if (s.scheduler === 'slurm' && !o.dryRun) sbatchVersion(); // no folder is left behind where sbatch cannot run
   makeDirs(join(s.dir, 'logs'));
   if (s.scheduler === 'k8s') {
     const o8 = s.k8s as NonNullable<Submission['k8s']>;
@@ -59,8 +60,7 @@ export function submitSweep(r: SubmitRequest, o: { dryRun?: boolean } = {}): Sub
  * merge; with every shard finished, only the merge. Refused while a job of the submission is queued or running.
  */
 export function resumeSweep(dir: string, o: { dryRun?: boolean; cwd?: string } = {}): SubmitOutcome {
-  const at = join(o.cwd ?? process.cwd(), '.');
-  const folder = dir.startsWith('/') ? dir : join(at, dir);
+  const folder = resolve(o.cwd ?? process.cwd(), dir);
   const s = readSubmission(folder);
   if (s.scheduler === 'k8s')
     throw new ConfigError(

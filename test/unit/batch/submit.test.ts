@@ -117,7 +117,7 @@ describe('npm run submit: flags, the sbatch calls, --resume and the merge of a s
     const bin = join(dir, 'bin');
     log = join(dir, 'sbatch.log');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'sbatch'), `#!/bin/bash\necho "$*" >> ${log}\necho $((100 + $(wc -l < ${log})))\n`);
+    writeFileSync(join(bin, 'sbatch'), `#!/bin/bash\nif [ "$1" = --version ]; then echo 'slurm 22.05.8'; exit 0; fi\necho "$*" >> ${log}\necho $((100 + $(wc -l < ${log})))\n`);
     writeFileSync(join(bin, 'squeue'), '#!/bin/bash\nexit 0\n');
     chmodSync(join(bin, 'sbatch'), 0o755);
     chmodSync(join(bin, 'squeue'), 0o755);
@@ -163,6 +163,13 @@ describe('npm run submit: flags, the sbatch calls, --resume and the merge of a s
     const again = submit([file, '--slurm', '--shards', '3', '--out', join(dir, 'res'), '--run-id', 'dry']);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /exists: give another --run-id/);
+  });
+
+  it('without sbatch: exit 1 naming it, and no submission folder is left behind', () => {
+    const r = runCli('src/cli/submit.ts', [file, '--slurm', '--shards', '2', '--out', join(dir, 'nosbatch')], dir, { ...process.env, PATH: join(dir, 'nowhere') });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr.trim(), /^error: sbatch not found: is this a Slurm login node\? \(--dry-run writes the scripts without submitting\)$/);
+    assert.ok(!existsSync(join(dir, 'nosbatch')));
   });
 
   it('submits the array, then the merge afterok and the report afternotok of the array; prints the ids and the folder', () => {

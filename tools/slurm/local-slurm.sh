@@ -11,7 +11,15 @@
 # slurmctld, slurmd, slurm-client and munge.
 set -euo pipefail
 
-die() { echo "local-slurm: $*" >&2; exit 1; }
+STARTING=  # the folder a failing start cleans up: the daemons it started stop, the folder goes
+die() {
+  echo "local-slurm: $*" >&2
+  if [ -n "$STARTING" ]; then
+    for f in "$STARTING/slurmd.pid" "$STARTING/slurmctld.pid" "$STARTING/munge/munged.pid"; do stop_pid "$f" || true; done
+    rm -rf "$STARTING"
+  fi
+  exit 1
+}
 
 free_port() { # the first port from $1 on which nothing listens on 127.0.0.1
   local p=$1
@@ -48,13 +56,16 @@ start() {
   [ "$(id -u)" -eq 0 ] || die "slurmd must run as root"
   if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/slurm-XXXXXX"); else mkdir -p "$dir"; fi
   dir=$(cd "$dir" && pwd)
+  [ ! -e "$dir/slurm.conf" ] || die "$dir holds a slurm.conf already: stop that cluster first, or give another folder"
+  STARTING=$dir
   mkdir -p "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
   chmod 700 "$dir/munge"
 
-  mungekey --create --keyfile="$dir/munge/munge.key" --bits=1024
+  mungekey --create --keyfile="$dir/munge/munge.key" --bits=1024 || die "mungekey failed"
   chmod 400 "$dir/munge/munge.key"
   munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
-    --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed"
+    --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed" ||
+    die "munged did not start: $(tail -3 "$dir/log/munged.log" 2>/dev/null)"
   wait_for 10 munged test -S "$dir/munge/munge.socket" || die "munged did not start: $(tail -3 "$dir/log/munged.log")"
 
   local host node ctld_port slurmd_port
@@ -105,6 +116,7 @@ CONF
   slurmd -f "$SLURM_CONF" -N "$host" || die "slurmd did not start: $(tail -5 "$dir/log/slurmd.log" 2>/dev/null)"
   node_idle() { sinfo -h -n "$host" -o %T | grep -qx idle; }
   wait_for 30 'the node' node_idle || die "the node is not idle after 30 s: $(sinfo -h -N -o '%N %T %E' 2>&1); $(tail -5 "$dir/log/slurmctld.log")"
+  STARTING=
   echo "SLURM_CONF=$SLURM_CONF"
 }
 

@@ -50,7 +50,7 @@ export interface Attempt {
   shards: number[];
   /** The array job's script or the manifests, relative to the submission folder. */
   files: string[];
-  /** Absent on --dry-run. */
+  /** Absent on --dry-run; shards and report are empty when the merge was submitted alone. */
   jobs?: { shards: string; merge: string; report: string };
 }
 

@@ -223,6 +223,11 @@ describe('npm run submit: flags, the sbatch calls, --resume and the merge of a s
 
     // Shard 2 runs; then the merge: byte-identical to the single-machine run, and it appears whole.
     await runExperiment({ config: file, out: folder, runId: 'shard-2', jobs: 1, shard: { index: 2, count: 3 } });
+    // Every shard finished but not merged (say the merge job was cancelled): --resume submits the merge alone.
+    const mergeOnly = submit(['--resume', folder]);
+    assert.equal(mergeOnly.status, 0, mergeOnly.stderr);
+    assert.match(mergeOnly.stdout, /^submitted the merge alone \(every shard finished\)$/m);
+    assert.deepEqual(calls().slice(6), [`--parsable ${folder}/merge.sbatch`]);
     const merged = await mergeSubmission(folder, writeReport);
     assert.equal(merged.dir, join(folder, 'subm', 'merged'));
     assert.ok(!existsSync(join(folder, 'subm', 'merged.partial')));

@@ -14,8 +14,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { clip, ConfigError, readJson } from '../experiment/config.js';
-import { formatEstimate, overLimits } from '../experiment/estimate.js';
-import { planExperiment } from '../experiment/plan.js';
+import { duration, formatEstimate, overLimits } from '../experiment/estimate.js';
+import { planExperiment, type Pretraining } from '../experiment/plan.js';
 import { MAX_SHARDS, SHARD_MARKER, type ShardMarker } from '../experiment/shard.js';
 import { PROJECT_ROOT } from '../core/project.js';
 
@@ -80,6 +80,8 @@ export interface SubmitRequest {
   runId?: string;
   cwd?: string;
   allowLarge?: boolean;
+  /** false: refuse a StreamTune recipe that would need pre-training (--no-train). */
+  train?: boolean;
   slurm?: SlurmOptions;
   k8s?: K8sOptions;
 }
@@ -98,18 +100,21 @@ function plainPath(what: string, path: string): string {
   return path;
 }
 
-/** Validates the config and the flags and names the submission folder; writes nothing. */
-export function planSubmission(r: SubmitRequest): Submission {
+/**
+ * Validates the config and the flags and names the submission folder; writes nothing. `pretraining`: the StreamTune
+ * recipes to train (once, on the submitting machine, into the shared cache) before the shards are submitted.
+ */
+export function planSubmission(r: SubmitRequest): { submission: Submission; pretraining: Pretraining[] } {
   if (!Number.isInteger(r.shards) || r.shards < 1 || r.shards > MAX_SHARDS) throw new ConfigError(`--shards: expected an integer in [1, ${MAX_SHARDS}], got ${r.shards}`);
   const plan = planExperiment({ config: r.config, ...(r.out !== undefined ? { out: r.out } : {}), ...(r.runId !== undefined ? { runId: r.runId } : {}), ...(r.cwd !== undefined ? { cwd: r.cwd } : {}) });
   if (r.shards > plan.runs.length)
     throw new ConfigError(`--shards: ${r.shards} shards for ${plan.runs.length} run${plan.runs.length > 1 ? 's' : ''} of ${clip(plan.file, 200)}: at most one shard per run (give --shards ${plan.runs.length} or fewer)`);
   const over = overLimits(plan.estimate);
   if (over && !r.allowLarge) throw new ConfigError(`${plan.file}: ${formatEstimate(plan.estimate)}: too large (${over}); pass --allow-large to submit it`);
-  if (plan.pretraining.length > 0) {
-    const p = plan.pretraining[0];
+  if (plan.pretraining.length > 0 && r.train === false) {
+    const p = plan.pretraining[0] as Pretraining;
     throw new ConfigError(
-      `${p?.where}: the pre-training recipe differs from ${p?.setPath}'s and is not cached; every shard would train it at once: run the experiment once on one machine first (it trains into datasets/pretrained/cache/), then submit`,
+      `${p.where}: the pre-training recipe differs from ${p.setPath}'s (${p.status.differs.join(', ')}) and is not cached; training it takes ~${duration(p.status.estimateSec)}: submit without --no-train (it is trained here once, before the shards, into the cache they read)`,
     );
   }
   if (existsSync(plan.dir)) throw new ConfigError(`submit: ${clip(plan.dir, 200)} exists: give another --run-id`);
@@ -124,7 +129,7 @@ export function planSubmission(r: SubmitRequest): Submission {
     if (rel.startsWith('..') || rel.startsWith('/'))
       throw new ConfigError(`--k8s: the config ${clip(plan.file, 200)} lies outside the checkout ${clip(PROJECT_ROOT, 200)}: the image holds only the checkout, so the pods could not read it`);
   }
-  return {
+  const submission: Submission = {
     scheduler: r.scheduler,
     config: plan.file,
     name,
@@ -137,6 +142,7 @@ export function planSubmission(r: SubmitRequest): Submission {
     ...(r.k8s ? { k8s: r.k8s } : {}),
     attempts: [],
   };
+  return { submission, pretraining: plan.pretraining };
 }
 
 export function readSubmission(dir: string): Submission {

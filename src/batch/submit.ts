@@ -6,6 +6,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { clip, ConfigError } from '../experiment/config.js';
+import type { Pretraining } from '../experiment/plan.js';
+import { chooseBackendInfo } from '../learning/backend.js';
+import { trainRecipe } from '../tuners/streamtune/pretrain.js';
 import { makeDirs, writeAtomic } from '../experiment/files.js';
 import { mergeManifest, MERGE_MANIFEST, SHARDS_MANIFEST, shardsManifest } from './k8s.js';
 import { activeJobs, MERGE_SCRIPT, mergeScript, sbatchCommands, sbatchVersion, SHARDS_SCRIPT, shardsScript, submitMerge, submitSlurm } from './slurm.js';
@@ -29,10 +32,28 @@ function slurmCommands(s: Submission, shardsFile: string, withShards: boolean): 
   return (withShards ? [c.shards, c.merge, c.report] : [c.mergeAlone]).map((a) => `sbatch ${a.join(' ')}`);
 }
 
-/** Writes the submission folder and, for Slurm unless dryRun, submits the array job and the merge. */
-export function submitSweep(r: SubmitRequest, o: { dryRun?: boolean } = {}): SubmitOutcome {
-  const s = planSubmission(r);
+/** Pre-training progress, as `npm run experiment` reports it. */
+export interface TrainProgress {
+  start(p: Pretraining, count: number): void;
+  step(what: string): void;
+  stop(): void;
+}
+
+/**
+ * Trains the StreamTune recipes the shards would need (once, here, into the cache they read), writes the submission
+ * folder and, for Slurm unless dryRun, submits the array job and the merge.
+ */
+export async function submitSweep(r: SubmitRequest, o: { dryRun?: boolean; onTrain?: TrainProgress } = {}): Promise<SubmitOutcome> {
+  const { submission: s, pretraining } = planSubmission(r);
   if (s.scheduler === 'slurm' && !o.dryRun) sbatchVersion(); // no folder is left behind where sbatch cannot run
+  for (const p of pretraining) {
+    o.onTrain?.start(p, pretraining.length);
+    try {
+      await trainRecipe(p.setPath, p.recipe, (await chooseBackendInfo()).name, (what) => o.onTrain?.step(what));
+    } finally {
+      o.onTrain?.stop();
+    }
+  }
   makeDirs(join(s.dir, 'logs'));
   if (s.scheduler === 'k8s') {
     const o8 = s.k8s as NonNullable<Submission['k8s']>;

@@ -3,6 +3,7 @@
  * `npm run submit -- <config> --k8s --shards N --image I [...]`, `npm run submit -- --resume <submission folder>`.
  */
 import { resumeSweep, submitSweep, type SubmitOutcome } from '../batch/submit.js';
+import { duration } from '../experiment/estimate.js';
 import { MAX_SHARDS } from '../experiment/shard.js';
 import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
@@ -34,6 +35,7 @@ const argv = command(
   .option('out', { type: 'string', describe: "parent folder of the submission folder (default: the config's outputs.dir)" })
   .option('run-id', { type: 'string', describe: 'name of the submission folder under <out>/<name>/ (default: the UTC time)' })
   .option('allow-large', { type: 'boolean', default: false, describe: 'submit even when the work estimate is over the limit (passed to every shard)' })
+  .option('train', { type: 'boolean', default: true, describe: 'pre-train, here and once, a StreamTune recipe that differs from its pretrained set (--no-train: refuse instead)' })
   .option('dry-run', { type: 'boolean', default: false, describe: 'write the scripts and print the sbatch commands without submitting' })
   .option('resume', { type: 'string', describe: 'a submission folder: resubmit its unfinished shards, then the merge' })
   .check((a) => {
@@ -86,7 +88,7 @@ await guard(async () => {
     return EXIT.ok;
   }
   const cpus = argv.cpus ?? 1;
-  const outcome = submitSweep(
+  const outcome = await submitSweep(
     {
       config: argv.config as string,
       shards: argv.shards as number,
@@ -94,11 +96,19 @@ await guard(async () => {
       ...(argv.out !== undefined ? { out: argv.out } : {}),
       ...(argv['run-id'] !== undefined ? { runId: argv['run-id'] } : {}),
       allowLarge: argv['allow-large'],
+      train: argv.train,
       ...(argv.slurm
         ? { slurm: { cpus, ...(argv.partition !== undefined ? { partition: argv.partition } : {}), ...(argv.time !== undefined ? { time: argv.time } : {}), ...(argv.account !== undefined ? { account: argv.account } : {}) } }
         : { k8s: { image: argv.image as string, claim: argv.claim, mount: argv.mount, workdir: argv.workdir, cpus, ...(argv.namespace !== undefined ? { namespace: argv.namespace } : {}) } }),
     },
-    { dryRun },
+    {
+      dryRun,
+      onTrain: {
+        start: (p, count) => console.log(`pre-training StreamTune once before the shards (${p.where}; differs from ${p.setPath} in ${p.status.differs.join(', ')}), ~${duration(p.status.estimateSec)}${count > 1 ? ` (1 of ${count} recipes)` : ''}, cached in ${p.status.cacheDir}`),
+        step: (what) => console.log(`  ${what}`),
+        stop: () => undefined,
+      },
+    },
   );
   report(outcome, dryRun);
   return EXIT.ok;

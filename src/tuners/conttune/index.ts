@@ -55,6 +55,8 @@ import { backpressureShare, maxBusyFraction } from '../shared/metrics.js';
 import { deployedWorkers, maxWorkers, reduceToWorkers, workersDecision, workersParallelism } from '../shared/workers.js';
 import { GaussianProcess, type GpFitOptions } from './gp.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#54a24b';
 export const doc = 'ContTune (Lian et al., PVLDB 2023): Big-small with conservative Bayesian optimisation (per-operator GP).';
 
 export const options = z.strictObject({

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { clip, ConfigError, readJson } from '../experiment/config.js';
 import { duration, formatEstimate, overLimits } from '../experiment/estimate.js';
-import { planExperiment, type Pretraining } from '../experiment/plan.js';
+import { assetSeconds, planExperiment, type Pretraining } from '../experiment/plan.js';
 import { MAX_SHARDS, SHARD_MARKER, type ShardMarker } from '../experiment/shard.js';
 import { PROJECT_ROOT } from '../core/project.js';
 
@@ -101,8 +101,9 @@ function plainPath(what: string, path: string): string {
 }
 
 /**
- * Validates the config and the flags and names the submission folder; writes nothing. `pretraining`: the StreamTune
- * recipes to train (once, on the submitting machine, into the shared cache) before the shards are submitted.
+ * Validates the config and the flags and names the submission folder; writes nothing. `pretraining`: what the
+ * tuners need made before the runs (a StreamTune recipe not cached yet), made once on the submitting machine, into
+ * the cache the shards read, before they are submitted.
  */
 export function planSubmission(r: SubmitRequest): { submission: Submission; pretraining: Pretraining[] } {
   if (!Number.isInteger(r.shards) || r.shards < 1 || r.shards > MAX_SHARDS) throw new ConfigError(`--shards: expected an integer in [1, ${MAX_SHARDS}], got ${r.shards}`);
@@ -114,7 +115,7 @@ export function planSubmission(r: SubmitRequest): { submission: Submission; pret
   if (plan.pretraining.length > 0 && r.train === false) {
     const p = plan.pretraining[0] as Pretraining;
     throw new ConfigError(
-      `${p.where}: the pre-training recipe differs from ${p.setPath}'s (${p.status.differs.join(', ')}) and is not cached; training it takes ~${duration(p.status.estimateSec)}: submit without --no-train (it is trained here once, before the shards, into the cache they read)`,
+      `${p.where}: ${p.asset.describe} is not cached; making it takes ~${duration(assetSeconds(p))}: submit without --no-train (it is made here once, before the shards, into the cache they read)`,
     );
   }
   if (existsSync(plan.dir)) throw new ConfigError(`submit: ${clip(plan.dir, 200)} exists: give another --run-id`);

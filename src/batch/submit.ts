@@ -6,10 +6,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { clip, ConfigError } from '../experiment/config.js';
+import { makeAssets } from '../experiment/experiment.js';
 import type { Pretraining } from '../experiment/plan.js';
-import { chooseBackendInfo } from '../learning/backend.js';
-import { trainRecipe } from '../tuners/streamtune/pretrain.js';
-import { makeDirs, writeAtomic } from '../experiment/files.js';
+import { makeDirs, writeAtomic } from '../io/files.js';
 import { mergeManifest, MERGE_MANIFEST, SHARDS_MANIFEST, shardsManifest } from './k8s.js';
 import { activeJobs, MERGE_SCRIPT, mergeScript, sbatchCommands, sbatchVersion, SHARDS_SCRIPT, shardsScript, submitMerge, submitSlurm } from './slurm.js';
 import { allShards, describeUnfinished, mergedFolder, planSubmission, readSubmission, shardStatus, SUBMISSION, type Attempt, type Submission, type SubmitRequest } from './submission.js';
@@ -40,7 +39,7 @@ export interface TrainProgress {
 }
 
 /**
- * Trains the StreamTune recipes the shards would need (once, here, into the cache they read), writes the submission
+ * Makes what the shards' tuners need (once, here, into the cache they read: a StreamTune recipe), writes the submission
  * folder and, for Slurm unless dryRun, submits the array job and the merge.
  */
 export async function submitSweep(r: SubmitRequest, o: { dryRun?: boolean; onTrain?: TrainProgress } = {}): Promise<SubmitOutcome> {
@@ -49,7 +48,7 @@ export async function submitSweep(r: SubmitRequest, o: { dryRun?: boolean; onTra
   for (const p of pretraining) {
     o.onTrain?.start(p, pretraining.length);
     try {
-      await trainRecipe(p.setPath, p.recipe, (await chooseBackendInfo()).name, (what) => o.onTrain?.step(what));
+      await makeAssets(p, (what) => o.onTrain?.step(what));
     } finally {
       o.onTrain?.stop();
     }

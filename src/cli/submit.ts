@@ -4,6 +4,7 @@
  */
 import { resumeSweep, submitSweep, type SubmitOutcome } from '../batch/submit.js';
 import { duration } from '../experiment/estimate.js';
+import { assetSeconds } from '../experiment/plan.js';
 import { MAX_SHARDS } from '../experiment/shard.js';
 import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
@@ -104,7 +105,7 @@ await guard(async () => {
     {
       dryRun,
       onTrain: {
-        start: (p, count) => console.log(`pre-training StreamTune once before the shards (${p.where}; differs from ${p.setPath} in ${p.status.differs.join(', ')}), ~${duration(p.status.estimateSec)}${count > 1 ? ` (1 of ${count} recipes)` : ''}, cached in ${p.status.cacheDir}`),
+        start: (p, count) => console.log(`${p.asset.describe} (${p.where}), ~${duration(assetSeconds(p))}${count > 1 ? ` (1 of ${count})` : ''}, made once before the shards, into ${p.asset.id}`),
         step: (what) => console.log(`  ${what}`),
         stop: () => undefined,
       },

@@ -1,4 +1,4 @@
-/** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n] [--shard i/n] [--allow-large] [--no-train]` */
+/** `npm run experiment -- <config> [--out dir] [--run-id id] [--resume run-dir] [--jobs n] [--seed n] [--shard i/n] [--allow-large] [--no-train]` */
 import cliProgress from 'cli-progress';
 import { writeReport } from '../report/report.js';
 import { runExperiment, type ExperimentOptions, type Progress } from '../experiment/experiment.js';
@@ -62,6 +62,7 @@ const argv = command(
   .command('$0 [config]', 'run an experiment')
   .positional('config', { type: 'string', describe: 'experiment JSON, e.g. configs/nexmark-q5.json' })
   .option('out', { type: 'string', describe: "parent folder of the results (default: the config's outputs.dir)" })
+  .option('run-id', { type: 'string', describe: 'name of the run folder under <out>/<name>/ (default: the UTC time)' })
   .option('resume', { type: 'string', describe: "a run folder to resume with its own config: finished runs are kept, the rest run (a config given too must be the same)" })
   .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, BOUNDS.jobs), describe: 'runs in parallel (worker threads); default: the number of cores' })
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), describe: "replaces the config's seeds with this one" })
@@ -74,21 +75,25 @@ const argv = command(
   .option('train', { type: 'boolean', default: true, describe: 'pre-train a StreamTune recipe that differs from its pretrained set (--no-train: refuse instead)' })
   .check((a) => {
     if (a.config === undefined && a.resume === undefined) throw new InputError('give an experiment file, or --resume <run-dir>');
+    if (a.resume !== undefined && a['run-id'] !== undefined) throw new InputError('--run-id: not with --resume (the run folder is the resumed one)');
     return true;
   })
   .parseSync();
 
 let runDir: string | undefined;
-process.on('SIGINT', () => {
-  console.error(runDir ? `\ninterrupted: finished runs are saved; continue with --resume ${runDir}` : '\ninterrupted before any run started');
-  process.exit(EXIT.interrupted);
-});
+// Ctrl-C, and SIGTERM (what a batch scheduler sends on scancel or at the time limit): stop between runs.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    console.error(runDir ? `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: finished runs are saved; continue with --resume ${runDir}` : `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'} before any run started`);
+    process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
+  });
 
 const bar = progressBar();
 await guard(async () => {
   const outcome = await runExperiment({
     ...(argv.config !== undefined ? { config: argv.config as string } : {}),
     ...(argv.out !== undefined ? { out: argv.out } : {}),
+    ...(argv['run-id'] !== undefined ? { runId: argv['run-id'] } : {}),
     ...(argv.resume !== undefined ? { resume: argv.resume } : {}),
     ...(argv.jobs !== undefined ? { jobs: argv.jobs } : {}),
     ...(argv.seed !== undefined ? { seed: argv.seed } : {}),

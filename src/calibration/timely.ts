@@ -50,13 +50,16 @@ export function timelyCalibrationPlan(queries: readonly NexmarkQuery[] = TIMELY_
   return { name: 'timely-calibration', blocks: queries.map((q) => ({ name: `nexmark-${q}`, job: nexmarkJob(q), points: points(nexmarkJob(q), [1, 2], rates, [1, 2]) })) };
 }
 
-/** Held out: W = 3 (more workers than cores) and W = 2 at rates the calibration did not use. */
-export function timelyFidelityPlan(queries: readonly NexmarkQuery[] = TIMELY_CALIBRATION_QUERIES): Plan {
+/**
+ * Held out: W = 3 (more workers than cores) and W = 2 at rates the calibration did not use, between its highest
+ * unsaturated rate and what the jobs sustain (so that operators are busy enough to be scored).
+ */
+export function timelyFidelityPlan(queries: readonly NexmarkQuery[] = TIMELY_CALIBRATION_QUERIES, rates: readonly number[] = [1_000_000, 2_000_000]): Plan {
   return {
     name: 'timely-fidelity',
     blocks: queries.map((q) => {
       const job = nexmarkJob(q);
-      return { name: `nexmark-${q}`, job, points: [...points(job, [2], [100_000, 200_000], []), ...points(job, [3], [100_000, 200_000], [3])] };
+      return { name: `nexmark-${q}`, job, points: [...points(job, [2], rates, []), ...points(job, [3], rates, [3])] };
     }),
   };
 }
@@ -90,7 +93,8 @@ export function fitTimelyLinear(plan: Plan, measured: readonly Measurement[]): T
   const entries: { cells: [number, number][]; y: number; w: number }[] = [];
   for (const m of measured) {
     const block = blocks.get(m.block);
-    if (!block || !unsaturated(m)) continue;
+    // Overload points count too: busy time at the rate the job then processes anchors the growth with the rate.
+    if (!block || m.windows === 0 || !(unsaturated(m) || m.overload)) continue;
     const W = workersOf(m.parallelism);
     for (const op of block.job.operators()) {
       const o = m.operators[op.id];

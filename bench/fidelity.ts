@@ -218,13 +218,16 @@ async function main(): Promise<number> {
 async function timelyFidelity(profile: string, from: string | undefined, outDir: string | undefined): Promise<number> {
   const started = Date.now();
   const terms = loadTimelyProfile(profile);
-  const plan = timelyFidelityPlan();
+  const reused = from ? readMeasurements(resolve(from)) : undefined;
+  // Reused measurements are scored at their own held-out rates.
+  const heldRates = reused ? [...new Set(reused.measurements.filter((m) => !m.overload).map((m) => m.rate))].sort((a, b) => a - b) : undefined;
+  const plan = timelyFidelityPlan(undefined, heldRates);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const out = resolve(outDir ?? join(PROJECT_ROOT, 'results/fidelity', `${stamp}-timely`));
   mkdirSync(out, { recursive: true });
   let real: MeasuredPlan;
-  if (from) {
-    real = readMeasurements(resolve(from));
+  if (reused) {
+    real = reused;
   } else {
     real = await measurePlan(() => new TimelyEngine({}), plan, { ...TIMELY_TIMING, log: (s) => console.log(s) });
     writeFileSync(join(out, 'real.json'), `${JSON.stringify({ ...real, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, null, 1)}\n`);

@@ -32,6 +32,10 @@ import { command, EXIT, guard } from '../src/cli/common.js';
 import { PROJECT_ROOT } from '../src/core/project.js';
 import { FlinkEngine } from '../src/engines/flink/index.js';
 import { loadProfile } from '../src/engines/simulator/profile.js';
+import { loadTimelyProfile } from '../src/engines/simulator/timely-physics.js';
+import { TimelyEngine } from '../src/engines/timely/index.js';
+import { simulateTimelyPlan, timelyFidelityPlan, TIMELY_TIMING } from '../src/calibration/timely.js';
+import { loadavg } from 'node:os';
 import { renderPng, renderSvg, SCHEMA } from '../src/report/charts.js';
 
 export interface FidelityFigures {
@@ -56,7 +60,7 @@ function identity(rows: readonly Record<string, unknown>[]): { v: number }[] {
   return xs.length ? [{ v: Math.min(...xs) / 1.2 }, { v: Math.max(...xs) * 1.2 }] : [];
 }
 
-function scatterSpec(rows: Record<string, unknown>[]): TopLevelSpec {
+function scatterSpec(rows: Record<string, unknown>[], engine = 'Flink'): TopLevelSpec {
   const panel = (kind: string, title: string, unit: string) => ({
     title,
     width: 300,
@@ -81,7 +85,7 @@ function scatterSpec(rows: Record<string, unknown>[]): TopLevelSpec {
   });
   return {
     $schema: SCHEMA,
-    title: 'Simulator against real Flink on held-out runs (dashed: identity)',
+    title: `Simulator against real ${engine} on held-out runs (dashed: identity)`,
     hconcat: [panel('busy', 'busy time per operator', 'ms/s'), panel('sustainable', 'largest sustainable source rate', 'events/s')],
   } as TopLevelSpec;
 }
@@ -155,7 +159,8 @@ export function rankingReport(flinkDir: string, simDir: string): string {
 async function main(): Promise<number> {
   const argv = await command('fidelity', '$0 [--quick] [--profile flink-2core] [--from real.json] [--out dir]\n\nSimulator vs real Flink on held-out runs: CSV, scatter chart, and the fidelity line.')
     .option('quick', { type: 'boolean', default: false, describe: 'q5 and the synthetic ranking job only (under 5 minutes)' })
-    .option('profile', { type: 'string', default: 'flink-2core', describe: 'calibrated machine profile (datasets/calibration/<profile>.json)' })
+    .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: "real engine: 'timely' compares the simulator's Timely mode, uncalibrated and with the Timely profile, on held-out W and rates" })
+    .option('profile', { type: 'string', describe: 'calibrated profile (datasets/calibration/<profile>.json; default flink-2core, or timely-2core with --engine timely)' })
     .option('from', { type: 'string', describe: 'reuse real measurements (a real.json of an earlier run)' })
     .option('out', { type: 'string', describe: 'output folder (default results/fidelity/<time>)' })
     .option('ranking', { type: 'string', array: true, describe: 'two run folders (fidelity-flink, fidelity-sim): the ranking comparison only' })
@@ -171,9 +176,11 @@ async function main(): Promise<number> {
     console.log(report);
     return EXIT.ok;
   }
+  if (argv.engine === 'timely') return timelyFidelity(argv.profile ?? 'timely-2core', argv.from, argv.out);
+  const profile = argv.profile ?? 'flink-2core';
   const started = Date.now();
-  const terms = loadProfile(argv.profile);
-  const file = readProfileFile(argv.profile);
+  const terms = loadProfile(profile);
+  const file = readProfileFile(profile);
   const plan = fidelityPlan(argv.quick);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const out = resolve(argv.out ?? join(PROJECT_ROOT, 'results/fidelity', `${stamp}${argv.quick ? '-quick' : ''}`));
@@ -191,7 +198,7 @@ async function main(): Promise<number> {
   const before = compare(measured, await simulatePlan(plan, loadProfile('linear'), file.linearWorkloads));
   const after = compare(measured, await simulatePlan(plan, terms, file.workloads));
   const rows: Record<string, unknown>[] = [];
-  for (const [model, e] of [['before (linear)', before], [`after (${argv.profile})`, after]] as const)
+  for (const [model, e] of [['before (linear)', before], [`after (${profile})`, after]] as const)
     for (const p of e.pairs) rows.push({ model, kind: p.kind, block: p.block, point: p.point, parallelism: p.parallelism, rate: p.rate, operator: p.operator, real: round(p.real), simulated: round(p.simulated), error: round(Math.abs(p.simulated - p.real) / p.real) });
   writeFileSync(join(out, 'fidelity.csv'), stringify(rows, { header: true }));
   const spec = scatterSpec(rows);
@@ -203,6 +210,44 @@ async function main(): Promise<number> {
   console.log(`real runs: ${real.wallSeconds.toFixed(0)} s${argv.from ? ' (reused)' : ''}, load average at start ${load}; this command ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`wrote ${out}/fidelity.csv, fidelity.png`);
   console.log(`before (linear, today's model): ${fidelityLine(figures(before)).replace('fidelity: ', '')}`);
+  console.log(fidelityLine(figures(after)));
+  return EXIT.ok;
+}
+
+/** The Timely fidelity: held-out W and rates on real Timely against the simulator's Timely mode, before and after. */
+async function timelyFidelity(profile: string, from: string | undefined, outDir: string | undefined): Promise<number> {
+  const started = Date.now();
+  const terms = loadTimelyProfile(profile);
+  const reused = from ? readMeasurements(resolve(from)) : undefined;
+  // Reused measurements are scored at their own held-out rates.
+  const heldRates = reused ? [...new Set(reused.measurements.filter((m) => !m.overload).map((m) => m.rate))].sort((a, b) => a - b) : undefined;
+  const plan = timelyFidelityPlan(undefined, heldRates);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const out = resolve(outDir ?? join(PROJECT_ROOT, 'results/fidelity', `${stamp}-timely`));
+  mkdirSync(out, { recursive: true });
+  let real: MeasuredPlan;
+  if (reused) {
+    real = reused;
+  } else {
+    real = await measurePlan(() => new TimelyEngine({}), plan, { ...TIMELY_TIMING, log: (s) => console.log(s) });
+    writeFileSync(join(out, 'real.json'), `${JSON.stringify({ ...real, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, null, 1)}\n`);
+  }
+  const names = new Set(plan.blocks.map((b) => b.name));
+  const measured = real.measurements.filter((m) => names.has(m.block));
+  const before = compare(measured, await simulateTimelyPlan(plan, null));
+  const after = compare(measured, await simulateTimelyPlan(plan, terms));
+  const rows: Record<string, unknown>[] = [];
+  for (const [model, e] of [['before (Timely mode, template costs)', before], [`after (${profile})`, after]] as const)
+    for (const p of e.pairs) rows.push({ model, kind: p.kind, block: p.block, point: p.point, parallelism: p.parallelism, rate: p.rate, operator: p.operator, real: round(p.real), simulated: round(p.simulated), error: round(Math.abs(p.simulated - p.real) / p.real) });
+  writeFileSync(join(out, 'fidelity.csv'), stringify(rows, { header: true }));
+  const spec = scatterSpec(rows, 'Timely');
+  writeFileSync(join(out, 'fidelity.vl.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  const svg = await renderSvg(spec);
+  writeFileSync(join(out, 'fidelity.svg'), svg);
+  writeFileSync(join(out, 'fidelity.png'), renderPng(svg));
+  console.log(`real runs: ${real.wallSeconds.toFixed(0)} s${from ? ' (reused)' : ''}, load average at start ${real.host.loadAverageAtStart.join(' ')}; this command ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`wrote ${out}/fidelity.csv, fidelity.png`);
+  console.log(`before (uncalibrated Timely mode): ${fidelityLine(figures(before)).replace('fidelity: ', '')}`);
   console.log(fidelityLine(figures(after)));
   return EXIT.ok;
 }

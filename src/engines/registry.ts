@@ -7,6 +7,7 @@ import type { Engine, EngineCapabilities } from './engine.js';
 import { SIMULATOR_DEFAULTS, SimulatorEngine } from './simulator/simulator.js';
 import { PHYSICS_DOCS, type PhysicsTerms } from './simulator/physics.js';
 import { DEFAULT_PROFILE, loadProfile, PROFILE_NAME, ProfileError } from './simulator/profile.js';
+import { loadTimelyProfile } from './simulator/timely-physics.js';
 import { PARTITIONINGS } from '../core/operators.js';
 import { FlinkEngine, flinkConfig } from './flink/index.js';
 import { TimelyEngine, timelyConfig } from './timely/index.js';
@@ -34,6 +35,11 @@ export const simulatorConfig = z.strictObject({
   kind: z.literal('simulator'),
   mode: z.enum(['flink', 'timely']).default(d.mode).describe("'flink': per-operator parallelism; 'timely': all operators share W workers"),
   ...physics,
+  timelyProfile: z
+    .string()
+    .regex(PROFILE_NAME)
+    .optional()
+    .describe("Timely mode: a Timely profile (datasets/calibration/<name>.json written by npm run calibrate -- --engine timely, e.g. 'timely-2core'): measured per-operator costs and their growth with the rate, exchange and progress costs as W grows, the cores; without it Timely mode uses kappa alone"),
   dt: z.number().min(0.001).max(1).default(d.dt).describe('Fluid-model step, seconds'),
   bufferSeconds: z.number().positive().max(3600).default(d.bufferSeconds).describe('Input buffer per instance, seconds of its processing'),
   noise: z.number().min(0).max(0.5).default(d.noise).describe('Relative std of multiplicative measurement noise'),
@@ -47,11 +53,19 @@ export const simulatorConfig = z.strictObject({
     if (!(e instanceof ProfileError)) throw e;
     ctx.addIssue({ code: 'custom', path: ['profile'], message: e.message });
   }
+  if (c.timelyProfile === undefined) return;
+  if (c.mode !== 'timely') ctx.addIssue({ code: 'custom', path: ['timelyProfile'], message: "a Timely profile needs mode 'timely'" });
+  try {
+    loadTimelyProfile(c.timelyProfile);
+  } catch (e) {
+    if (!(e instanceof ProfileError)) throw e;
+    ctx.addIssue({ code: 'custom', path: ['timelyProfile'], message: e.message });
+  }
 });
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
 
 /** The physics terms of a simulator config: its profile's, overridden by the keys the config sets. */
-export function simulatorTerms(config: Omit<SimulatorConfig, 'kind' | 'mode' | 'dt' | 'bufferSeconds' | 'noise' | 'rescaleBaseSec' | 'rescaleSecPerMb'>): PhysicsTerms {
+export function simulatorTerms(config: Omit<SimulatorConfig, 'kind' | 'mode' | 'timelyProfile' | 'dt' | 'bufferSeconds' | 'noise' | 'rescaleBaseSec' | 'rescaleSecPerMb'>): PhysicsTerms {
   const { profile, exchange, ...rest } = config;
   // A config defaulted as a whole ({kind: 'simulator'}) was not parsed: its profile is the default one.
   const terms = loadProfile(profile ?? DEFAULT_PROFILE);
@@ -69,9 +83,10 @@ export const ENGINE_KINDS = ENGINE_CONFIGS.map((c) => c.shape.kind.value);
 export async function createEngine(config: EngineConfig, seed: number): Promise<Engine> {
   switch (config.kind) {
     case 'simulator': {
-      const { kind: _kind, profile: _profile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, cores: _c, backgroundCores: _b, cpuQueueing: _q, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
+      const { kind: _kind, profile: _profile, timelyProfile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, cores: _c, backgroundCores: _b, cpuQueueing: _q, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
       const set = Object.fromEntries(Object.entries(engine).filter(([, v]) => v !== undefined));
-      return new SimulatorEngine({ ...simulatorTerms(config), ...set, seed });
+      const { timelyProfile: _t, ...forTerms } = config;
+      return new SimulatorEngine({ ...simulatorTerms(forTerms), ...set, seed, timely: timelyProfile === undefined ? null : loadTimelyProfile(timelyProfile) });
     }
     case 'flink':
       return new FlinkEngine(config);

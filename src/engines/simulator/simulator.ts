@@ -19,6 +19,7 @@ import { sameParallelism, validateParallelism, workersParallelism, type Parallel
 import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
+import { processedRate, progressMs, timelyBudget, timelyUs, workerSpeed, withTimelyCosts, type TimelyTerms } from './timely-physics.js';
 import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, queueingStretch, timing, utilisation, type OperatorTiming } from './physics.js';
 
 export interface SimulatorOptions extends ModelOptions {
@@ -33,6 +34,8 @@ export interface SimulatorOptions extends ModelOptions {
   /** Downtime per MB of state of every operator whose parallelism changes, seconds. */
   rescaleSecPerMb: number;
   seed: number;
+  /** Timely mode: the terms of a Timely profile (timely-physics.ts); null keeps the shared-W model of kappa alone. */
+  timely: TimelyTerms | null;
 }
 
 /** Defaults: the `linear` physics (physics.ts); the registry resolves a named profile on top. */
@@ -45,6 +48,7 @@ export const SIMULATOR_DEFAULTS: SimulatorOptions = {
   rescaleBaseSec: 5,
   rescaleSecPerMb: 0.01,
   seed: 1,
+  timely: null,
 };
 
 export class SimulatorEngine implements Engine {
@@ -57,7 +61,8 @@ export class SimulatorEngine implements Engine {
     return { groundTruth: true, parallelDeployments: true, inPlaceRescale: true, sharedWorkers: this.options.mode === 'timely' };
   }
   async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<SimulatedDeployment> {
-    return new SimulatedDeployment(job, this.normalise(job, parallelism), rate, this.options);
+    const timely = this.options.mode === 'timely' ? this.options.timely : null;
+    return new SimulatedDeployment(timely ? withTimelyCosts(job, timely) : job, this.normalise(job, parallelism), rate, this.options);
   }
   groundTruth(job: JobGraph): GroundTruth {
     return new ModelTruth(job, this.options);
@@ -164,6 +169,8 @@ export class SimulatedDeployment implements Deployment {
     this.checkRunning();
     if (!(rate >= 0)) throw new RangeError(`simulator: rate must be >= 0, got ${rate}`);
     this.rate = rate;
+    // A Timely profile's costs grow with the rate per worker.
+    if (this.o.mode === 'timely' && this.o.timely) this.configure();
   }
 
   async advance(seconds: number): Promise<void> {
@@ -240,10 +247,21 @@ export class SimulatedDeployment implements Deployment {
     this.job.operators().forEach((op, i) => {
       const p = this.instances(op.id);
       const t = this.timings[i] as OperatorTiming;
-      // Timely mode keeps the model it was calibrated with: kappa and the workload's skew only.
-      this.mu[i] = timely ? (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead) : processingRate(t);
-      this.hot[i] = timely ? hotShare(this.job, op, p, this.o) : t.hot;
-      this.avail[i] = timely ? 1 : t.available;
+      const tt = timely ? this.o.timely : null;
+      if (tt) {
+        // A Timely profile: measured per-record cost growing with the rate per worker, the exchange and the
+        // per-operator progress overhead of W workers.
+        const w = Math.max(...Object.values(this.p));
+        const r = processedRate(this.job, w, this.rate, tt);
+        this.mu[i] = (workerSpeed(tt, w) * 1e6) / Math.max(1e-6, timelyUs(this.job, op.id, op.cost, w, r, tt));
+        this.hot[i] = hotShare(this.job, op, p, this.o);
+        this.avail[i] = 1 - progressMs(tt, w) / 1000;
+      } else {
+        // Timely mode without a Timely profile: kappa and the workload's skew only.
+        this.mu[i] = timely ? (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead) : processingRate(t);
+        this.hot[i] = timely ? hotShare(this.job, op, p, this.o) : t.hot;
+        this.avail[i] = timely ? 1 : t.available;
+      }
       this.overhead[i] = 1 - (this.avail[i] as number);
       this.pInst[i] = p;
       this.buffer[i] = (this.mu[i] as number) * this.o.bufferSeconds * p;
@@ -360,10 +378,11 @@ export class SimulatedDeployment implements Deployment {
   private timelyBudgets(out: Float64Array): void {
     const dt = this.o.dt;
     const w = Math.max(...Object.values(this.p));
-    const budget = w * efficiency(w, this.o.coordinationOverhead) * dt;
+    const tt = this.o.timely;
+    const budget = tt ? timelyBudget(tt, w, this.n) * dt : w * efficiency(w, this.o.coordinationOverhead) * dt;
     this.claims(out);
     let work = 0;
-    for (let i = 0; i < this.n; i++) work += (out[i] as number) / (this.baseRate[i] as number);
+    for (let i = 0; i < this.n; i++) work += (out[i] as number) / ((tt ? this.mu[i] : this.baseRate[i]) as number);
     const scale = work > budget ? budget / work : 1;
     for (let i = 0; i < this.n; i++) out[i] = (out[i] as number) * scale;
   }

@@ -20,6 +20,7 @@ import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
 import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, queueingStretch, timing, utilisation, type OperatorTiming } from './physics.js';
+import { clipToWorkers, PlacedJob, PlacementTruth } from './placement.js';
 
 export interface SimulatorOptions extends ModelOptions {
   /** Step of the fluid model, seconds. */
@@ -33,6 +34,13 @@ export interface SimulatorOptions extends ModelOptions {
   /** Downtime per MB of state of every operator whose parallelism changes, seconds. */
   rescaleSecPerMb: number;
   seed: number;
+  /**
+   * Timely mode only. 'workers': every operator on all W workers (W = the largest value); 'placement': operator v
+   * confined to p_v of the W workers, each worker's time shared by its operators (placement.ts).
+   */
+  parallelism: 'workers' | 'placement';
+  /** Placement mode: the worker count W (default: the largest p_v); every p_v is clipped to it. */
+  workers?: number | undefined;
 }
 
 /** Defaults: the `linear` physics (physics.ts); the registry resolves a named profile on top. */
@@ -45,6 +53,7 @@ export const SIMULATOR_DEFAULTS: SimulatorOptions = {
   rescaleBaseSec: 5,
   rescaleSecPerMb: 0.01,
   seed: 1,
+  parallelism: 'workers',
 };
 
 export class SimulatorEngine implements Engine {
@@ -52,20 +61,21 @@ export class SimulatorEngine implements Engine {
   readonly options: SimulatorOptions;
   constructor(options: Partial<SimulatorOptions> = {}) {
     this.options = { ...SIMULATOR_DEFAULTS, ...options };
+    if (this.options.parallelism === 'placement' && this.options.mode !== 'timely') throw new RangeError("simulator: parallelism 'placement' needs mode 'timely'");
   }
   get capabilities(): EngineCapabilities {
-    return { groundTruth: true, parallelDeployments: true, inPlaceRescale: true, sharedWorkers: this.options.mode === 'timely' };
+    return { groundTruth: true, parallelDeployments: true, inPlaceRescale: true, sharedWorkers: this.options.mode === 'timely' && this.options.parallelism !== 'placement' };
   }
   async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<SimulatedDeployment> {
     return new SimulatedDeployment(job, this.normalise(job, parallelism), rate, this.options);
   }
   groundTruth(job: JobGraph): GroundTruth {
+    if (this.options.parallelism === 'placement') return new PlacementTruth(job, this.options, this.options.workers);
     return new ModelTruth(job, this.options);
   }
-  /** Timely mode runs every operator on all W workers: W is the largest requested value. */
+  /** Timely mode runs every operator on all W workers (W the largest requested value), or places each on p_v. */
   normalise(job: JobGraph, p: Parallelism): Parallelism {
-    validateParallelism(job, p);
-    return this.options.mode === 'timely' ? uniformMax(job, p) : p;
+    return normalised(job, p, this.options);
   }
   async close(): Promise<void> {}
 }
@@ -94,6 +104,8 @@ export class SimulatedDeployment implements Deployment {
   private readonly overhead: Float64Array; // busy seconds per second of one instance at zero load
   private readonly pInst: Float64Array; // instances per operator
   private timings: OperatorTiming[] = [];
+  private placed: PlacedJob | undefined; // placement mode: the workers each operator runs on
+  private workerLoad = new Float64Array(0);
   private budget = Infinity; // cores left to the records (finite machine)
   private readonly claim: Float64Array; // records each operator could process this step (finite machine)
   private utilEma = 0; // utilisation of the cores, smoothed over about a second (cpuQueueing)
@@ -213,8 +225,7 @@ export class SimulatedDeployment implements Deployment {
 
   async rescale(parallelism: Parallelism): Promise<RescaleReport> {
     this.checkRunning();
-    validateParallelism(this.job, parallelism);
-    const next = this.o.mode === 'timely' ? uniformMax(this.job, parallelism) : parallelism;
+    const next = normalised(this.job, parallelism, this.o);
     if (sameParallelism(next, this.p)) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.p };
     const stateMb = this.job.operators().reduce((s, op) => s + (next[op.id] !== this.p[op.id] ? op.stateSizeMb : 0), 0);
     const downtime = this.o.rescaleBaseSec + stateMb * this.o.rescaleSecPerMb;
@@ -237,6 +248,8 @@ export class SimulatedDeployment implements Deployment {
     const timely = this.o.mode === 'timely';
     this.timings = this.job.operators().map((op) => timing(this.job, op, this.p, this.o));
     this.budget = timely ? Infinity : cpuBudget(this.o, this.p);
+    this.placed = this.o.parallelism === 'placement' ? new PlacedJob(this.job, this.p, this.o, this.o.workers) : undefined;
+    this.workerLoad = new Float64Array(this.placed?.workers ?? 0);
     this.job.operators().forEach((op, i) => {
       const p = this.instances(op.id);
       const t = this.timings[i] as OperatorTiming;
@@ -283,7 +296,10 @@ export class SimulatedDeployment implements Deployment {
       for (let i = 0; i < this.n; i++) if (this.isSource[i]) q[i] = (q[i] as number) + this.rate * (this.share[i] as number) * dt * frac;
       if (frac >= 1) return;
     }
-    if (budgets) this.timelyBudgets(budgets);
+    if (budgets && this.placed) {
+      this.claims(budgets);
+      this.placed.share(budgets, dt, this.workerLoad);
+    } else if (budgets) this.timelyBudgets(budgets);
     if (rates) this.stretchRates(rates);
     this.cpuUsed = 0;
     // Sinks first: downstream buffers drain before upstream operators push into them.
@@ -372,4 +388,11 @@ export class SimulatedDeployment implements Deployment {
 /** Timely: W = the largest requested value; each operator's entry is W bounded by its own max parallelism. */
 function uniformMax(job: JobGraph, p: Parallelism): Parallelism {
   return workersParallelism(job, Math.max(...Object.values(p)));
+}
+
+/** What a requested configuration runs: Flink as asked; Timely on all W workers, or placed (clipped to `workers`). */
+function normalised(job: JobGraph, p: Parallelism, o: SimulatorOptions): Parallelism {
+  validateParallelism(job, p);
+  if (o.mode !== 'timely') return p;
+  return o.parallelism === 'placement' ? clipToWorkers(job, p, o.workers) : uniformMax(job, p);
 }

@@ -18,6 +18,8 @@
  * Like the shared-worker Timely mode it uses kappa and the workload's skew only. The ground truth's oracle is the
  * smallest sum of p_v that sustains the rate (ties: fewer workers), found by an exact branch-and-bound over the
  * staging order per W (the bases of later operators depend on the earlier p_v, so the constraint is not separable).
+ * It takes milliseconds on the Nexmark templates and seconds on synthetic jobs of up to 12 operators at 7 x W_u;
+ * it is exponential in the operators, so a search is bounded (SEARCH_NODES) and says when it ran out (searchOf).
  */
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import type { Parallelism } from '../../core/parallelism.js';
@@ -161,12 +163,18 @@ export class PlacedJob {
 const TOLERANCE = 1 + 1e-9;
 /** Nodes per worker count of the oracle's first, bounded pass (it only finds an incumbent; the second is exact). */
 const INCUMBENT_NODES = 20_000;
+/**
+ * Nodes the oracle's search may visit per rate (about a minute here). Within it the answer is the minimum; a search
+ * that runs out (large synthetic jobs at the top rates) returns the best found, and searchOf() says so.
+ */
+export const SEARCH_NODES = 50_000_000;
 
 /** Ground truth in placement mode: capacities, worker-level bottlenecks, and the exact oracle. */
 export class PlacementTruth implements GroundTruth {
   private readonly load: Record<string, number>;
   private readonly ops: OperatorSpec[];
   private readonly cache = new Map<number, { parallelism: Parallelism; feasible: boolean }>();
+  private readonly searches = new Map<number, { exact: boolean; nodes: number }>();
   constructor(
     private readonly job: JobGraph,
     private readonly terms: PlacementTerms,
@@ -205,6 +213,11 @@ export class PlacementTruth implements GroundTruth {
     return answer;
   }
 
+  /** How the oracle's answer at a rate was found: exact (the search finished within SEARCH_NODES) and its nodes. */
+  searchOf(rate: number): { exact: boolean; nodes: number } | undefined {
+    return this.searches.get(rate);
+  }
+
   private search(rate: number): { parallelism: Parallelism; feasible: boolean } {
     const order = stagingOrder(this.job);
     const ops = order.map((id) => this.job.operator(id));
@@ -220,8 +233,12 @@ export class PlacementTruth implements GroundTruth {
     let best = Infinity;
     let bestP: number[] | undefined;
 
-    /** Branch and bound on W workers; exact, or with at most `limit` nodes (an incumbent for the exact pass). */
-    const onWorkers = (W: number, limit = Infinity): void => {
+    let spent = 0;
+    let exact = true;
+    const budgetLeft = (): number => Math.max(0, SEARCH_NODES - spent);
+    /** Branch and bound on W workers; exact, or with at most `cap` nodes (an incumbent for the exact pass). */
+    const onWorkers = (W: number, cap = Infinity): void => {
+      const limit = Math.min(cap, budgetLeft());
       if (total > W * TOLERANCE) return;
       const kMax = maxP.map((m) => Math.min(m, W));
       const shares = ops.map((op, j) => Array.from({ length: (kMax[j] as number) + 1 }, (_, k) => (k > 0 ? rankShares(this.job, op, k, this.terms) : new Float64Array(0))));
@@ -289,6 +306,8 @@ export class PlacementTruth implements GroundTruth {
         }
       };
       dfs(0, 0, 0, false);
+      spent += Math.min(nodes, limit);
+      if (nodes > limit && cap === Infinity) exact = false;
     };
 
     // An incumbent (a bounded search on every worker count), so that the exact pass prunes the worker counts too
@@ -299,6 +318,7 @@ export class PlacementTruth implements GroundTruth {
       if (needW && W + n - 1 >= best) break;
       onWorkers(W);
     }
+    this.searches.set(rate, { exact, nodes: spent });
     if (!bestP) {
       const all = top;
       return { parallelism: Object.fromEntries(this.job.operators().map((op) => [op.id, Math.min(op.maxParallelism, all)])), feasible: false };

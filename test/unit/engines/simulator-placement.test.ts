@@ -168,6 +168,11 @@ describe('control loop: the oracle is exact in placement mode', () => {
         slo: SLO_DEFAULTS,
         keepHistory: false,
       });
+      const truth = engine.groundTruth(w.job) as PlacementTruth;
+      for (const u of rates) {
+        truth.oracle(u * w.workloadUnit);
+        assert.equal(truth.searchOf(u * w.workloadUnit)?.exact, true, `${w.job.name} at ${u} x W_u: the search finished`);
+      }
       for (const e of episodes) {
         const at = `${w.job.name} episode ${e.episode}`;
         assert.equal(e.outcome, 'sustained', `${at}: ${e.violation}`);

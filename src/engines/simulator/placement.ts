@@ -313,6 +313,7 @@ export class PlacementTruth implements GroundTruth {
     // An incumbent (a bounded search on every worker count), so that the exact pass prunes the worker counts too
     // small to sustain the rate instead of exhausting them.
     if (needW) for (let W = 1; W <= top && W + n - 1 < best; W++) onWorkers(W, INCUMBENT_NODES);
+    else onWorkers(top, INCUMBENT_NODES);
     // Exact: every configuration on W workers has one operator at W (unless W is fixed) and every other at >= 1.
     for (let W = fixed ?? 1; W <= top; W++) {
       if (needW && W + n - 1 >= best) break;

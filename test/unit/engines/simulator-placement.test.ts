@@ -151,9 +151,10 @@ describe('control loop: the oracle is exact in placement mode', () => {
   const LOOP: LoopConfig = { warmupSec: 30, windowSec: 10, activation: 1, maxReconfigurations: 10, initialParallelism: 1, carryOver: true };
   const rates = [2, 7, 4];
   const workloads = [...NEXMARK_QUERIES.map((q) => nexmark(q, { calibration: null })), nexmark('wordcount', { calibration: null }), ...[1, 4, 6].map((seed) => syntheticJob({ seed }))];
-  it(`P / oracle 1.000 with 1 reconfiguration per episode, every episode sustained (${workloads.length} workloads)`, async () => {
+  for (const workers of [undefined, 64])
+  it(`${workers ? `${workers} workers` : 'W = the largest p_v'}: P / oracle 1.000 with 1 reconfiguration per episode, every episode sustained (${workloads.length} workloads)`, async () => {
     for (const w of workloads) {
-      const engine = new SimulatorEngine({ seed: 1, mode: 'timely', parallelism: 'placement' });
+      const engine = new SimulatorEngine({ seed: 1, mode: 'timely', parallelism: 'placement', ...(workers ? { workers } : {}) });
       const oracle = createTuner('oracle', {});
       await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
       const { episodes } = await runLoop({

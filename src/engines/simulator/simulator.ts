@@ -310,6 +310,9 @@ export class SimulatedDeployment implements Deployment {
       const cap = budgets ? Math.min(budgets[i] as number, (mu * dt) / h) : (a * mu * dt) / h;
       const avail = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (q[i] as number) : (q[i] as number);
       const want = avail < cap ? avail : cap;
+      // Placement mode reports a source's flow-control wait as backpressure, as the real Timely engine does: the
+      // records due that it could have emitted but its consumers had no room for.
+      const held = this.placed && this.isSource[i] ? Math.min(avail, (mu * dt) / h) : want;
       let x = want;
       const to = this.downTo[i] as Int32Array;
       const f = this.downFactor[i] as Float64Array;
@@ -337,10 +340,10 @@ export class SimulatedDeployment implements Deployment {
       if (rates) this.cpuUsed += x * (this.timings[i] as OperatorTiming).cpu;
       const fixed = (this.overhead[i] as number) * dt; // each instance's fixed busy time this step
       this.aBusy[i] = (this.aBusy[i] as number) + x / mu + fixed * (this.pInst[i] as number);
-      this.aBp[i] = (this.aBp[i] as number) + (want - x) / mu;
+      this.aBp[i] = (this.aBp[i] as number) + (held - x) / mu;
       const hb = (x * h) / mu + fixed;
       this.aBusyMax[i] = (this.aBusyMax[i] as number) + (hb < dt ? hb : dt);
-      const hbp = ((want - x) * h) / mu;
+      const hbp = ((held - x) * h) / mu;
       this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
     }
     if (rates && this.o.cpuQueueing) {

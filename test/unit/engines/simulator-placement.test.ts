@@ -94,6 +94,12 @@ describe('simulator placement mode', () => {
     const s = await d.observe(20);
     // The worker does 1 s of work per second: a and b share it, so the source runs at 1 / (2 x 100 us) = 5k records/s.
     assert.ok(Math.abs(s.achievedRate - 5000) / 5000 < 0.02, `achieved ${s.achievedRate}`);
+    // As on the real Timely engine, only a held-back source is backpressured.
+    assert.ok((s.operators.src?.backPressuredMsPerSecond ?? 0) > 500, `src bp ${s.operators.src?.backPressuredMsPerSecond}`);
+    for (const id of ['a', 'b', 'sink']) assert.ok((s.operators[id]?.backPressuredMsPerSecond ?? 1) < 1, `${id} bp`);
+    const free = await e.deploy(job, apart, 6000);
+    await free.advance(60);
+    assert.ok(((await free.observe(20)).operators.src?.backPressuredMsPerSecond ?? 1000) < 5);
   });
 
   it('W is the largest p_v (the tuner sets per-operator parallelism); total parallelism is the sum of p_v', async () => {

@@ -5,6 +5,8 @@ import { runExperiment, type ExperimentOptions, type Progress } from '../experim
 import { duration, formatEstimate } from '../experiment/estimate.js';
 import { BOUNDS } from '../core/bounds.js';
 import { parseShard } from '../experiment/shard.js';
+import { assetSeconds } from '../experiment/plan.js';
+import { basename } from 'node:path';
 import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
 function progressBar(): Progress | undefined {
@@ -37,8 +39,9 @@ function trainingProgress(): NonNullable<ExperimentOptions['onTrain']> {
   let timer: NodeJS.Timeout | undefined;
   return {
     start: (p, count) => {
-      const est = Math.ceil(p.status.estimateSec);
-      console.log(`pre-training StreamTune (${p.where}; differs from ${p.setPath} in ${p.status.differs.join(', ')}), ~${duration(est)}${count > 1 ? ` (1 of ${count} recipes)` : ''}, cached in ${p.status.cacheDir}`);
+      const est = Math.ceil(assetSeconds(p));
+      const corpora = p.corpora.length > 0 ? `; first generating ${p.corpora.map((f) => basename(f)).join(', ')}` : '';
+      console.log(`${p.asset.describe} (${p.where}${corpora}), ~${duration(est)}${count > 1 ? ` (1 of ${count})` : ''}, into ${p.asset.id}`);
       if (!tty) return;
       const t0 = Date.now();
       bar.start(est, 0, { stage: 'starting' });

@@ -11,11 +11,11 @@ import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse/sync';
 import { ConfigError } from './config.js';
 import { executeRun, episodeCount, type RunSpec } from './runs.js';
-import { unwritableFolder, writeAtomic, writeCsv } from './files.js';
-import { planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
+import { unwritableFolder, writeAtomic, writeCsv } from '../io/files.js';
+import { assetSeconds, planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
 import { duration, formatEstimate, overLimits } from './estimate.js';
 import { BOUNDS } from '../core/bounds.js';
-import { trainRecipe } from '../tuners/streamtune/pretrain.js';
+import { makeNamedCorpus } from '../corpus/generate.js';
 import { chooseBackendInfo } from '../learning/backend.js';
 import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from '../loop/rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
@@ -81,7 +81,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   if (plan.pretraining.length > 0 && o.train === false) {
     const p = plan.pretraining[0] as Pretraining;
     throw new ConfigError(
-      `${p.where}: the pre-training recipe differs from ${p.setPath}'s (${p.status.differs.join(', ')}) and is not cached; training it takes ~${duration(p.status.estimateSec)}: run without --no-train`,
+      `${p.where}: ${p.asset.describe} is not cached; making it takes ~${duration(assetSeconds(p))}: run without --no-train`,
     );
   }
   const unwritable = unwritableFolder(dir);
@@ -89,7 +89,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   for (const p of plan.pretraining) {
     o.onTrain?.start(p, plan.pretraining.length);
     try {
-      await trainRecipe(p.setPath, p.recipe, (await chooseBackendInfo()).name, (what) => o.onTrain?.step(what));
+      await makeAssets(p, (what) => o.onTrain?.step(what));
     } finally {
       o.onTrain?.stop();
     }
@@ -206,3 +206,13 @@ function runInWorkers(
     }
   }).finally(() => Promise.all(workers.map((w) => w.terminate())));
 }
+
+/** Makes what one asset needs: the missing corpora it reads (generated on the simulator), then the asset itself. */
+export async function makeAssets(p: Pretraining, step: (what: string) => void): Promise<void> {
+  for (const f of p.corpora) {
+    step(`generating ${f}`);
+    await makeNamedCorpus(f);
+  }
+  await p.asset.make((await chooseBackendInfo()).name, step);
+}
+

@@ -12,14 +12,12 @@ import { estimateWork, type WorkEstimate } from './estimate.js';
 import { expandSweep, type SweepPoint } from './sweep.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { canonical } from '../core/canonical.js';
-import { TUNERS } from '../tuners/registry.js';
-import { recipeOf } from '../tuners/streamtune/index.js';
-import { recipeStatus, type PretrainRecipe, type RecipeStatus } from '../tuners/streamtune/pretrain.js';
+import { parseCorpusName } from '../history/corpus-name.js';
+import { TUNER_NAMES, tunerEntry, tunerOptions } from '../tuners/registry.js';
+import type { TunerAsset } from '../tuners/tuner.js';
 
 export const RESOLVED = 'config.resolved.json';
 
-/** StreamTune option names of the recipe keys whose names differ (streamtune/index.ts recipeOf). */
-const RECIPE_OPTION: Record<string, string> = { epochs: 'pretrainEpochs', lr: 'pretrainLr', batchSize: 'pretrainBatch', labelRule: 'labelRule' };
 
 export interface PlanOptions {
   config?: string;
@@ -30,14 +28,20 @@ export interface PlanOptions {
   runId?: string;
 }
 
-/** A StreamTune recipe that differs from its pretrained set's and is not cached yet: trained before the runs. */
+/**
+ * An asset a tuner needs made before the runs (a StreamTune recipe that differs from its pretrained set's and is
+ * not cached yet), with the inputs it reads that are not on disk: each a generated corpus the plan makes first.
+ */
 export interface Pretraining {
-  /** Where it is asked for, e.g. 'tuners.streamtune' of sweep point 2. */
+  /** Where it is asked for, e.g. 'tuners.streamtune.labelRule' of sweep point 2. */
   where: string;
-  setPath: string;
-  recipe: PretrainRecipe;
-  status: RecipeStatus;
+  asset: TunerAsset;
+  /** Missing corpus files the harness makes before the asset (generated on the simulator from their names). */
+  corpora: string[];
 }
+
+/** Rough seconds to generate a corpus of `windows` windows in all (measured: 3,840 windows in about 10 s). */
+export const CORPUS_SEC_PER_WINDOW = 3e-3;
 
 export interface Plan {
   /** The run folder: <results>/<name>/<run-id>/, or the resumed one. */
@@ -105,21 +109,40 @@ export function planExperiment(o: PlanOptions): Plan {
     return { point: { ...p, experiment: checked.experiment }, workload: checked.workload, where };
   });
   const estimate = estimateWork(points.map((p) => ({ experiment: p.point.experiment, workload: p.workload })));
-  const pretraining: Pretraining[] = [];
-  const seen = new Set<string>();
-  for (const { point, where } of points) {
-    const options = point.experiment.tuners.streamtune;
-    if (options === undefined) continue;
-    const parsed = TUNERS.streamtune.options.parse(options);
-    if (parsed.pretrained === '') continue;
-    const recipe = recipeOf(parsed);
-    const status = recipeStatus(parsed.pretrained, recipe);
-    if (status.state !== 'train' || seen.has(status.cacheDir)) continue;
-    seen.add(status.cacheDir);
-    const keys = status.differs.map((k) => RECIPE_OPTION[k] ?? k);
-    pretraining.push({ where: `${where}: tuners.streamtune.${keys[0] ?? 'pretrained'}`, setPath: parsed.pretrained, recipe, status: { ...status, differs: keys } });
-  }
+  const pretraining = plannedAssets(points);
   const pts = points.map((p) => p.point);
   return { dir, root, file, raw, points: pts, runs: expandRuns(pts), estimate, pretraining, rootFrom };
+}
+
+/**
+ * The assets the sweep points' tuners need made before the runs (each once), with the corpora they read that are
+ * not on disk. A missing input the harness cannot make is refused here, naming the command that makes it.
+ */
+function plannedAssets(points: readonly { point: SweepPoint; where: string }[]): Pretraining[] {
+  const out: Pretraining[] = [];
+  const seen = new Set<string>();
+  for (const { point, where } of points)
+    for (const name of TUNER_NAMES) {
+      const raw = point.experiment.tuners[name];
+      const hook = tunerEntry(name).asset;
+      if (raw === undefined || !hook) continue;
+      const asset = hook(tunerOptions(name, raw));
+      if (!asset || seen.has(asset.id)) continue;
+      seen.add(asset.id);
+      const at = `${where}: tuners.${name}.${asset.key}`;
+      for (const i of asset.inputs)
+        if (!parseCorpusName(i.file)) throw new ConfigError(`${at}: ${asset.describe} needs ${clip(i.file, 200)}, which is missing; make it with ${i.command}`);
+      out.push({ where: at, asset, corpora: asset.inputs.map((i) => i.file) });
+    }
+  return out;
+}
+
+/** Seconds to make what a plan needs before its runs: corpora first, then the assets. */
+export function assetSeconds(p: Pretraining): number {
+  const windows = p.corpora.reduce((s, f) => {
+    const c = parseCorpusName(f);
+    return s + (c ? c.jobs * c.windows : 0);
+  }, 0);
+  return windows * CORPUS_SEC_PER_WINDOW + p.asset.estimateSec;
 }
 

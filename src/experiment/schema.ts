@@ -25,7 +25,7 @@ export const experimentConfig = z.strictObject({
   name: z
     .string()
     .max(B.nameLength)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'one folder name: a letter or digit, then letters, digits, ., _ or -')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected one folder name: a letter or digit, then letters, digits, ., _ or -')
     .describe(`Names the results folder (one path segment, at most ${B.nameLength} characters)`),
   description: z.string().max(B.textLength).optional(),
   engine: engineConfig.default({ kind: 'simulator' } as never).describe(`Engine: ${ENGINE_KINDS.join(', ')}`),
@@ -53,7 +53,7 @@ function noDuplicates(xs: readonly unknown[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   xs.forEach((x, i) => {
     const k = JSON.stringify(x);
-    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate value ${k} (each may appear once)` });
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate value ${k} (expected each value once)` });
     seen.add(k);
   });
 }

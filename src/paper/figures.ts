@@ -22,7 +22,7 @@ import { writeReport } from '../report/report.js';
 import { runExperiment, type Progress } from '../experiment/experiment.js';
 import { canonical } from '../core/canonical.js';
 import { RESOLVED } from '../experiment/plan.js';
-import { writeAtomic, writeCsv } from '../experiment/files.js';
+import { writeAtomic, writeCsv } from '../io/files.js';
 import { codeVersion, gitCommit } from '../experiment/version.js';
 import type { Experiment } from '../experiment/schema.js';
 import { binaryPath } from '../engines/timely/build.js';
@@ -72,7 +72,7 @@ const experimentEntry = z.strictObject({
   simulatorFallback: overrides.optional(),
 });
 const figureEntry = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lower-case letters, digits and dashes'),
   kind: z.enum(FIGURE_KINDS),
   caption: z.string(),
   experiments: z.array(z.string()).default([]),

@@ -5,6 +5,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { isTunerName, TUNER_NAMES, TUNERS } from '../tuners/registry.js';
 import type { Row } from './summary.js';
 
 const FONT = 'DejaVu Sans';
@@ -18,8 +19,9 @@ export const CONFIG = {
 };
 
 /**
- * One colour per tuner in every chart (and every run): a fixed order of the known tuners over the Tableau-10
- * palette; an unknown name takes the next free colour after them.
+ * One colour per tuner in every chart (and every run and notebook): each registered tuner's own colour (the
+ * registry's `color`, Tableau-10); any other name (a variant, an external tuner) takes the next palette colour no
+ * registered tuner uses, in name order. TUNER_ORDER is the order of legends and bar groups.
  */
 export const TUNER_ORDER = ['streamtune', 'ds2', 'conttune', 'autoscaler', 'dhalion', 'static', 'oracle'] as const;
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'];
@@ -27,9 +29,10 @@ const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d
 export function tunerColors(tuners: readonly string[]): { domain: string[]; range: string[] } {
   const known: readonly string[] = TUNER_ORDER;
   const extra = [...new Set(tuners.filter((t) => !known.includes(t)))].sort();
-  const all = [...known, ...extra];
-  const domain = all.filter((t) => tuners.includes(t));
-  return { domain, range: domain.map((t) => PALETTE[all.indexOf(t) % PALETTE.length] as string) };
+  const domain = [...known, ...extra].filter((t) => tuners.includes(t));
+  const own = (t: string): string | undefined => (isTunerName(t) ? TUNERS[t].color : undefined);
+  const free = PALETTE.filter((c) => !TUNER_NAMES.some((t) => TUNERS[t].color === c));
+  return { domain, range: domain.map((t) => own(t) ?? (free[extra.indexOf(t) % free.length] as string)) };
 }
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -281,4 +284,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export function renderPng(svg: string): Uint8Array {
   const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: 3 }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: 'white' });
   return r.render().asPng();
+}
+
+/** notebooks/tuners.json: the notebooks' colour table, generated from the registry (`npm run schema` writes it). */
+export function tunerTableText(): string {
+  const tuners = [...TUNER_ORDER, ...TUNER_NAMES.filter((t) => !(TUNER_ORDER as readonly string[]).includes(t))].map((name) => ({ name, color: TUNERS[name].color }));
+  return `${JSON.stringify({ order: TUNER_ORDER, tuners, palette: PALETTE }, null, 2)}\n`;
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { writeAtomic } from '../experiment/files.js';
+import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
 import { SUMMARY_HEADER, summarise, summaryCells, summaryMarkdown, summaryNotes, type Row } from './summary.js';

@@ -34,6 +34,13 @@ const physics = {
 export const simulatorConfig = z.strictObject({
   kind: z.literal('simulator'),
   mode: z.enum(['flink', 'timely']).default(d.mode).describe("'flink': per-operator parallelism; 'timely': all operators share W workers"),
+  parallelism: z
+    .enum(['workers', 'placement'])
+    .default(d.parallelism)
+    .describe(
+      "Timely mode, as the real Timely engine's key: 'workers': every operator runs on all W workers, W = the largest value (tuners reduce their answer to W; total parallelism is W); 'placement': operator v is confined to p_v of the W workers through its exchange, every worker's time shared by the operators on it (W = the largest p_v unless 'workers' is set; total parallelism is the sum of p_v)",
+    ),
+  workers: z.number().int().min(1).max(100_000).optional().describe("'placement': the worker count W (default: the largest p_v); every p_v is clipped to it"),
   ...physics,
   timelyProfile: z
     .string()
@@ -46,6 +53,8 @@ export const simulatorConfig = z.strictObject({
   rescaleBaseSec: z.number().min(0).max(3600).default(d.rescaleBaseSec).describe('Fixed downtime of a rescale, seconds'),
   rescaleSecPerMb: z.number().min(0).max(1000).default(d.rescaleSecPerMb).describe('Downtime per MB of state of the operators that change'),
 }).superRefine((c, ctx) => {
+  if (c.parallelism === 'placement' && c.mode !== 'timely') ctx.addIssue({ code: 'custom', path: ['parallelism'], message: "'placement' needs \"mode\": \"timely\" (per-operator placement on Timely's workers)" });
+  if (c.workers !== undefined && c.parallelism !== 'placement') ctx.addIssue({ code: 'custom', path: ['workers'], message: "'workers' is placement mode's worker count: it needs \"parallelism\": \"placement\"" });
   // A profile that does not exist or lacks a term is refused with the config, before any run.
   try {
     loadProfile(c.profile);
@@ -65,7 +74,7 @@ export const simulatorConfig = z.strictObject({
 export type SimulatorConfig = z.infer<typeof simulatorConfig>;
 
 /** The physics terms of a simulator config: its profile's, overridden by the keys the config sets. */
-export function simulatorTerms(config: Omit<SimulatorConfig, 'kind' | 'mode' | 'timelyProfile' | 'dt' | 'bufferSeconds' | 'noise' | 'rescaleBaseSec' | 'rescaleSecPerMb'>): PhysicsTerms {
+export function simulatorTerms(config: Omit<SimulatorConfig, 'kind' | 'mode' | 'timelyProfile' | 'parallelism' | 'workers' | 'dt' | 'bufferSeconds' | 'noise' | 'rescaleBaseSec' | 'rescaleSecPerMb'>): PhysicsTerms {
   const { profile, exchange, ...rest } = config;
   // A config defaulted as a whole ({kind: 'simulator'}) was not parsed: its profile is the default one.
   const terms = loadProfile(profile ?? DEFAULT_PROFILE);
@@ -99,7 +108,7 @@ export async function createEngine(config: EngineConfig, seed: number): Promise<
 export function engineCapabilities(config: EngineConfig): EngineCapabilities {
   switch (config.kind) {
     case 'simulator':
-      return new SimulatorEngine({ mode: config.mode }).capabilities;
+      return new SimulatorEngine({ mode: config.mode, parallelism: config.parallelism }).capabilities;
     case 'flink':
       return new FlinkEngine(config).capabilities;
     case 'timely':

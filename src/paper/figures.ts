@@ -44,6 +44,7 @@ import {
   type Labelled,
 } from '../report/paper-charts.js';
 import type { Row } from '../report/summary.js';
+import { timelyClaim, type ClaimSet } from '../report/timely-claim.js';
 
 export const DEFAULT_FIGURES = join(PROJECT_ROOT, 'experiments/paper/figures.json');
 export const DEFAULT_OUT = join(PROJECT_ROOT, 'results/paper');
@@ -55,6 +56,7 @@ export const FIGURE_KINDS = [
   'parallelism-by-workload',
   'tradeoff-by-workload',
   'timely-parallelism',
+  'timely-claim',
   'ablations',
   'episode-timelines',
   'fidelity-scatter',
@@ -94,6 +96,7 @@ const NEEDS_EXPERIMENTS: Record<FigureKind, number> = {
   'parallelism-by-workload': 1,
   'tradeoff-by-workload': 1,
   'timely-parallelism': 1,
+  'timely-claim': 1,
   ablations: 1,
   'episode-timelines': 1,
   'fidelity-scatter': 0,
@@ -301,6 +304,17 @@ export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; lab
         });
       });
       return timelyParallelism(sets);
+    }
+    case 'timely-claim': {
+      const sets: ClaimSet[] = f.experiments.flatMap((id) => {
+        const e = exp(id);
+        return e.points.map((pt) => {
+          const engine = pt.experiment.engine as { kind: string; parallelism?: string; profile?: string };
+          const label = engine.kind === 'simulator' ? `simulator (Timely mode, ${engine.profile === undefined || engine.profile === 'linear' ? 'uncalibrated' : engine.profile})` : engineLabel(pt.experiment.engine);
+          return { workload: e.label ?? workloadLabel(pt.experiment), mode: engine.parallelism === 'placement' ? 'placement' : 'workers', engine: label, episodes: e.episodes.filter((r) => r.sweep === pt.label) };
+        });
+      });
+      return timelyClaim(sets);
     }
     case 'ablations': {
       const e = exp(f.experiments[0] as string);

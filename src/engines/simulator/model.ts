@@ -7,14 +7,15 @@
  * exchange cost of its out-edges (growing with channels), and sigma >= 1 the CPU stretch when all subtasks share
  * a finite machine (processor sharing). The built-in `linear` profile (kappa 0.01, nothing else) is the model
  * before issue 13: C(p) = p mu / (1 + kappa (p - 1)), capped by mu / s with a hot key of share s.
- * Timely mode: all operators share W workers; the job sustains rate r iff sum_v r L_v / mu_v <= W / (1 + kappa (W - 1))
+ * Timely mode: all operators share W workers; the job sustains rate r iff sum_v r L_v (cost_v + x_v) <= W / (1 + kappa (W - 1))
  * and every operator's own capacity on min(W, its max parallelism) workers covers its demand (a global aggregate
- * with max parallelism 1 is confined to one worker). Timely mode uses kappa and the workload's skew only.
+ * with max parallelism 1 is confined to one worker); x_v is timely's exchange cost per record at that rate
+ * (physics.ts timelyExchangeUs: per record and per container). Timely mode uses kappa, the skew and timelyExchange.
  */
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import { workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../engine.js';
-import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, queueingStretch, timing, utilisation, type OperatorTiming, type PhysicsTerms } from './physics.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, operatorCpu, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming, type PhysicsTerms } from './physics.js';
 
 export { efficiency, hotShare } from './physics.js';
 
@@ -52,10 +53,7 @@ export class ModelTruth implements GroundTruth {
   }
 
   capacities(parallelism: Parallelism): Record<string, number> {
-    if (this.options.mode === 'timely') {
-      const k = this.options.coordinationOverhead;
-      return Object.fromEntries(this.job.operators().map((op) => [op.id, (instanceRate(op) * efficiency(parallelism[op.id] ?? 1, k)) / hotShare(this.job, op, parallelism[op.id] ?? 1, this.options)]));
-    }
+    if (this.options.mode === 'timely') return Object.fromEntries(this.job.operators().map((op) => [op.id, this.timelyCapacity(op, parallelism)]));
     return Object.fromEntries(this.job.operators().map((op) => [op.id, operatorCapacity(timing(this.job, op, parallelism, this.options))]));
   }
 
@@ -76,13 +74,34 @@ export class ModelTruth implements GroundTruth {
     const budget = cpuBudget(this.options, parallelism);
     const fluid = cpuStretch(t, this.job.operatorIds.map((id) => demand[id] ?? 0), budget);
     if (!this.options.cpuQueueing || this.options.cores === null || fluid > 1) return { fluid, sigma: fluid };
-    const cpu = this.job.operatorIds.reduce((s, id, i) => s + (demand[id] ?? 0) * (t[i] as OperatorTiming).cpu, 0);
+    const cpu = this.job.operatorIds.reduce((s, id, i) => s + operatorCpu(t[i] as OperatorTiming, demand[id] ?? 0), 0);
     return { fluid, sigma: queueingStretch(utilisation(this.options, cpu, budget), this.options.cores) };
   }
 
-  /** Worker-seconds per second the job needs at `rate` (Timely mode). */
-  private work(rate: number): number {
-    return this.job.operators().reduce((s, op) => s + (rate * (this.load[op.id] ?? 0)) / instanceRate(op), 0);
+  /** Worker-seconds per second the job needs at `rate` (Timely mode): own cost and timely's exchange per record. */
+  private work(rate: number, parallelism: Parallelism): number {
+    return this.job.operators().reduce((s, op) => {
+      const r = rate * (this.load[op.id] ?? 0);
+      return s + (r * (op.cost + timelyExchangeUs(this.job, op, parallelism, r, this.options))) / 1e6;
+    }, 0);
+  }
+
+  /**
+   * Timely mode: records/s `op` processes on its workers, eff(p) 1e6 / (cost + x(C)) / h: the exchange cost per
+   * record falls as the rate fills containers, so C is the largest fixed point (iterated down from the rate
+   * without exchange, where x is smallest).
+   */
+  private timelyCapacity(op: OperatorSpec, parallelism: Parallelism): number {
+    const p = parallelism[op.id] ?? 1;
+    const scale = efficiency(p, this.options.coordinationOverhead) / hotShare(this.job, op, p, this.options);
+    if (op.cost <= 0 && timelyExchangeUs(this.job, op, parallelism, 1, this.options) === 0) return instanceRate(op) * scale;
+    let c = op.cost > 0 ? (1e6 / op.cost) * scale : 1e12;
+    for (let k = 0; k < 60; k++) {
+      const next = (1e6 / (op.cost + timelyExchangeUs(this.job, op, parallelism, c, this.options))) * scale;
+      if (Math.abs(next - c) <= 1e-12 * c) return next;
+      c = next;
+    }
+    return c;
   }
 
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean> {
@@ -90,7 +109,7 @@ export class ModelTruth implements GroundTruth {
     const cap = this.capacities(parallelism);
     if (this.options.mode === 'timely') {
       const w = Math.max(...Object.values(parallelism));
-      const short = this.work(rate) > w * efficiency(w, this.options.coordinationOverhead) * (1 + 1e-9);
+      const short = this.work(rate, parallelism) > w * efficiency(w, this.options.coordinationOverhead) * (1 + 1e-9);
       return Object.fromEntries(this.job.operatorIds.map((id) => [id, (short && (demand[id] ?? 0) > 0) || (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
     }
     // A finite machine: at the stretch that makes the demand fit the cores, the operators whose capacity falls short.

@@ -12,9 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../core/project.js';
 import { PARTITIONINGS } from '../../core/operators.js';
-import { LINEAR, PHYSICS_TERMS, type PhysicsTerms } from './physics.js';
-
-const EXCHANGE_KEYS = ['baseUs', 'perChannelUs', 'receiveUs'];
+import { EXCHANGE_KEYS, LINEAR, PHYSICS_TERMS, TIMELY_EXCHANGE_KEYS, type PhysicsTerms } from './physics.js';
 
 /** Profiles that need no file. */
 export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<PhysicsTerms>>> = { linear: LINEAR };
@@ -61,6 +59,16 @@ export function checkTerms(terms: unknown, where: string): PhysicsTerms {
   num('subtaskOverheadMs', 0, 500);
   num('backgroundCores', 0, 1024);
   num('waitFraction', 0, 1);
+  num('bufferBytes', 1, 2 ** 30);
+  num('bufferTimeoutMs', 0, 3_600_000);
+  num('recordBytes', 1, 2 ** 30);
+  const tx = t.timelyExchange as Record<string, unknown> | null;
+  if (typeof tx !== 'object' || tx === null || Array.isArray(tx)) throw new ProfileError(`${where}: term 'timelyExchange' must be an object of ${TIMELY_EXCHANGE_KEYS.join(', ')}`);
+  for (const k of Object.keys(tx)) if (!(TIMELY_EXCHANGE_KEYS as readonly string[]).includes(k)) throw new ProfileError(`${where}: unknown term 'timelyExchange.${k}' (expected ${TIMELY_EXCHANGE_KEYS.join(', ')})`);
+  for (const k of TIMELY_EXCHANGE_KEYS) {
+    if (!(k in tx)) throw new ProfileError(`${where}: missing term 'timelyExchange.${k}'`);
+    num(`timelyExchange.${k}`, k === 'batchBytes' ? 1 : 0, k === 'batchBytes' ? 2 ** 30 : 1e6, tx[k]);
+  }
   if (t.cores !== null) num('cores', 0.1, 100_000);
   if (typeof t.cpuQueueing !== 'boolean') throw new ProfileError(`${where}: term 'cpuQueueing' must be true or false, got ${JSON.stringify(t.cpuQueueing)}`);
   if (typeof t.keySkew !== 'boolean') throw new ProfileError(`${where}: term 'keySkew' must be true or false, got ${JSON.stringify(t.keySkew)}`);
@@ -70,7 +78,7 @@ export function checkTerms(terms: unknown, where: string): PhysicsTerms {
   for (const s of PARTITIONINGS) {
     const e = ex[s] as Record<string, unknown> | undefined;
     if (typeof e !== 'object' || e === null) throw new ProfileError(`${where}: missing term 'exchange.${s}'`);
-    for (const k of Object.keys(e)) if (!EXCHANGE_KEYS.includes(k)) throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected ${EXCHANGE_KEYS.join(', ')})`);
+    for (const k of Object.keys(e)) if (!(EXCHANGE_KEYS as readonly string[]).includes(k)) throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected ${EXCHANGE_KEYS.join(', ')})`);
     for (const k of EXCHANGE_KEYS) {
       if (!(k in e)) throw new ProfileError(`${where}: missing term 'exchange.${s}.${k}'`);
       num(`exchange.${s}.${k}`, 0, 1e6, e[k]);

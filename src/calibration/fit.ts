@@ -213,13 +213,22 @@ export interface Errors {
   busy: number[];
   /** Per overload point the job could not keep up with: |sim - real| / real of the achieved source rate. */
   sustainable: number[];
-  pairs: { block: string; point: number; operator: string; real: number; simulated: number; kind: 'busy' | 'sustainable'; parallelism: string; rate: number }[];
+  pairs: { block: string; point: number; operator: string; real: number; simulated: number; kind: 'busy' | 'sustainable'; parallelism: string; rate: number; maxParallelism: number; maxChannels: number }[];
 }
 
 /** Busy ratios below this (5 %) are too small for a relative error to mean anything; they are not scored. */
 export const BUSY_FLOOR = 50;
 
-export function compare(real: readonly Measurement[], sim: readonly Measurement[]): Errors {
+/** The largest parallelism and channels per sender of a point (for the scale a fidelity figure covers). */
+function pointScale(m: Measurement, job: JobGraph | undefined): { maxParallelism: number; maxChannels: number } {
+  const maxParallelism = Math.max(1, ...Object.values(m.parallelism));
+  let maxChannels = 1;
+  if (job) for (const e of job.edges()) maxChannels = Math.max(maxChannels, channels(e.ship, m.parallelism[e.from] ?? 1, m.parallelism[e.to] ?? 1));
+  return { maxParallelism, maxChannels };
+}
+
+export function compare(real: readonly Measurement[], sim: readonly Measurement[], plan?: Plan): Errors {
+  const jobs = new Map((plan?.blocks ?? []).map((b) => [b.name, b.job]));
   const e: Errors = { busy: [], sustainable: [], pairs: [] };
   // A point is its block, configuration, rate and kind (so real runs of a larger plan serve a subset).
   const key = (m: Measurement): string => `${m.block}|${JSON.stringify(m.parallelism)}|${m.rate}|${m.overload}`;
@@ -231,11 +240,12 @@ export function compare(real: readonly Measurement[], sim: readonly Measurement[
     const s = index.get(key(r));
     if (!s || r.windows === 0 || s.windows === 0) continue;
     const p = Object.values(r.parallelism).join('/');
+    const sc = pointScale(r, jobs.get(r.block));
     if (r.overload) {
       // The job kept up with the overload rate: its sustainable rate is only known to be above it (censored).
       if (r.achieved >= 0.97 * r.rate) continue;
       e.sustainable.push(Math.abs(s.achieved - r.achieved) / r.achieved);
-      e.pairs.push({ block: r.block, point: k, operator: '(sources)', real: r.achieved, simulated: s.achieved, kind: 'sustainable', parallelism: p, rate: r.rate });
+      e.pairs.push({ block: r.block, point: k, operator: '(sources)', real: r.achieved, simulated: s.achieved, kind: 'sustainable', parallelism: p, rate: r.rate, ...sc });
       continue;
     }
     if (!unsaturated(r)) continue;
@@ -243,7 +253,7 @@ export function compare(real: readonly Measurement[], sim: readonly Measurement[
       const so = s.operators[id];
       if (!so || o.busy < BUSY_FLOOR) continue;
       e.busy.push(Math.abs(so.busy - o.busy) / o.busy);
-      e.pairs.push({ block: r.block, point: k, operator: id, real: o.busy, simulated: so.busy, kind: 'busy', parallelism: p, rate: r.rate });
+      e.pairs.push({ block: r.block, point: k, operator: id, real: o.busy, simulated: so.busy, kind: 'busy', parallelism: p, rate: r.rate, ...sc });
     }
   }
   return e;

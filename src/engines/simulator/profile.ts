@@ -14,6 +14,49 @@ import { PROJECT_ROOT } from '../../core/project.js';
 import { PARTITIONINGS } from '../../core/operators.js';
 import { EXCHANGE_KEYS, LINEAR, PHYSICS_TERMS, TIMELY_EXCHANGE_KEYS, type PhysicsTerms } from './physics.js';
 
+/**
+ * The range a profile's real measurements covered (written by npm run calibrate; src/calibration/range.ts):
+ * beyond it the simulator extrapolates its terms (range.ts says which and how far).
+ */
+export interface MeasuredRange {
+  /** Largest parallelism of any operator measured. */
+  parallelism: number;
+  /** Most channels one sender instance wrote to on any edge. */
+  channels: number;
+  /** Largest total source rate the real jobs achieved, records/s. */
+  totalRate: number;
+  /** Records/s on one channel: the lowest and highest measured. */
+  channelRate: { min: number; max: number };
+  /** Cores of the machine measured on. */
+  cores: number;
+}
+
+/** What a profile file says about where it was measured (null for built-in profiles: nothing was measured). */
+export interface ProfileProvenance {
+  range: MeasuredRange | null;
+  /** The profile's real runs were measured on a loaded machine. */
+  loaded: boolean;
+  /** Load average at the start of its real runs, when recorded. */
+  loadAverage: number | null;
+  /** The profile is derived (not measured as is): what it changed. */
+  derivedFrom: string | null;
+}
+
+/** Where a named profile was measured: its file's measuredRange and load (built in: nothing). */
+export function profileProvenance(name: string, dir?: string): ProfileProvenance {
+  const none: ProfileProvenance = { range: null, loaded: false, loadAverage: null, derivedFrom: null };
+  if (BUILTIN_PROFILES[name] || !PROFILE_NAME.test(name)) return none;
+  const file = profilePath(name, dir);
+  if (!existsSync(file)) return none;
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { measuredRange?: MeasuredRange; measuredOnLoadedMachine?: boolean; load?: { loadAverageAtStart?: number[] }; host?: { loadAverageAtStart?: number[] }; derivedFrom?: { profile?: string } };
+  return {
+    range: raw.measuredRange ?? null,
+    loaded: raw.measuredOnLoadedMachine === true,
+    loadAverage: raw.load?.loadAverageAtStart?.[0] ?? raw.host?.loadAverageAtStart?.[0] ?? null,
+    derivedFrom: raw.derivedFrom?.profile ?? null,
+  };
+}
+
 /** Profiles that need no file. */
 export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<PhysicsTerms>>> = { linear: LINEAR };
 

@@ -63,6 +63,8 @@ export interface ExperimentOutcome {
   failed: { key: string; error: string }[];
   /** Set when the folder is one shard of the experiment ('2/3'). */
   shard?: string;
+  /** Terms the simulator extrapolated past its profile's measurements ("exchange: 128 channels, measured up to 32"). */
+  extrapolations?: string[];
 }
 
 
@@ -130,14 +132,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     o.progress?.stop();
   }
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
-  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
-  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
+  const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
+  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, extrapolations };
 }
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
-async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<void> {
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<string[]> {
   mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  return writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
 }
 
 /**
@@ -147,8 +149,8 @@ async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Exp
 export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string } = {}): Promise<ExperimentOutcome> {
   const plan = planMerge(dirs, o);
   copyShards(plan);
-  await finishRunFolder(plan.dir, plan.runs, plan.experiment);
-  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [] };
+  const extrapolations = await finishRunFolder(plan.dir, plan.runs, plan.experiment);
+  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], extrapolations };
 }
 
 function mergeResults(dir: string, done: readonly RunSpec[]): void {

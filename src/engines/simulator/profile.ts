@@ -49,11 +49,14 @@ export function profileProvenance(name: string, dir?: string): ProfileProvenance
   const file = profilePath(name, dir);
   if (!existsSync(file)) return none;
   const raw = JSON.parse(readFileSync(file, 'utf8')) as { measuredRange?: MeasuredRange; measuredOnLoadedMachine?: boolean; load?: { loadAverageAtStart?: number[] }; host?: { loadAverageAtStart?: number[] }; derivedFrom?: { profile?: string } };
+  const from = raw.derivedFrom?.profile;
+  // A derived profile was measured where the profile it derives from was.
+  if (from && from !== name && !raw.measuredRange) return { ...profileProvenance(from, dir), derivedFrom: from };
   return {
     range: raw.measuredRange ?? null,
     loaded: raw.measuredOnLoadedMachine === true,
     loadAverage: raw.load?.loadAverageAtStart?.[0] ?? raw.host?.loadAverageAtStart?.[0] ?? null,
-    derivedFrom: raw.derivedFrom?.profile ?? null,
+    derivedFrom: from ?? null,
   };
 }
 

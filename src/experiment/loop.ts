@@ -312,14 +312,25 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       }
 
       const final = deployment.parallelism;
-      const outcome: Outcome = ended === 'capped' ? 'capped' : ended === 'sustained' || verdict.holds ? 'sustained' : 'violated';
-      const oracle = truth?.oracle(rate).parallelism;
+      // The oracle meets the same SLO the episode is judged by; when no configuration does, the rate is infeasible
+      // for every tuner (the oracle included): its own outcome, never counted as a tuner's failure.
+      const answer = truth?.oracle(rate, slo.maxLagTrend);
+      const infeasible = answer !== undefined && !answer.feasible;
+      const judged: Outcome = ended === 'capped' ? 'capped' : ended === 'sustained' || verdict.holds ? 'sustained' : 'violated';
+      const outcome: Outcome = infeasible ? 'infeasible' : judged;
+      const oracle = infeasible ? undefined : answer?.parallelism;
       lastLag = lag.end;
       emit.episode({
         episode: k,
         rate,
         outcome,
-        violation: outcome === 'sustained' ? '' : outcome === 'capped' ? `wanted a rescale beyond the cap of ${loop.maxReconfigurations}${verdict.holds ? '' : `; ${verdict.violation}`}` : verdict.violation,
+        violation: infeasible
+          ? `no configuration sustains ${Math.round(rate)} records/s: ${answer?.reason ?? 'infeasible'}`
+          : outcome === 'sustained'
+            ? ''
+            : outcome === 'capped'
+              ? `wanted a rescale beyond the cap of ${loop.maxReconfigurations}${verdict.holds ? '' : `; ${verdict.violation}`}`
+              : verdict.violation,
         reconfigurations,
         failedRescales,
         ...(outcome === 'sustained' && sloSince !== undefined ? { timeToSloSec: sloSince } : {}),

@@ -1,5 +1,6 @@
 /** Expanding an experiment into runs (sweep point x tuner x seed) and executing one run. */
 import { createEngine } from '../engines/registry.js';
+import type { GroundTruth } from '../engines/engine.js';
 import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
@@ -38,7 +39,9 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
   try {
     const tuner = createTuner(spec.tuner, x.tuners[spec.tuner] ?? {});
     const rng = new Rng(spec.seed).fork(`tuner:${spec.tuner}`);
-    const truth = engine.groundTruth?.(workload.job);
+    const model = engine.groundTruth?.(workload.job);
+    // The oracle tuner aims at the smallest configuration meeting the SLO the episodes are judged by.
+    const truth = model ? withTolerance(model, x.slo.maxLagTrend) : undefined;
     await tuner.prepare?.(workload.job, { rng, engineKind: engine.kind, ...(truth ? { groundTruth: truth } : {}) });
     return await runLoop({
       run: spec.key,
@@ -62,4 +65,14 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
 export function episodeCount(spec: RunSpec): number {
   const workload = buildWorkload(spec.experiment.workload);
   return rateSchedule(spec.experiment.rates, workload.workloadUnit, spec.seed).length;
+}
+
+/** Ground truth whose oracle meets an SLO that tolerates lag growing at `tolerance` of the rate. */
+export function withTolerance(truth: GroundTruth, tolerance: number): GroundTruth {
+  return {
+    demandedRates: (rate) => truth.demandedRates(rate),
+    capacities: (p) => truth.capacities(p),
+    bottlenecks: (p, rate) => truth.bottlenecks(p, rate),
+    oracle: (rate, t) => truth.oracle(rate, t ?? tolerance),
+  };
 }

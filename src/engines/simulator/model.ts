@@ -14,7 +14,7 @@
  */
 import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import { workersParallelism, type Parallelism } from '../../core/parallelism.js';
-import type { GroundTruth } from '../engine.js';
+import type { GroundTruth, OracleAnswer } from '../engine.js';
 import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, operatorCpu, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming, type PhysicsTerms } from './physics.js';
 
 export { efficiency, hotShare } from './physics.js';
@@ -118,38 +118,57 @@ export class ModelTruth implements GroundTruth {
     return Object.fromEntries(this.job.operatorIds.map((id, i) => [id, (demand[id] ?? 0) > operatorCapacity(t[i] as OperatorTiming, sigma) * (1 + 1e-9)]));
   }
 
-  oracle(rate: number): { parallelism: Parallelism; feasible: boolean } {
+  oracle(rate: number, tolerance = 0): OracleAnswer {
+    // A configuration meets the SLO when it keeps up with (1 - tolerance) of the rate (lag grows at most that share).
+    const need = rate * (1 - Math.min(Math.max(tolerance, 0), 0.999));
     if (this.options.mode === 'timely') {
       // Every operator runs on min(W, its max parallelism) of the W shared workers.
       const maxW = Math.max(...this.job.operators().map((o) => o.maxParallelism));
       const at = (w: number): Parallelism => workersParallelism(this.job, w);
-      const holds = (w: number): boolean => !Object.values(this.bottlenecks(at(w), rate)).some(Boolean);
+      const holds = (w: number): boolean => !Object.values(this.bottlenecks(at(w), need)).some(Boolean);
       let w = 1;
       while (w < maxW && !holds(w)) w++;
-      return { parallelism: at(w), feasible: holds(w) };
+      const feasible = holds(w);
+      return { parallelism: at(w), feasible, ...(feasible ? {} : { reason: this.shortOf(at(w), need, `${w} workers (the largest max parallelism)`) }) };
     }
     // With queueing, capacities depend on the utilisation, which depends (slightly: overhead, channels) on the
     // configuration: a few rounds of minimum-at-the-stretch.
     let sigma = 1;
-    let { p, feasible } = this.minimum(rate, sigma);
+    let { p, feasible, reason } = this.minimum(need, sigma);
     for (let round = 0; round < 4; round++) {
-      const s = this.stretches(p, rate);
+      const s = this.stretches(p, need);
       // More instances cannot help a machine short of CPU: the minimum sustains only if it fits the cores.
       if (s.fluid > 1 + 1e-9) {
+        if (feasible) {
+          const demand = this.demandedRates(need);
+          const t = this.timings(p);
+          const cpu = this.job.operatorIds.reduce((sum, id, i) => sum + operatorCpu(t[i] as OperatorTiming, demand[id] ?? 0), 0);
+          reason = `the machine's ${this.options.cores} cores: the per-operator minimum needs ${fmt(cpu)} cores for its records, ${fmt(cpuBudget(this.options, p))} are left (background, per-subtask overhead)`;
+        }
         feasible = false;
         break;
       }
       if (s.sigma <= sigma + 1e-9) break;
       sigma = s.sigma;
-      ({ p, feasible } = this.minimum(rate, sigma));
+      ({ p, feasible, reason } = this.minimum(need, sigma));
     }
     const ordered = Object.fromEntries(this.job.operatorIds.map((id) => [id, p[id] as number]));
-    return { parallelism: ordered, feasible };
+    return { parallelism: ordered, feasible, ...(feasible ? {} : { reason }) };
+  }
+
+  /** Timely: which operator falls short at this configuration (or the shared workers), for the infeasible reason. */
+  private shortOf(parallelism: Parallelism, rate: number, what: string): string {
+    const demand = this.demandedRates(rate);
+    const cap = this.capacities(parallelism);
+    const op = this.job.operators().find((o) => (demand[o.id] ?? 0) > (cap[o.id] ?? 0) * (1 + 1e-9));
+    if (op) return `operator ${op.id} at its max parallelism ${op.maxParallelism} covers ${pct((cap[op.id] ?? 0) / (demand[op.id] ?? 1))} of its demand`;
+    return `the shared workers: ${what} cover ${pct((Math.max(...Object.values(parallelism)) * efficiency(Math.max(...Object.values(parallelism)), this.options.coordinationOverhead)) / this.work(rate, parallelism))} of the work`;
   }
 
   /** Per operator the fewest instances whose capacity at CPU stretch sigma covers the demand. */
-  private minimum(rate: number, sigma: number): { p: Record<string, number>; feasible: boolean } {
+  private minimum(rate: number, sigma: number): { p: Record<string, number>; feasible: boolean; reason?: string } {
     let feasible = true;
+    let reason: string | undefined;
     const p: Record<string, number> = {};
     // Downstream first: an operator's exchange cost depends on its consumers' parallelism. Capacity is increasing
     // in p (kappa < 1; fewer forward channels), so the first p that covers the demand is the minimum.
@@ -158,9 +177,16 @@ export class ModelTruth implements GroundTruth {
       const cap = (n: number): number => operatorCapacity(timing(this.job, op, { ...p, [op.id]: n }, this.options), sigma);
       let n = 1;
       while (n < op.maxParallelism && cap(n) * (1 + 1e-9) < demand) n++;
-      if (cap(n) * (1 + 1e-9) < demand) feasible = false;
+      if (cap(n) * (1 + 1e-9) < demand) {
+        // The upstream-most short operator is reported last, so keep the first (most downstream) found.
+        reason ??= `operator ${op.id} at its max parallelism ${op.maxParallelism} covers ${pct(cap(n) / demand)} of its demand`;
+        feasible = false;
+      }
       p[op.id] = n;
     }
-    return { p, feasible };
+    return { p, feasible, ...(reason ? { reason } : {}) };
   }
 }
+
+const fmt = (x: number): string => x.toPrecision(3);
+const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;

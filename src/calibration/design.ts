@@ -161,6 +161,7 @@ export function fidelityPlan(quick = false): Plan {
   const blocks: Block[] = [
     { name: 'nexmark-q5', job: q5, points: grid(q5Configs, [6_000, 10_000], q5Configs) },
     { name: 'synthetic-7', job: rank, points: grid(quick ? rankConfigs.slice(0, 2) : rankConfigs, [wu, 2 * wu], quick ? [uniform(rank, 1)] : rankConfigs) },
+    ...scaleBlocks(),
   ];
   if (quick) return { name: 'fidelity-quick', blocks };
   const cores = calCoresJob();
@@ -172,6 +173,28 @@ export function fidelityPlan(quick = false): Plan {
     blocks.push({ name: `nexmark-${q}`, job, points: grid([mixed, uniform(job, 4)], [6_000, 10_000], [mixed, uniform(job, 4)]) });
   }
   return { name: 'fidelity', blocks };
+}
+
+/**
+ * Held-out points at scale (in the quick plan too): 16 to 24 subtasks per operator with parked costs (the channel
+ * job at send x recv = 16 x 24 and 24 x 16 at 16,000 and 40,000 events/s, configurations the calibration did not use; the ranking job with every
+ * operator at 16), and Nexmark q1 at rates where its operators are busy beyond the noise (30,000 and 50,000
+ * events/s, then overload).
+ */
+export function scaleBlocks(): Block[] {
+  const ch = calChannelsJob();
+  const rank = rankingJob();
+  const q1 = nexmarkJob('q1');
+  const chConfigs: Parallelism[] = [
+    { src: 1, send: 16, recv: 24 },
+    { src: 1, send: 24, recv: 16 },
+  ];
+  return [
+    // 40,000/s over 16 senders: 2,500/s each, 50 ms/s of (mostly parked) cost: busy enough to be scored.
+    { name: 'scale-channels', job: ch, points: grid(chConfigs, [16_000, 40_000]) },
+    { name: 'scale-synthetic-7', job: rank, points: grid([uniform(rank, 16)], [23_566]) },
+    { name: 'scale-nexmark-q1', job: q1, points: grid([uniform(q1, 1)], [30_000, 50_000], [uniform(q1, 1)]) },
+  ];
 }
 
 /** A job with its operators' costs replaced (measured Nexmark costs for the simulator). */

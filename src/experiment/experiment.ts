@@ -14,13 +14,12 @@ import { executeRun, episodeCount, type RunSpec } from './runs.js';
 import { unwritableFolder, writeAtomic, writeCsv } from './files.js';
 import { planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
 import { duration, formatEstimate, overLimits } from './estimate.js';
-import { BOUNDS } from './schema.js';
+import { BOUNDS } from '../core/bounds.js';
 import { trainRecipe } from '../tuners/streamtune/pretrain.js';
 import { chooseBackendInfo } from '../learning/backend.js';
-import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from './rows.js';
+import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from '../loop/rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
-import type { LoopResult } from './loop.js';
-import { writeReport } from '../report/report.js';
+import type { LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import { engineCapabilities } from '../engines/registry.js';
 import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
@@ -45,9 +44,14 @@ export interface ExperimentOptions {
   onPlan?: (plan: Plan) => void;
   /** Run only this slice of the runs (--shard i/n): the folder is a shard for `npm run merge`, with no merged CSVs. */
   shard?: Shard;
+  /** Writes the finished folder's report (summary, charts, index.html): the report room's writeReport, passed by the
+   *  caller so this room does not import the one above it. Without it only the CSVs are written. */
+  report?: ReportWriter;
   /** Pre-training of a StreamTune recipe before the runs. */
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
+
+export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<string[] | void>;
 
 export interface Progress {
   start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
@@ -132,24 +136,25 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     o.progress?.stop();
   }
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
-  const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
+  const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, extrapolations };
 }
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
-async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<string[]> {
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<string[]> {
   mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  return writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  return notices ?? [];
 }
 
 /**
  * `npm run merge`: the shards of one experiment (planMerge refuses other configs, code versions, a missing shard
  * or an unfinished run) into one run folder, byte-identical to a single-machine run of the config.
  */
-export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string } = {}): Promise<ExperimentOutcome> {
+export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string; report?: ReportWriter } = {}): Promise<ExperimentOutcome> {
   const plan = planMerge(dirs, o);
   copyShards(plan);
-  const extrapolations = await finishRunFolder(plan.dir, plan.runs, plan.experiment);
+  const extrapolations = await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
   return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], extrapolations };
 }
 

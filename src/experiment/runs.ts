@@ -1,11 +1,11 @@
 /** Expanding an experiment into runs (sweep point x tuner x seed) and executing one run. */
 import { createEngine } from '../engines/registry.js';
-import type { GroundTruth } from '../engines/engine.js';
+import { withTolerance } from '../loop/slo.js';
 import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
 import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
-import { runLoop, type LoopResult } from './loop.js';
+import { runLoop, type LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import type { TunerName } from '../tuners/registry.js';
 import type { SweepPoint } from './sweep.js';
@@ -67,12 +67,3 @@ export function episodeCount(spec: RunSpec): number {
   return rateSchedule(spec.experiment.rates, workload.workloadUnit, spec.seed).length;
 }
 
-/** Ground truth whose oracle meets an SLO that tolerates lag growing at `tolerance` of the rate. */
-export function withTolerance(truth: GroundTruth, tolerance: number): GroundTruth {
-  return {
-    demandedRates: (rate) => truth.demandedRates(rate),
-    capacities: (p) => truth.capacities(p),
-    bottlenecks: (p, rate) => truth.bottlenecks(p, rate),
-    oracle: (rate, t) => truth.oracle(rate, t ?? tolerance),
-  };
-}

@@ -263,7 +263,8 @@ describe('simulator physics terms (hand-computed)', () => {
     });
     it('ground truth: the per-operator minimum is infeasible when the machine is short; the bottleneck is the operator short at the stretch', () => {
       const truth = new ModelTruth(job, { ...t, mode: 'flink' });
-      assert.deepEqual(truth.oracle(30_000), { parallelism: { src: 1, a: 3, sink: 1 }, feasible: false });
+      // 30,000/s x 100 us = 3 cores of records on 2.
+      assert.deepEqual(truth.oracle(30_000), { parallelism: { src: 1, a: 3, sink: 1 }, feasible: false, reason: "the machine's 2 cores: the per-operator minimum needs 3.00 cores for its records, 2.00 are left (background, per-subtask overhead)" });
       assert.deepEqual(truth.oracle(15_000), { parallelism: { src: 1, a: 2, sink: 1 }, feasible: true });
       assert.deepEqual(truth.bottlenecks({ src: 1, a: 4, sink: 1 }, 30_000), { src: false, a: true, sink: false });
       assert.deepEqual(truth.bottlenecks({ src: 1, a: 4, sink: 1 }, 15_000), { src: false, a: false, sink: false });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobGraph } from '../../../src/core/job.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
+import { writeReport } from '../../../src/report/report.js';
 import { extrapolations } from '../../../src/engines/simulator/range.js';
 import { profileProvenance } from '../../../src/engines/simulator/profile.js';
 
@@ -64,7 +65,7 @@ describe('extrapolation beyond a profile\'s measured range', () => {
         outputs: { charts: false },
       });
       writeFileSync(join(dir, 'beyond.json'), JSON.stringify(config('flink-calibrated-64')));
-      const out = await runExperiment({ config: join(dir, 'beyond.json'), out: join(dir, 'out'), runId: 'r', jobs: 1 });
+      const out = await runExperiment({ config: join(dir, 'beyond.json'), out: join(dir, 'out'), runId: 'r', jobs: 1, report: writeReport });
       const summary = readFileSync(join(out.dir, 'summary.md'), 'utf8');
       assert.match(summary, /## Beyond the measurements of profile 'flink-calibrated-64'/);
       assert.match(summary, /- total rate: [\d,]+ records\/s, measured up to 32,120/);
@@ -74,7 +75,7 @@ describe('extrapolation beyond a profile\'s measured range', () => {
       const file = JSON.parse(readFileSync(join(out.dir, 'extrapolation.json'), 'utf8')) as { notices: string[] };
       assert.deepEqual(file.notices, out.extrapolations);
       writeFileSync(join(dir, 'linear.json'), JSON.stringify(config('linear')));
-      const lin = await runExperiment({ config: join(dir, 'linear.json'), out: join(dir, 'out'), runId: 'l', jobs: 1 });
+      const lin = await runExperiment({ config: join(dir, 'linear.json'), out: join(dir, 'out'), runId: 'l', jobs: 1, report: writeReport });
       assert.deepEqual(lin.extrapolations, []);
       assert.doesNotMatch(readFileSync(join(lin.dir, 'summary.md'), 'utf8'), /Beyond the measurements/);
       assert.ok(existsSync(join(lin.dir, 'extrapolation.json')));

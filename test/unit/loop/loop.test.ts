@@ -7,9 +7,10 @@ import { keep, rescale, wait, type Decision } from '../../../src/core/decision.j
 import type { JobGraph } from '../../../src/core/job.js';
 import type { Deployment, Engine } from '../../../src/engines/engine.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { gate, runLoop, type GateState, type LoopInput } from '../../../src/experiment/loop.js';
-import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/experiment/schema.js';
-import type { EpisodeRow } from '../../../src/experiment/rows.js';
+import { gate, runLoop, type GateState, type RecordedLoopInput } from '../../../src/loop/index.js';
+import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/loop/config.js';
+import { withTolerance } from '../../../src/loop/slo.js';
+import type { EpisodeRow } from '../../../src/loop/rows.js';
 import { summarise } from '../../../src/report/summary.js';
 import { createTuner } from '../../../src/tuners/registry.js';
 import type { Tuner, TunerView } from '../../../src/tuners/tuner.js';
@@ -29,7 +30,7 @@ const RATE = 25_000;
 async function loop(o: { tuner: Tuner; engine?: Engine; rates: [number, number][]; slo?: SloConfig; j?: JobGraph }): Promise<Awaited<ReturnType<typeof runLoop>>> {
   const engine = o.engine ?? new SimulatorEngine({ seed: 4 });
   const j = o.j ?? job;
-  const input: LoopInput = {
+  const input: RecordedLoopInput = {
     run: 'r',
     sweep: 'base',
     seed: 4,
@@ -190,7 +191,7 @@ describe('control loop: the oracle is exact', () => {
       for (const w of workloads) {
         const engine = new SimulatorEngine({ seed: 1, mode });
         const oracle = createTuner('oracle', {});
-        await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
+        await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: withTolerance(engine.groundTruth(w.job), SLO_DEFAULTS.maxLagTrend) });
         const { episodes } = await loop({ engine, tuner: oracle, j: w.job, rates: rates.map((u) => [u * w.workloadUnit, 900]) });
         for (const e of episodes) {
           const at = `${w.job.name} episode ${e.episode}`;

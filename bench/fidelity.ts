@@ -9,11 +9,14 @@
  * Scored: per operator the busy ratio (points whose real busy is >= 50 ms/s, unsaturated) and per configuration the
  * largest sustainable source rate (overload points). Writes fidelity.csv, fidelity.vl.json/.svg/.png (simulated
  * against real, identity line) and real.json (the measurements; `--from` reuses them) under
- * results/fidelity/<time>/; the last line is
- *   fidelity: median busy error X%, p90 Y%, sustainable-rate error Z% over N points
+ * results/fidelity/<time>/, and fidelity.json (the figures, the largest p and channels scored, the machine's load);
+ * the last line is
+ *   fidelity: median busy error X%, p90 Y%, sustainable-rate error Z% over N points, p up to P, channels up to C
  * (Z: median over the overload points the job could not keep up with; N: busy pairs + those points). Run it
  * alone on the machine:
- * `flock /work/cpu.lock npm run fidelity`. `--quick`: q5 and the synthetic ranking job only, under 5 minutes.
+ * `flock /work/cpu.lock npm run fidelity`; above `--max-load` (default: the cores) it refuses unless `--force`,
+ * and a forced run is marked as measured on a loaded machine. `--quick`: q5, the synthetic ranking job and the
+ * held-out points at scale (design.ts scaleBlocks: 16 to 24 subtasks per operator, Nexmark q1 at 30,000-50,000/s).
  *
  * `--ranking <flink run folder> <simulator run folder>` (of experiments/configs/fidelity-flink.json and
  * fidelity-sim.json): per tuner, reconfigurations, final total parallelism and SLO figures side by side, and the
@@ -167,7 +170,7 @@ export function rankingReport(flinkDir: string, simDir: string): string {
 
 async function main(): Promise<number> {
   const argv = await command('fidelity', '$0 [--quick] [--profile flink-2core] [--from real.json] [--out dir]\n\nSimulator vs real Flink on held-out runs: CSV, scatter chart, and the fidelity line.')
-    .option('quick', { type: 'boolean', default: false, describe: 'q5 and the synthetic ranking job only (under 5 minutes)' })
+    .option('quick', { type: 'boolean', default: false, describe: 'q5, the synthetic ranking job and the points at scale only (about 10 minutes)' })
     .option('profile', { type: 'string', default: 'flink-2core', describe: 'calibrated machine profile (datasets/calibration/<profile>.json)' })
     .option('from', { type: 'string', describe: 'reuse real measurements (a real.json of an earlier run)' })
     .option('out', { type: 'string', describe: 'output folder (default results/fidelity/<time>)' })

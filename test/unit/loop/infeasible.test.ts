@@ -35,6 +35,8 @@ describe('infeasible rates', () => {
         assert.equal(high.oracleTotalParallelism, '');
         assert.equal(high.parallelismOverOracle, '');
       }
+      // The oracle meets the same SLO: no sustained episode is below it.
+      for (const r of rows.filter((x) => x.outcome === 'sustained')) assert.ok(Number(r.parallelismOverOracle) >= 1, `${r.tuner} episode ${r.episode}: ${r.parallelismOverOracle}`);
       const s = summarise(rows);
       for (const t of s) {
         assert.equal(t.episodes, 2);

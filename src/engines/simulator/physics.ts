@@ -17,7 +17,7 @@
  *                         per buffer (broadcast: one shared buffer, B(R, 1), handed to each of its ch channels, so
  *                         ch perBuffer per buffer); the receiver pays receivePerBuffer per buffer it receives,
  *                         B(r, its input channels). Per record this is at most perBuffer (B <= R): bounded as the
- *                         channels grow at a fixed total rate.
+ *                         channels grow at a fixed total rate (broadcast excepted: ch perBuffer per shared buffer).
  *             ch_e = channels of one sender: p_down for hash/rebalance/broadcast; forward (Flink's pointwise
  *             `rescale`) ceil(p_down / p_v). A receiver's input channels: p_up, forward ceil(p_up / p_v).
  *   cpu       c_v(r) = (cost_v (1 - w) + x_v) 1e-6 r + buffers_v(r)   w = waitFraction for synthetic jobs (parked), 0 else

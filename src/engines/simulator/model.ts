@@ -165,26 +165,36 @@ export class ModelTruth implements GroundTruth {
     return `the shared workers: ${what} cover ${pct((Math.max(...Object.values(parallelism)) * efficiency(Math.max(...Object.values(parallelism)), this.options.coordinationOverhead)) / this.work(rate, parallelism))} of the work`;
   }
 
-  /** Per operator the fewest instances whose capacity at CPU stretch sigma covers the demand. */
+  /**
+   * Per operator the fewest instances whose capacity at CPU stretch sigma covers the demand. An operator's exchange
+   * cost depends on its consumers' parallelism (channels out) and its producers' (channels in, buffers received),
+   * and only grows with them, so: downstream first, with the producers at the previous round's answer (1 at
+   * first), until no operator changes (the least configuration where every operator covers its demand).
+   */
   private minimum(rate: number, sigma: number): { p: Record<string, number>; feasible: boolean; reason?: string } {
-    let feasible = true;
-    let reason: string | undefined;
-    const p: Record<string, number> = {};
-    // Downstream first: an operator's exchange cost depends on its consumers' parallelism. Capacity is increasing
-    // in p (kappa < 1; fewer forward channels), so the first p that covers the demand is the minimum.
-    for (const op of [...this.job.operators()].reverse()) {
-      const demand = rate * (this.load[op.id] ?? 0);
-      const cap = (n: number): number => operatorCapacity(timing(this.job, op, { ...p, [op.id]: n }, this.options), sigma);
-      let n = 1;
-      while (n < op.maxParallelism && cap(n) * (1 + 1e-9) < demand) n++;
-      if (cap(n) * (1 + 1e-9) < demand) {
-        // The upstream-most short operator is reported last, so keep the first (most downstream) found.
-        reason ??= `operator ${op.id} at its max parallelism ${op.maxParallelism} covers ${pct(cap(n) / demand)} of its demand`;
-        feasible = false;
+    let prev: Record<string, number> = {};
+    let out: { p: Record<string, number>; feasible: boolean; reason?: string } = { p: {}, feasible: true };
+    for (let round = 0; round < 20; round++) {
+      let feasible = true;
+      let reason: string | undefined;
+      const p: Record<string, number> = {};
+      for (const op of [...this.job.operators()].reverse()) {
+        const demand = rate * (this.load[op.id] ?? 0);
+        const cap = (n: number): number => operatorCapacity(timing(this.job, op, { ...prev, ...p, [op.id]: n }, this.options), sigma);
+        // Never below the previous round's answer: capacities only fall as the others grow.
+        let n = Math.max(1, Math.min(prev[op.id] ?? 1, op.maxParallelism));
+        while (n < op.maxParallelism && cap(n) * (1 + 1e-9) < demand) n++;
+        if (cap(n) * (1 + 1e-9) < demand) {
+          reason ??= `operator ${op.id} at its max parallelism ${op.maxParallelism} covers ${pct(cap(n) / demand)} of its demand`;
+          feasible = false;
+        }
+        p[op.id] = n;
       }
-      p[op.id] = n;
+      out = { p, feasible, ...(reason ? { reason } : {}) };
+      if (this.job.operatorIds.every((id) => p[id] === prev[id])) break;
+      prev = p;
     }
-    return { p, feasible, ...(reason ? { reason } : {}) };
+    return out;
   }
 }
 

@@ -34,7 +34,7 @@ describe('the oracle (ground truth)', () => {
   });
   for (const name of names)
     for (const mode of ['flink', 'timely'] as const)
-      it(`${name}, ${mode} mode: total parallelism non-decreasing in the rate on every Nexmark template and synthetic job; once infeasible, infeasible above`, () => {
+      it(`${name}, ${mode} mode: total parallelism non-decreasing in the rate on every Nexmark template and synthetic job, no bottleneck at its answer; once infeasible, infeasible above`, () => {
         const terms = loadProfile(name);
         for (const w of workloads()) {
           const truth = new ModelTruth(w.job, { ...terms, mode });
@@ -50,6 +50,9 @@ describe('the oracle (ground truth)', () => {
               continue;
             }
             assert.equal(infeasibleFrom, undefined, `${where}: feasible again above ${infeasibleFrom} x W_u`);
+            // The answer holds with every operator's producers and consumers at their answer (channels in and out).
+            const short = Object.entries(truth.bottlenecks(a.parallelism, rate * 0.99)).filter(([, b]) => b).map(([id]) => id);
+            assert.deepEqual(short, [], `${where}: bottlenecks at the oracle's own configuration`);
             const total = totalParallelism(a.parallelism);
             assert.ok(total >= last, `${where}: ${total} after ${last}`);
             last = total;

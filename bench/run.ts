@@ -10,6 +10,7 @@ for (const [name, mod] of [
   ['streamtune-model', './streamtune-model.js'],
   ['streamtune-ged', './streamtune-ged.js'],
   ['calibration', './calibration.js'],
+  ['exchange', './exchange.js'],
   ['fuzz', './fuzz.js'],
   ['external', './external.js'],
 ] as const) {

@@ -113,5 +113,6 @@ await guard(async () => {
   console.log(`runs: ${outcome.runs}${outcome.shard ? ` of shard ${outcome.shard}` : ''} (${outcome.skipped} resumed, ${outcome.failed.length} failed)`);
   if (outcome.shard) console.log('a shard: merge it with the other shards with `npm run merge -- <shard folders...>`');
   for (const f of outcome.failed) console.error(`run ${f.key} failed: ${f.error}`);
+  for (const e of outcome.extrapolations ?? []) console.log(`beyond the profile's measurements: ${e}`);
   return outcome.failed.length > 0 ? EXIT.runFailed : EXIT.ok;
 });

@@ -33,5 +33,6 @@ await guard(async () => {
   });
   console.log(`results: ${outcome.dir}`);
   console.log(`runs: ${outcome.runs} merged from ${dirs.length} shards`);
+  for (const e of outcome.extrapolations ?? []) console.log(`beyond the profile's measurements: ${e}`);
   return EXIT.ok;
 });

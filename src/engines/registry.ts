@@ -13,7 +13,20 @@ import { FlinkEngine, flinkConfig } from './flink/index.js';
 import { TimelyEngine, timelyConfig } from './timely/index.js';
 
 const d = SIMULATOR_DEFAULTS;
-const exchangeCost = z.strictObject({ baseUs: z.number().min(0).max(1e6), perChannelUs: z.number().min(0).max(1e6), receiveUs: z.number().min(0).max(1e6).default(0) });
+const us = z.number().min(0).max(1e6);
+const exchangeCost = z.strictObject({
+  serializeUs: us.default(0).describe('sender CPU per record sent, microseconds'),
+  perBufferUs: us.default(0).describe('sender CPU per buffer handed on, microseconds (broadcast: per channel)'),
+  deserializeUs: us.default(0).describe('receiver CPU per record received, microseconds'),
+  receivePerBufferUs: us.default(0).describe('receiver CPU per buffer received, microseconds'),
+  perChannelUs: us.default(0).describe('channel-linear model of older profiles: per record per channel beyond the first, microseconds'),
+});
+const timelyExchange = z.strictObject({
+  perRecordUs: us.describe('CPU per record pushed into a container, microseconds'),
+  perBatchUs: us.describe('CPU per container pushed to another worker, microseconds'),
+  batchBytes: z.number().min(1).max(1 << 30).describe("bytes of a container (timely's BUFFER_SIZE_BYTES: 8192)"),
+  stepMs: z.number().min(0).max(60_000).describe('input drained per activation, milliseconds'),
+});
 /** Physics terms (src/engines/simulator/physics.ts): each optional here, overriding the profile's. */
 const physics = {
   profile: z
@@ -24,6 +37,10 @@ const physics = {
   coordinationOverhead: z.number().min(0).max(0.5).optional().describe(`Term: ${PHYSICS_DOCS.coordinationOverhead}`),
   subtaskOverheadMs: z.number().min(0).max(500).optional().describe(`Term: ${PHYSICS_DOCS.subtaskOverheadMs}`),
   exchange: z.partialRecord(z.enum(PARTITIONINGS), exchangeCost).optional().describe(`Term: ${PHYSICS_DOCS.exchange}`),
+  bufferBytes: z.number().min(1).max(1 << 30).optional().describe(`Term: ${PHYSICS_DOCS.bufferBytes}`),
+  bufferTimeoutMs: z.number().min(0).max(3_600_000).optional().describe(`Term: ${PHYSICS_DOCS.bufferTimeoutMs}`),
+  recordBytes: z.number().min(1).max(1 << 30).optional().describe(`Term: ${PHYSICS_DOCS.recordBytes}`),
+  timelyExchange: timelyExchange.optional().describe(`Term: ${PHYSICS_DOCS.timelyExchange}`),
   cores: z.number().min(0.1).max(100_000).nullable().optional().describe(`Term: ${PHYSICS_DOCS.cores}`),
   backgroundCores: z.number().min(0).max(1024).optional().describe(`Term: ${PHYSICS_DOCS.backgroundCores}`),
   cpuQueueing: z.boolean().optional().describe(`Term: ${PHYSICS_DOCS.cpuQueueing}`),
@@ -92,7 +109,7 @@ export const ENGINE_KINDS = ENGINE_CONFIGS.map((c) => c.shape.kind.value);
 export async function createEngine(config: EngineConfig, seed: number): Promise<Engine> {
   switch (config.kind) {
     case 'simulator': {
-      const { kind: _kind, profile: _profile, timelyProfile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, cores: _c, backgroundCores: _b, cpuQueueing: _q, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
+      const { kind: _kind, profile: _profile, timelyProfile, coordinationOverhead: _k, subtaskOverheadMs: _f, exchange: _x, bufferBytes: _bb, bufferTimeoutMs: _bt, recordBytes: _rb, timelyExchange: _tx, cores: _c, backgroundCores: _b, cpuQueueing: _q, waitFraction: _w, keySkew: _s, measuredSkew: _m, ...engine } = config;
       const set = Object.fromEntries(Object.entries(engine).filter(([, v]) => v !== undefined));
       const { timelyProfile: _t, ...forTerms } = config;
       return new SimulatorEngine({ ...simulatorTerms(forTerms), ...set, seed, timely: timelyProfile === undefined ? null : loadTimelyProfile(timelyProfile) });

@@ -51,7 +51,7 @@ export interface ExperimentOptions {
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
 
-export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<void>;
+export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<string[] | void>;
 
 export interface Progress {
   start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
@@ -67,6 +67,8 @@ export interface ExperimentOutcome {
   failed: { key: string; error: string }[];
   /** Set when the folder is one shard of the experiment ('2/3'). */
   shard?: string;
+  /** Terms the simulator extrapolated past its profile's measurements ("exchange: 128 channels, measured up to 32"). */
+  extrapolations?: string[];
 }
 
 
@@ -134,14 +136,15 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     o.progress?.stop();
   }
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
-  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
-  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
+  const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
+  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, extrapolations };
 }
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
-async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<void> {
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<string[]> {
   mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  return notices ?? [];
 }
 
 /**
@@ -151,8 +154,8 @@ async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Exp
 export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string; report?: ReportWriter } = {}): Promise<ExperimentOutcome> {
   const plan = planMerge(dirs, o);
   copyShards(plan);
-  await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
-  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [] };
+  const extrapolations = await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
+  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], extrapolations };
 }
 
 function mergeResults(dir: string, done: readonly RunSpec[]): void {

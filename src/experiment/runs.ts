@@ -1,5 +1,6 @@
 /** Expanding an experiment into runs (sweep point x tuner x seed) and executing one run. */
 import { createEngine } from '../engines/registry.js';
+import { withTolerance } from '../loop/slo.js';
 import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
@@ -45,7 +46,9 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
     tuner = createTuner(spec.kind, entry?.options ?? {}, spec.tuner);
     // Seeded by the kind: variants of one tuner see the same random stream (common random numbers).
     const rng = new Rng(spec.seed).fork(`tuner:${spec.kind}`);
-    const truth = engine.groundTruth?.(workload.job);
+    const model = engine.groundTruth?.(workload.job);
+    // The oracle tuner aims at the smallest configuration meeting the SLO the episodes are judged by.
+    const truth = model ? withTolerance(model, x.slo.maxLagTrend) : undefined;
     await tuner.prepare?.(workload.job, { rng, engineKind: engine.kind, ...(truth ? { groundTruth: truth } : {}) });
     return await runLoop({
       run: spec.key,
@@ -74,3 +77,4 @@ export function episodeCount(spec: RunSpec): number {
   const workload = buildWorkload(spec.experiment.workload);
   return rateSchedule(spec.experiment.rates, workload.workloadUnit, spec.seed).length;
 }
+

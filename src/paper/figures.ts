@@ -29,6 +29,7 @@ import type { Experiment } from '../experiment/schema.js';
 import { binaryPath } from '../engines/timely/build.js';
 import { renderPng } from '../report/charts.js';
 import { renderSvgMeasured } from '../report/measure.js';
+import { EXTRAPOLATION_FILE } from '../report/report.js';
 import { renderPdf } from '../report/pdf.js';
 import {
   ablations,
@@ -178,6 +179,8 @@ export interface ExperimentRecord {
   runs: number;
   reused: boolean;
   wallSec: number;
+  /** Terms the simulator extrapolated past its profile's measurements in this experiment (none: omitted). */
+  extrapolations?: string[];
 }
 
 /**
@@ -230,7 +233,10 @@ async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?
   const resolved = readJson(join(p.dir, RESOLVED)) as { points: { experiment: Experiment }[] };
   const engines = [...new Set(resolved.points.map((pt) => engineLabel(pt.experiment.engine)))];
   const seeds = resolved.points[0]?.experiment.seeds ?? [];
+  const beyond = existsSync(join(p.dir, EXTRAPOLATION_FILE)) ? ((readJson(join(p.dir, EXTRAPOLATION_FILE)) as { notices?: string[] }).notices ?? []) : [];
+  for (const b of beyond) o.log(`${p.id}: beyond the profile's measurements: ${b}`);
   return {
+    ...(beyond.length ? { extrapolations: beyond } : {}),
     id: p.id,
     label: p.entry.label ?? workloadLabel(resolved.points[0]?.experiment as Experiment),
     config: relative(PROJECT_ROOT, p.file),

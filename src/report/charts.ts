@@ -61,6 +61,12 @@ const meanOf = (rows: Row[], col: string): number => {
   return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
 };
 const sustainedOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
+/** Episodes at rates some configuration sustains: infeasible ones are counted in the titles, never averaged. */
+const feasibleOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome !== 'infeasible');
+const infeasibleNote = (rows: Row[]): string => {
+  const n = rows.length - feasibleOnly(rows).length;
+  return n > 0 ? ` (${n} infeasible episode${n === 1 ? '' : 's'} left out)` : '';
+};
 
 /** Bars of a per-seed value by tuner, error bars over seeds; an optional reference line. */
 function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof perSeed>, rule?: { y: number; label: string }): TopLevelSpec {
@@ -103,7 +109,7 @@ function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof per
 }
 
 export function reconfigurationsSpec(episodes: Row[]): TopLevelSpec {
-  return barsBySeed('Reconfigurations per tuning episode', 'Reconfigurations / episode', perSeed(episodes, (rows) => meanOf(rows, 'reconfigurations')));
+  return barsBySeed(`Reconfigurations per tuning episode${infeasibleNote(episodes)}`, 'Reconfigurations / episode', perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')));
 }
 
 /**
@@ -127,7 +133,7 @@ export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
   const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
   const yCol = hasOracle ? 'parallelismOverOracle' : 'finalTotalParallelism';
   const yTitle = hasOracle ? 'Final total P / oracle (sustained)' : 'Final total P (sustained)';
-  const seeds = perSeed(episodes, (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
+  const seeds = perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
     ...r,
     x: r.value,
     y: meanOf(sustainedOnly(episodes.filter((e) => e.sweep === r.sweep && e.tuner === r.tuner && e.seed === r.seed)), yCol),

@@ -20,7 +20,7 @@ import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
 import { processedRate, progressMs, timelyBudget, timelyUs, workerSpeed, withTimelyCosts, type TimelyTerms } from './timely-physics.js';
-import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, queueingStretch, timing, utilisation, type OperatorTiming } from './physics.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, instanceBusy, LINEAR, operatorCpu, processingRate, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming } from './physics.js';
 import { clipToWorkers, PlacedJob, PlacementTruth } from './placement.js';
 
 export interface SimulatorOptions extends ModelOptions {
@@ -115,6 +115,8 @@ export class SimulatedDeployment implements Deployment {
   private readonly claim: Float64Array; // records each operator could process this step (finite machine)
   private utilEma = 0; // utilisation of the cores, smoothed over about a second (cpuQueueing)
   private cpuUsed = 0; // CPU seconds the records used in the current step
+  private sigma = 1; // CPU stretch of the current step (finite machine)
+  private readonly stepMu: Float64Array; // Timely mode: records per busy second this step (timely's exchange cost depends on the rate)
   private readonly baseRate: Float64Array; // instance rate without overhead
   private readonly queue: Float64Array; // input buffer (records); for a source: its lag
   private downtime = 0;
@@ -160,6 +162,7 @@ export class SimulatedDeployment implements Deployment {
     this.overhead = new Float64Array(n);
     this.pInst = new Float64Array(n);
     this.claim = new Float64Array(n);
+    this.stepMu = new Float64Array(n);
     this.queue = new Float64Array(n);
     this.aIn = new Float64Array(n);
     this.aBusy = new Float64Array(n);
@@ -286,6 +289,7 @@ export class SimulatedDeployment implements Deployment {
     this.claims(this.claim);
     let sigma = cpuStretch(this.timings, this.claim, this.budget, this.o.dt);
     if (this.o.cpuQueueing && this.o.cores !== null) sigma = Math.max(sigma, queueingStretch(this.utilEma, this.o.cores));
+    this.sigma = sigma;
     for (let i = 0; i < this.n; i++) out[i] = sigma === 1 ? (this.mu[i] as number) : processingRate(this.timings[i] as OperatorTiming, sigma);
   }
 
@@ -317,12 +321,14 @@ export class SimulatedDeployment implements Deployment {
     if (budgets && this.placed) {
       this.claims(budgets);
       this.placed.share(budgets, dt, this.workerLoad);
+      this.stepMu.set(this.mu); // placement: each operator's own per-record rate (placement.ts shares the workers)
     } else if (budgets) this.timelyBudgets(budgets);
     if (rates) this.stretchRates(rates);
     this.cpuUsed = 0;
     // Sinks first: downstream buffers drain before upstream operators push into them.
+    if (!rates) this.sigma = 1;
     for (let i = this.n - 1; i >= 0; i--) {
-      const mu = rates ? (rates[i] as number) : (this.mu[i] as number);
+      const mu = budgets ? (this.stepMu[i] as number) : rates ? (rates[i] as number) : (this.mu[i] as number);
       const h = this.hot[i] as number;
       const a = this.avail[i] as number;
       const cap = budgets ? Math.min(budgets[i] as number, (mu * dt) / h) : (a * mu * dt) / h;
@@ -355,11 +361,16 @@ export class SimulatedDeployment implements Deployment {
         this.edgeQueue[out[k] as number] = (this.edgeQueue[out[k] as number] as number) + add;
       }
       this.aIn[i] = (this.aIn[i] as number) + x;
-      if (rates) this.cpuUsed += x * (this.timings[i] as OperatorTiming).cpu;
+      const ti = this.timings[i] as OperatorTiming;
+      if (rates) this.cpuUsed += ti.buffers.length ? operatorCpu(ti, x / dt) * dt : x * ti.cpu;
       const fixed = (this.overhead[i] as number) * dt; // each instance's fixed busy time this step
-      this.aBusy[i] = (this.aBusy[i] as number) + x / mu + fixed * (this.pInst[i] as number);
+      const pi = this.pInst[i] as number;
+      // Busy time of the records: per record, and (Flink mode) per buffer handed on or received at the step's rate.
+      const buffered = !budgets && ti.buffers.length > 0;
+      const work = buffered ? instanceBusy(ti, x / (pi * dt), this.sigma) * pi * dt : x / mu;
+      this.aBusy[i] = (this.aBusy[i] as number) + work + fixed * pi;
       this.aBp[i] = (this.aBp[i] as number) + (held - x) / mu;
-      const hb = (x * h) / mu + fixed;
+      const hb = (buffered ? instanceBusy(ti, (x * h) / dt, this.sigma) * dt : (x * h) / mu) + fixed;
       this.aBusyMax[i] = (this.aBusyMax[i] as number) + (hb < dt ? hb : dt);
       const hbp = ((held - x) * h) / mu;
       this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
@@ -401,7 +412,21 @@ export class SimulatedDeployment implements Deployment {
     const budget = tt ? timelyBudget(tt, w, this.n) * dt : w * efficiency(w, this.o.coordinationOverhead) * dt;
     this.claims(out);
     let work = 0;
-    for (let i = 0; i < this.n; i++) work += (out[i] as number) / ((tt ? this.mu[i] : this.baseRate[i]) as number);
+    const ops = this.job.operators();
+    for (let i = 0; i < this.n; i++) {
+      if (tt) {
+        // A Timely profile: its measured per-record cost (configure()) already holds the exchange.
+        this.stepMu[i] = this.mu[i] as number;
+        work += (out[i] as number) / (this.mu[i] as number);
+        continue;
+      }
+      const op = ops[i] as (typeof ops)[number];
+      // Timely's exchange cost per record at this step's rate (containers fill as the rate grows).
+      const xUs = timelyExchangeUs(this.job, op, this.p, (out[i] as number) / dt, this.o);
+      const us = op.cost + xUs;
+      this.stepMu[i] = (us > 0 ? 1e6 / us : 1e12) * efficiency(this.pInst[i] as number, this.o.coordinationOverhead);
+      work += xUs === 0 ? (out[i] as number) / (this.baseRate[i] as number) : ((out[i] as number) * us) / 1e6;
+    }
     const scale = work > budget ? budget / work : 1;
     for (let i = 0; i < this.n; i++) out[i] = (out[i] as number) * scale;
   }

@@ -128,6 +128,13 @@ export const sloConfig = z.strictObject({
     .describe('Optional absolute bound: lag at the end of the hold, in seconds of input at the target rate. Off by default: a minimal configuration drains an inherited backlog slowly, so backlog is reported as a cost (end lag, lag integral)'),
 });
 
+export const measuredOracleConfig = z.strictObject({
+  budget: z.int().min(1).max(B.reconfigurations).default(40).describe('Probes per rate at most (each one SLO check of one configuration), repetitions included'),
+  repetitions: z.int().min(1).max(B.repeat).default(3).describe('Runs of each configuration at the boundary (the result and its failing neighbours one below); elsewhere one run'),
+  aggregation: z.enum(['all', 'majority']).default('majority').describe("How the runs of a configuration aggregate: 'all' must pass, or more than half ('majority')"),
+  probeSec: z.number().positive().max(B.episodeSec).optional().describe('Seconds one probe observes after its warm-up; default: slo.holdSec plus two decision intervals'),
+});
+
 export const outputsConfig = z.strictObject({
   dir: z.string().min(1).max(B.pathLength).default('results').describe('Parent folder of results/<name>/<run-id>/'),
   charts: z.boolean().default(true).describe('Write Vega-Lite specs with SVG and PNG renderings'),
@@ -160,6 +167,9 @@ export const experimentConfig = z.strictObject({
     .describe('One run per tuner and seed; no seed twice'),
   loop: loopConfig.prefault({}),
   slo: sloConfig.prefault({}).describe('The service-level objective every episode is judged by (the same for every tuner)'),
+  measuredOracle: measuredOracleConfig
+    .prefault({})
+    .describe('The measured oracle on an engine without ground truth (`npm run oracle`): the smallest total parallelism found that passes the SLO at each rate, by a search of SLO checks'),
   outputs: outputsConfig.prefault({}),
   sweep: z
     .record(z.string().max(B.pathLength), z.array(z.unknown()).min(1).max(B.sweepValues))
@@ -183,6 +193,7 @@ export type WorkloadConfig = z.output<typeof workloadConfig>;
 export type RatesConfig = z.output<typeof ratesConfig>;
 export type LoopConfig = z.output<typeof loopConfig>;
 export type SloConfig = z.output<typeof sloConfig>;
+export type MeasuredOracleConfig = z.output<typeof measuredOracleConfig>;
 /** The documented defaults (for code that builds a loop without a config file: tests, benches, generators). */
 export const SLO_DEFAULTS: SloConfig = sloConfig.parse({});
 export type { TunerName } from '../tuners/registry.js';

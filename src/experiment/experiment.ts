@@ -23,6 +23,8 @@ import type { LoopResult } from './loop.js';
 import { writeReport } from '../report/report.js';
 import type { Experiment } from './schema.js';
 import { engineCapabilities } from '../engines/registry.js';
+import { buildWorkload } from '../workloads/index.js';
+import { distinctRates, lookupMeasuredOracle, measureOracle, WHAT, type MeasureOptions } from '../oracle/measure.js';
 import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
 
 export interface ExperimentOptions {
@@ -45,6 +47,12 @@ export interface ExperimentOptions {
   onPlan?: (plan: Plan) => void;
   /** Run only this slice of the runs (--shard i/n): the folder is a shard for `npm run merge`, with no merged CSVs. */
   shard?: Shard;
+  /** Run the measured oracle's search first where an engine without ground truth has no cached record (--measure-oracle). */
+  measureOracle?: boolean;
+  /** Where the measured oracle's records are (default: oracle/cache.ts cacheDir of the config). */
+  oracleCacheDir?: string;
+  /** Progress of --measure-oracle. */
+  onOracle?: Pick<MeasureOptions, 'onPlan' | 'onProbe' | 'onRate'>;
   /** Pre-training of a StreamTune recipe before the runs. */
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
@@ -90,10 +98,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
       o.onTrain?.stop();
     }
   }
+  const cwd = o.cwd ?? process.cwd();
+  if (o.measureOracle)
+    await measureOracle({ config: file, loaded: { file, raw }, cwd, realOnly: true, ...(o.oracleCacheDir !== undefined ? { cacheDir: o.oracleCacheDir } : {}), ...o.onOracle });
+  const measured = measuredOracles(plan, cwd, o.oracleCacheDir);
   writeAtomic(join(dir, RESOLVED), `${JSON.stringify({ file, raw, points: points.map((p) => ({ label: p.label, experiment: p.experiment })) }, null, 2)}\n`);
 
-  const shard = shardOf(dir, o.shard, runs);
-  const mine = shard ? shardRuns(runs, shard) : runs;
+  if (measured.length > 0) writeAtomic(join(dir, MEASURED_ORACLE), `${JSON.stringify({ what: WHAT, points: measured }, null, 2)}\n`);
+  const bySweep = new Map(measured.map((m) => [m.sweep, m.sizes]));
+  const withOracle = runs.map((r) => (bySweep.has(r.sweep) ? { ...r, measuredOracle: bySweep.get(r.sweep) as Record<string, number> } : r));
+  const shard = shardOf(dir, o.shard, withOracle);
+  const mine = shard ? shardRuns(withOracle, shard) : withOracle;
   const pending = mine.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
   const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
   const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
@@ -132,6 +147,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
   await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
+}
+
+/** The run folder's record of the measured oracle it used (sweep points on engines without ground truth). */
+export const MEASURED_ORACLE = 'measured-oracle.json';
+
+/** Per sweep point on an engine without ground truth: the cached measured oracle per rate, or why there is none. */
+function measuredOracles(plan: Plan, cwd: string, cacheDir?: string): { sweep: string; engine: string; sizes: Record<string, number>; missing: string }[] {
+  return plan.points
+    .filter((p) => !engineCapabilities(p.experiment.engine).groundTruth)
+    .map((p) => {
+      const workload = buildWorkload(p.experiment.workload);
+      const target = { where: plan.file, experiment: p.experiment, workload, rates: distinctRates(p.experiment, workload) };
+      const m = lookupMeasuredOracle(target, plan.file, cwd, cacheDir !== undefined ? { cacheDir } : {});
+      return { sweep: p.label, engine: p.experiment.engine.kind, sizes: { ...m.sizes }, missing: m.missing };
+    });
 }
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */

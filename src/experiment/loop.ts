@@ -13,7 +13,7 @@ import type { Decision } from '../core/decision.js';
 import type { JobGraph } from '../core/job.js';
 import { totalLag, type EngineEvent, type Snapshot } from '../core/metrics.js';
 import { parallelismKey, sameParallelism, totalParallelism, uniformParallelism, validateParallelism, workersParallelism, type Parallelism } from '../core/parallelism.js';
-import type { RateSchedule } from '../core/rates.js';
+import { rateKey, type RateSchedule } from '../core/rates.js';
 import type { Deployment, Engine, GroundTruth } from '../engines/engine.js';
 import type { Observation, RescaleOutcome, Tuner, TunerView } from '../tuners/tuner.js';
 import { judgeSlo, type LagPoint, type SloVerdict } from './slo.js';
@@ -68,6 +68,8 @@ export interface EpisodeRecord {
   readonly final: Parallelism;
   readonly finalSize: number;
   readonly oracleSize?: number;
+  /** Where oracleSize comes from: the simulator's ground truth, or the measured oracle's cache (real engines). */
+  readonly oracleSource?: 'ground truth' | 'measured';
   readonly verdict: SloVerdict;
   readonly lagStart: number;
   readonly lagEnd: number;
@@ -97,6 +99,8 @@ export interface LoopInput {
   loop: LoopConfig;
   slo: SloConfig;
   keepHistory: boolean;
+  /** The measured oracle's total parallelism per rate (rateKey), for an engine without ground truth. */
+  measuredOracle?: Readonly<Record<string, number>>;
   /** Extra recorders (tests, the history generator); the timeline, history and episode recorders are built in. */
   sinks?: readonly LoopSink[];
   /** Called after each episode (progress). */
@@ -314,6 +318,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       const final = deployment.parallelism;
       const outcome: Outcome = ended === 'capped' ? 'capped' : ended === 'sustained' || verdict.holds ? 'sustained' : 'violated';
       const oracle = truth?.oracle(rate).parallelism;
+      const measured = truth ? undefined : input.measuredOracle?.[rateKey(rate)];
       lastLag = lag.end;
       emit.episode({
         episode: k,
@@ -326,7 +331,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
         durationSec: deployment.now() - start,
         final,
         finalSize: deployedSize(final, shared),
-        ...(oracle ? { oracleSize: deployedSize(oracle, shared) } : {}),
+        ...(oracle ? { oracleSize: deployedSize(oracle, shared), oracleSource: 'ground truth' as const } : measured !== undefined ? { oracleSize: measured, oracleSource: 'measured' as const } : {}),
         verdict,
         lagStart: lag.start,
         lagEnd: lag.end,

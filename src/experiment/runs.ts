@@ -17,6 +17,8 @@ export interface RunSpec {
   tuner: TunerName;
   seed: number;
   experiment: Experiment;
+  /** The measured oracle's total parallelism per rate (rateKey), read from its cache for an engine without ground truth. */
+  measuredOracle?: Readonly<Record<string, number>>;
 }
 
 export function expandRuns(points: readonly SweepPoint[]): RunSpec[] {
@@ -51,6 +53,7 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
       loop: x.loop,
       slo: x.slo,
       keepHistory: x.outputs.history,
+      ...(spec.measuredOracle ? { measuredOracle: spec.measuredOracle } : {}),
       ...(onEpisode ? { onEpisode } : {}),
     });
   } finally {

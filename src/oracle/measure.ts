@@ -18,6 +18,7 @@ import { engineCapabilities } from '../engines/registry.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
 import { rateSchedule } from '../workloads/rates.js';
+import { rateKey } from '../core/rates.js';
 import type { Workload } from '../workloads/index.js';
 import { reduceToWorkers, workersParallelism, deployedWorkers } from '../tuners/shared/workers.js';
 import { cacheDir, cacheFile, fingerprint, keyHash, oracleKey, readOracle, writeOracle, type OracleKey, type OracleRecord } from './cache.js';
@@ -92,6 +93,10 @@ export interface RateOutcome {
 
 export interface MeasureOptions {
   config: string;
+  /** The config already loaded (a resumed run folder's own): used instead of reading `config`. */
+  loaded?: { file: string; raw: Record<string, unknown> };
+  /** Only the sweep points whose engine has no ground truth (an experiment's --measure-oracle). */
+  realOnly?: boolean;
   cwd?: string;
   /** Where the records go (default: cacheDir of the config). */
   cacheDir?: string;
@@ -140,8 +145,8 @@ export function estimateSec(pending: readonly PendingRate[]): number {
 
 export async function measureOracle(o: MeasureOptions): Promise<RateOutcome[]> {
   const cwd = o.cwd ?? process.cwd();
-  const loaded = loadExperiment(o.config, cwd);
-  const targets = oracleTargets(loaded.file, loaded.raw, cwd);
+  const loaded = o.loaded ?? loadExperiment(o.config, cwd);
+  const targets = oracleTargets(loaded.file, loaded.raw, cwd).filter((t) => !o.realOnly || !engineCapabilities(t.experiment.engine).groundTruth);
   const { pending } = pendingOf(targets, loaded.file, cwd, o);
   if (o.rates && pending.length === 0) throw new ConfigError(`--rate: none of ${o.rates.join(', ')} records/s is a rate of ${loaded.file} (rates: ${targets.flatMap((t) => t.rates.map((r) => Math.round(r))).join(', ')})`);
   const todo = pending.filter((p) => o.force || !readOracle(p.dir, p.key));
@@ -224,7 +229,6 @@ export interface MeasuredOracle {
   readonly missing: string;
 }
 
-export const rateKey = (rate: number): string => String(Math.round(rate * 1e6) / 1e6);
 
 /** The cached measured oracle of one sweep point (no engine is started). */
 export function lookupMeasuredOracle(t: OracleTarget, file: string, cwd: string, o: { cacheDir?: string; machine?: { cores?: number; memoryBytes?: number } } = {}): MeasuredOracle {

@@ -5,7 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { writeAtomic } from '../experiment/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
-import { SUMMARY_HEADER, summarise, summaryCells, summaryMarkdown, summaryNotes, type Row } from './summary.js';
+import { existsSync } from 'node:fs';
+import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type OracleMissing, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
 
 const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
@@ -15,8 +16,9 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
   const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
-  const notes = summaryNotes(x.slo);
-  const md = summaryMarkdown(title, x.description ?? '', summary, notes);
+  const missing = readMissing(dir);
+  const notes = [summaryNotes(x.slo), measuredOracleNotes(summary, missing)].filter((s) => s !== '').join('\n');
+  const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];
   if (o.charts && episodes.length > 0) {
@@ -37,17 +39,25 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
       charts.push({ name, svg });
     }
   }
-  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryCells(summary), charts));
+  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryHeader(summary), summaryCells(summary, missing), charts));
+}
+
+/** Per sweep point, why the measured oracle is missing (measured-oracle.json, written by the experiment). */
+function readMissing(dir: string): OracleMissing {
+  const f = join(dir, 'measured-oracle.json');
+  if (!existsSync(f)) return new Map();
+  const m = JSON.parse(readFileSync(f, 'utf8')) as { points?: { sweep: string; missing: string }[] };
+  return new Map((m.points ?? []).map((p) => [p.sweep, p.missing]));
 }
 
 /** A self-contained page (inline SVG, no scripts) that opens offline; the summary as an HTML table. */
-function html(title: string, description: string, notes: string, cells: string[][], charts: { name: string; svg: string }[]): string {
+function html(title: string, description: string, notes: string, header: readonly string[], cells: string[][], charts: { name: string; svg: string }[]): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const row = (tag: string, xs: readonly string[]) => `<tr>${xs.map((x) => `<${tag}>${esc(x)}</${tag}>`).join('')}</tr>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}td:nth-child(-n+2){text-align:left}figure{display:inline-block;margin:1em}</style>
 </head><body><h1>${esc(title)}</h1>${description ? `<p>${esc(description)}</p>` : ''}
-<table id="summary"><thead>${row('th', SUMMARY_HEADER)}</thead><tbody>
+<table id="summary"><thead>${row('th', header)}</thead><tbody>
 ${cells.map((c) => row('td', c)).join('\n')}
 </tbody></table>
 <p>${esc(notes)}</p>

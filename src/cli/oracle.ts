@@ -1,6 +1,7 @@
 /** `npm run oracle -- <config> [--cache-dir dir] [--rate r ...] [--force]`: the measured oracle of an experiment. */
 import { duration } from '../experiment/estimate.js';
-import { measureOracle, type RateOutcome } from '../oracle/measure.js';
+import { measureOracle } from '../experiment/oracle.js';
+import type { RateOutcome } from '../oracle/measure.js';
 import { command, EXIT, guard, numberIn } from './common.js';
 
 const argv = command(

@@ -14,17 +14,16 @@ import { executeRun, episodeCount, type RunSpec } from './runs.js';
 import { unwritableFolder, writeAtomic, writeCsv } from './files.js';
 import { planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
 import { duration, formatEstimate, overLimits } from './estimate.js';
-import { BOUNDS } from './schema.js';
+import { BOUNDS } from '../core/bounds.js';
 import { trainRecipe } from '../tuners/streamtune/pretrain.js';
 import { chooseBackendInfo } from '../learning/backend.js';
-import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from './rows.js';
+import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from '../loop/rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
-import type { LoopResult } from './loop.js';
-import { writeReport } from '../report/report.js';
+import type { LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import { engineCapabilities } from '../engines/registry.js';
-import { buildWorkload } from '../workloads/index.js';
-import { distinctRates, lookupMeasuredOracle, measureOracle, WHAT, type MeasureOptions } from '../oracle/measure.js';
+import { WHAT } from '../oracle/measure.js';
+import { measuredOracles, measureOracle, type MeasureOptions } from './oracle.js';
 import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
 
 export interface ExperimentOptions {
@@ -53,9 +52,14 @@ export interface ExperimentOptions {
   oracleCacheDir?: string;
   /** Progress of --measure-oracle. */
   onOracle?: Pick<MeasureOptions, 'onPlan' | 'onProbe' | 'onRate'>;
+  /** Writes the finished folder's report (summary, charts, index.html): the report room's writeReport, passed by the
+   *  caller so this room does not import the one above it. Without it only the CSVs are written. */
+  report?: ReportWriter;
   /** Pre-training of a StreamTune recipe before the runs. */
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
+
+export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<void>;
 
 export interface Progress {
   start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
@@ -145,39 +149,27 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     o.progress?.stop();
   }
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
-  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
+  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
 }
 
 /** The run folder's record of the measured oracle it used (sweep points on engines without ground truth). */
 export const MEASURED_ORACLE = 'measured-oracle.json';
 
-/** Per sweep point on an engine without ground truth: the cached measured oracle per rate, or why there is none. */
-function measuredOracles(plan: Plan, cwd: string, cacheDir?: string): { sweep: string; engine: string; sizes: Record<string, number>; missing: string }[] {
-  return plan.points
-    .filter((p) => !engineCapabilities(p.experiment.engine).groundTruth)
-    .map((p) => {
-      const workload = buildWorkload(p.experiment.workload);
-      const target = { where: plan.file, experiment: p.experiment, workload, rates: distinctRates(p.experiment, workload) };
-      const m = lookupMeasuredOracle(target, plan.file, cwd, cacheDir !== undefined ? { cacheDir } : {});
-      return { sweep: p.label, engine: p.experiment.engine.kind, sizes: { ...m.sizes }, missing: m.missing };
-    });
-}
-
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
-async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<void> {
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<void> {
   mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
 }
 
 /**
  * `npm run merge`: the shards of one experiment (planMerge refuses other configs, code versions, a missing shard
  * or an unfinished run) into one run folder, byte-identical to a single-machine run of the config.
  */
-export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string } = {}): Promise<ExperimentOutcome> {
+export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string; report?: ReportWriter } = {}): Promise<ExperimentOutcome> {
   const plan = planMerge(dirs, o);
   copyShards(plan);
-  await finishRunFolder(plan.dir, plan.runs, plan.experiment);
+  await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
   return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [] };
 }
 

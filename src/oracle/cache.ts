@@ -7,16 +7,16 @@
  * under datasets/oracle/, everything else under the results folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PROJECT_ROOT } from '../core/project.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
 import { simulatorTerms, type EngineConfig } from '../engines/registry.js';
-import { canonical } from '../experiment/plan.js';
-import { writeAtomic } from '../experiment/files.js';
-import type { Experiment, SloConfig } from '../experiment/schema.js';
+import { canonical } from '../core/canonical.js';
+import type { SloConfig } from '../loop/config.js';
+import type { OracleSetting } from './config.js';
 import type { ProbeRecord } from './probe.js';
 
 export const CACHE_FORMAT = 1;
@@ -108,7 +108,7 @@ export function engineVersion(kind: EngineConfig['kind']): string {
 }
 
 /** The machine and engine a measurement holds for. */
-export function fingerprint(x: Experiment, machine: { cores?: number; memoryBytes?: number } = {}): Fingerprint {
+export function fingerprint(x: OracleSetting, machine: { cores?: number; memoryBytes?: number } = {}): Fingerprint {
   const e = x.engine;
   let profile: string;
   if (e.kind === 'simulator') profile = `${e.profile ?? 'linear'} sha256:${sha(canonical(simulatorTerms(e))).slice(0, 12)}`;
@@ -130,7 +130,7 @@ export function dagHash(job: JobGraph): string {
   return `sha256:${sha(canonical({ operators: job.operators(), edges: job.edges() })).slice(0, 16)}`;
 }
 
-export function oracleKey(x: Experiment, job: JobGraph, rate: number, probeSec: number, fp: Fingerprint): OracleKey {
+export function oracleKey(x: OracleSetting, job: JobGraph, rate: number, probeSec: number, fp: Fingerprint): OracleKey {
   return {
     engine: x.engine,
     job: { name: job.name, workload: x.workload, dag: dagHash(job) },
@@ -149,7 +149,7 @@ export function keyHash(k: OracleKey): string {
  * The cache folder of a config: datasets/oracle/ for a real-engine config committed under experiments/, else
  * <outputs.dir>/oracle/ (relative to cwd). `override` (the CLI's --cache-dir, tests) wins.
  */
-export function cacheDir(x: Experiment, file: string, cwd: string, override?: string): string {
+export function cacheDir(x: OracleSetting, file: string, cwd: string, override?: string): string {
   if (override !== undefined) return resolve(cwd, override);
   const rel = relative(join(PROJECT_ROOT, 'experiments'), resolve(file));
   const committed = !rel.startsWith('..') && !isAbsolute(rel);
@@ -170,8 +170,17 @@ export function readOracle(dir: string, k: OracleKey): OracleRecord | undefined 
   return r;
 }
 
+/** Writes the record to a temporary file beside its place, then renames it there (a reader never sees half). */
 export function writeOracle(dir: string, r: OracleRecord): string {
   const f = cacheFile(dir, r.key);
-  writeAtomic(f, `${JSON.stringify(r, null, 1)}\n`);
+  mkdirSync(dirname(f), { recursive: true });
+  const tmp = `${f}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(r, null, 1)}\n`);
+    renameSync(tmp, f);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   return f;
 }

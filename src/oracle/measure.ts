@@ -8,20 +8,16 @@
  * What a record says: the smallest configuration found that passed the SLO with its largest failing neighbours,
  * under the probes made. Not a proof of minimality.
  */
-import { clip, ConfigError, loadExperiment } from '../experiment/config.js';
-import { checkExperiment } from '../experiment/checks.js';
-import { expandSweep } from '../experiment/sweep.js';
-import { deployedSize, initialParallelism } from '../experiment/loop.js';
-import type { Experiment } from '../experiment/schema.js';
-import { codeVersion } from '../experiment/version.js';
+import { deployedSize, initialParallelism } from '../loop/index.js';
 import { engineCapabilities } from '../engines/registry.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
 import { rateSchedule } from '../workloads/rates.js';
-import { rateKey } from '../core/rates.js';
 import type { Workload } from '../workloads/index.js';
+import { rateKey } from '../core/rates.js';
 import { reduceToWorkers, workersParallelism, deployedWorkers } from '../tuners/shared/workers.js';
 import { cacheDir, cacheFile, fingerprint, keyHash, oracleKey, readOracle, writeOracle, type OracleKey, type OracleRecord } from './cache.js';
+import type { OracleSetting } from './config.js';
 import { defaultProbeSec, probePhaseSec, runProbe, type ProbeRecord } from './probe.js';
 import { searchMinimum, type ProbeObservation, type SearchSpace, type Vector } from './search.js';
 
@@ -31,34 +27,26 @@ export const WHAT =
 /** One sweep point of a config, ready to be searched. */
 export interface OracleTarget {
   readonly where: string;
-  readonly experiment: Experiment;
+  readonly experiment: OracleSetting;
   readonly workload: Workload;
   /** Distinct rates of the schedule over the config's seeds, ascending (records/s). */
   readonly rates: readonly number[];
 }
 
-export function distinctRates(x: Experiment, w: Workload): number[] {
+export function distinctRates(x: OracleSetting, w: Workload): number[] {
   const all = x.seeds.flatMap((s) => rateSchedule(x.rates, w.workloadUnit, s).map((p) => p.rate));
   return [...new Set(all)].sort((a, b) => a - b);
 }
 
-export function oracleTargets(file: string, raw: Record<string, unknown>, cwd: string): OracleTarget[] {
-  return expandSweep(raw, file).map((p) => {
-    const where = p.label === 'base' ? file : `${file} (sweep point ${p.index}: ${clip(p.label, 80)})`;
-    const checked = checkExperiment(p.experiment, { where, file, cwd });
-    return { where, experiment: checked.experiment, workload: checked.workload, rates: distinctRates(checked.experiment, checked.workload) };
-  });
-}
-
 /** The largest parallelism one operator can get on the configured engine (slots, workers), if it limits. */
-function engineLimit(x: Experiment): number | undefined {
+function engineLimit(x: OracleSetting): number | undefined {
   if (x.engine.kind === 'flink') return x.engine.slots;
   if (x.engine.kind === 'timely') return x.engine.maxWorkers;
   return undefined;
 }
 
 /** The search's coordinates: one worker count on shared workers, else one dimension per operator. */
-export function searchSpace(x: Experiment, job: JobGraph): SearchSpace & { toParallelism(v: Vector): Parallelism; fromParallelism(p: Parallelism): Vector; shared: boolean } {
+export function searchSpace(x: OracleSetting, job: JobGraph): SearchSpace & { toParallelism(v: Vector): Parallelism; fromParallelism(p: Parallelism): Vector; shared: boolean } {
   const shared = engineCapabilities(x.engine).sharedWorkers;
   const limit = engineLimit(x) ?? Number.POSITIVE_INFINITY;
   if (shared) {
@@ -76,7 +64,7 @@ interface Observation extends ProbeObservation {
 }
 
 /** Seconds one probe takes at most on this engine: deploy and stop, warm-up, the probe's windows. */
-export function probeWallEstimate(x: Experiment, probeSec: number): number {
+export function probeWallEstimate(x: OracleSetting, probeSec: number): number {
   const phase = probePhaseSec(x, probeSec);
   if (x.engine.kind === 'simulator') return 0.05 + phase / 2000;
   return phase + (x.engine.kind === 'flink' ? 20 : 3);
@@ -91,13 +79,12 @@ export interface RateOutcome {
   readonly cached: boolean;
 }
 
-export interface MeasureOptions {
-  config: string;
-  /** The config already loaded (a resumed run folder's own): used instead of reading `config`. */
-  loaded?: { file: string; raw: Record<string, unknown> };
-  /** Only the sweep points whose engine has no ground truth (an experiment's --measure-oracle). */
-  realOnly?: boolean;
-  cwd?: string;
+export interface MeasureTargetsOptions {
+  /** The config file the targets come from (named in the records; decides the default cache folder). */
+  file: string;
+  cwd: string;
+  /** The code version the records are measured under (experiment/version.ts codeVersion). */
+  codeVersion: string;
   /** Where the records go (default: cacheDir of the config). */
   cacheDir?: string;
   /** Measure again even when a record is cached. */
@@ -118,7 +105,7 @@ export interface PendingRate {
   readonly dir: string;
 }
 
-function pendingOf(targets: readonly OracleTarget[], file: string, cwd: string, o: Pick<MeasureOptions, 'cacheDir' | 'machine' | 'rates'>): { pending: PendingRate[]; seen: Set<string> } {
+export function pendingRates(targets: readonly OracleTarget[], file: string, cwd: string, o: Pick<MeasureTargetsOptions, 'cacheDir' | 'machine' | 'rates'>): PendingRate[] {
   const pending: PendingRate[] = [];
   const seen = new Set<string>();
   for (const t of targets) {
@@ -135,7 +122,7 @@ function pendingOf(targets: readonly OracleTarget[], file: string, cwd: string, 
       pending.push({ target: t, rate, key, dir });
     }
   }
-  return { pending, seen };
+  return pending;
 }
 
 /** Upper bound of the wall time of measuring these rates: budget x one probe's wall time. */
@@ -143,12 +130,9 @@ export function estimateSec(pending: readonly PendingRate[]): number {
   return pending.reduce((s, p) => s + p.target.experiment.measuredOracle.budget * probeWallEstimate(p.target.experiment, p.key.check.probeSec), 0);
 }
 
-export async function measureOracle(o: MeasureOptions): Promise<RateOutcome[]> {
-  const cwd = o.cwd ?? process.cwd();
-  const loaded = o.loaded ?? loadExperiment(o.config, cwd);
-  const targets = oracleTargets(loaded.file, loaded.raw, cwd).filter((t) => !o.realOnly || !engineCapabilities(t.experiment.engine).groundTruth);
-  const { pending } = pendingOf(targets, loaded.file, cwd, o);
-  if (o.rates && pending.length === 0) throw new ConfigError(`--rate: none of ${o.rates.join(', ')} records/s is a rate of ${loaded.file} (rates: ${targets.flatMap((t) => t.rates.map((r) => Math.round(r))).join(', ')})`);
+/** Measures every pending rate of the targets (reading the cached ones), each record written as it is finished. */
+export async function measureTargets(targets: readonly OracleTarget[], o: MeasureTargetsOptions): Promise<RateOutcome[]> {
+  const pending = pendingRates(targets, o.file, o.cwd, o);
   const todo = pending.filter((p) => o.force || !readOracle(p.dir, p.key));
   o.onPlan?.({ targets, pending: todo.length, estimateSec: estimateSec(todo) });
   const out: RateOutcome[] = [];
@@ -160,7 +144,7 @@ export async function measureOracle(o: MeasureOptions): Promise<RateOutcome[]> {
       o.onRate?.(r);
       continue;
     }
-    const record = await searchRate(p, loaded.file, (r, used, budget) => o.onProbe?.(p.rate, r, used, budget));
+    const record = await searchRate(p, o.file, o.codeVersion, (r, used, budget) => o.onProbe?.(p.rate, r, used, budget));
     const file = writeOracle(p.dir, record);
     const r = { where: p.target.where, rate: p.rate, file, record, cached: false };
     out.push(r);
@@ -170,7 +154,7 @@ export async function measureOracle(o: MeasureOptions): Promise<RateOutcome[]> {
 }
 
 /** Measures one rate of one sweep point: the profiling probe, the search, the record. */
-export async function searchRate(p: PendingRate, configFile: string, onProbe?: (r: ProbeRecord, used: number, budget: number) => void): Promise<OracleRecord> {
+export async function searchRate(p: PendingRate, configFile: string, version: string, onProbe?: (r: ProbeRecord, used: number, budget: number) => void): Promise<OracleRecord> {
   const x = p.target.experiment;
   const job = p.target.workload.job;
   const space = searchSpace(x, job);
@@ -208,7 +192,7 @@ export async function searchRate(p: PendingRate, configFile: string, onProbe?: (
     keyHash: keyHash(p.key),
     key: p.key,
     config: configFile,
-    codeVersion: codeVersion(),
+    codeVersion: version,
     search: { budget: opts.budget, repetitions: opts.repetitions, aggregation: opts.aggregation, start: space.toParallelism(start) },
     status: result.status,
     ...(result.best ? { result: { parallelism: space.toParallelism(result.best.vector), totalParallelism: result.best.size, runs: result.best.runs.length, passes: result.best.passes } } : {}),

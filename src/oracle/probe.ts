@@ -8,14 +8,14 @@ import type { JobGraph } from '../core/job.js';
 import type { Snapshot } from '../core/metrics.js';
 import type { Parallelism } from '../core/parallelism.js';
 import { createEngine } from '../engines/registry.js';
-import { runLoop, type LoopSink } from '../experiment/loop.js';
-import type { Experiment } from '../experiment/schema.js';
+import { runLoop, type LoopSink } from '../loop/index.js';
+import type { OracleSetting } from './config.js';
 import { create as createStatic } from '../tuners/static/index.js';
 import { ds2Plan } from '../tuners/ds2/index.js';
 import { busyFraction } from '../tuners/shared/metrics.js';
 
 export interface ProbeSettings {
-  readonly experiment: Experiment;
+  readonly experiment: OracleSetting;
   readonly job: JobGraph;
   /** Seconds of observation after the warm-up (the SLO's hold must fit). */
   readonly probeSec: number;
@@ -44,12 +44,12 @@ export interface ProbeRecord {
 }
 
 /** The control loop's phase for one probe: the warm-up, then probeSec of windows. */
-export function probePhaseSec(x: Experiment, probeSec: number): number {
+export function probePhaseSec(x: OracleSetting, probeSec: number): number {
   return x.loop.warmupSec + probeSec;
 }
 
 /** The default probe length: the SLO's hold plus two decision intervals (room for the hold to be covered). */
-export function defaultProbeSec(x: Experiment): number {
+export function defaultProbeSec(x: OracleSetting): number {
   return x.slo.holdSec + 2 * (x.loop.policyIntervalSec ?? x.loop.windowSec);
 }
 

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { cargoAvailable } from '../../src/engines/timely/index.js';
 import { commandWorks, livePids } from '../../src/engines/flink/index.js';
-import { measureOracle, type RateOutcome } from '../../src/oracle/measure.js';
+import { measureOracle } from '../../src/experiment/oracle.js';
+import type { RateOutcome } from '../../src/oracle/measure.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
+import { writeReport } from '../../src/report/report.js';
 import { parallelismKey } from '../../src/core/parallelism.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
@@ -87,7 +89,7 @@ describe('measured oracle on the real engines', function () {
     const cache = join(dir, 'cache');
 
     // Without a record: the column is empty and the report says why.
-    const before = await runExperiment({ config: file, out: join(dir, 'results'), runId: 'a', oracleCacheDir: cache });
+    const before = await runExperiment({ config: file, out: join(dir, 'results'), runId: 'a', oracleCacheDir: cache, report: writeReport });
     assert.equal(before.failed.length, 0, JSON.stringify(before.failed));
     const rows0 = parse(readFileSync(join(before.dir, 'episodes.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     assert.ok(rows0.every((r) => r.oracleTotalParallelism === '' && r.parallelismOverOracle === '' && r.oracleSource === ''));
@@ -102,7 +104,7 @@ describe('measured oracle on the real engines', function () {
     assert.equal(record.key.fingerprint.engineVersion.split(' ')[0], 'timely');
 
     // With it: every episode carries the measured oracle, sustained ones its ratio, labelled wherever shown.
-    const after = await runExperiment({ config: file, out: join(dir, 'results'), runId: 'b', oracleCacheDir: cache });
+    const after = await runExperiment({ config: file, out: join(dir, 'results'), runId: 'b', oracleCacheDir: cache, report: writeReport });
     const rows = parse(readFileSync(join(after.dir, 'episodes.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     if (!record.result) return assert.ok(rows.every((r) => r.oracleSource === ''));
     for (const r of rows) {

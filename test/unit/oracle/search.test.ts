@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureOracle, oracleTargets } from '../../../src/oracle/measure.js';
+import { measureOracle, oracleTargets } from '../../../src/experiment/oracle.js';
 import { searchMinimum, type ProbeObservation, type SearchSpace, type Vector } from '../../../src/oracle/search.js';
 import { fingerprint, keyHash, oracleKey } from '../../../src/oracle/cache.js';
 import { loadExperiment } from '../../../src/experiment/config.js';

@@ -175,7 +175,7 @@ export async function searchRate(p: PendingRate, configFile: string, version: st
   };
   const probe = async (v: Vector, repetition: number): Promise<Observation> => observe(await runProbe(settings, space.toParallelism(v), p.rate, repetition));
   // The profiling window: one probe at the loop's initial configuration; DS2's estimate on it starts the search.
-  const initial = space.fromParallelism(space.toParallelism(space.fromParallelism(initialParallelism(job, x.loop))));
+  const initial = space.fromParallelism(initialParallelism(job, x.loop));
   const profiled = await probe(initial, 0);
   const start: Vector = Object.keys(profiled.estimate ?? {}).length > 0 ? { ...initial, ...Object.fromEntries(Object.entries(profiled.estimate ?? {}).map(([d, e]) => [d, Math.max(1, e)])) } : initial;
   const result = await searchMinimum(space, start, probe, opts, [{ vector: initial, observation: profiled }]);

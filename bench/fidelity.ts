@@ -28,6 +28,7 @@ import { parse } from 'csv-parse/sync';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { TopLevelSpec } from 'vega-lite';
+import { kendallTau } from '../src/report/comparison.js';
 import { fidelityPlan } from '../src/calibration/design.js';
 import { compare, quantile, simulatePlan, type Errors } from '../src/calibration/fit.js';
 import { readMeasurements, readProfileFile, measurePlan, type MeasuredPlan } from '../src/calibration/index.js';
@@ -105,25 +106,7 @@ function scatterSpec(rows: Record<string, unknown>[], engine = 'Flink', loaded =
   } as TopLevelSpec;
 }
 
-/** Kendall's tau-b between two scorings of the same items (ties counted as neither). */
-export function kendallTau(a: readonly number[], b: readonly number[]): number {
-  let c = 0;
-  let d = 0;
-  let ta = 0;
-  let tb = 0;
-  for (let i = 0; i < a.length; i++)
-    for (let j = i + 1; j < a.length; j++) {
-      const x = Math.sign((a[i] as number) - (a[j] as number));
-      const y = Math.sign((b[i] as number) - (b[j] as number));
-      if (x === 0 && y === 0) continue;
-      if (x === 0) ta++;
-      else if (y === 0) tb++;
-      else if (x === y) c++;
-      else d++;
-    }
-  const den = Math.sqrt((c + d + ta) * (c + d + tb));
-  return den > 0 ? (c - d) / den : NaN;
-}
+export { kendallTau };
 
 interface TunerFigures {
   reconfigurations: number;

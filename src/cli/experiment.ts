@@ -72,6 +72,12 @@ const argv = command(
     describe: 'run only shard i of n (every n-th run, from the i-th): a folder for `npm run merge`, e.g. one per Slurm array task',
   })
   .option('allow-large', { type: 'boolean', default: false, describe: 'run even when the work estimate is over the limit' })
+  .option('measure-oracle', {
+    type: 'boolean',
+    default: false,
+    describe: 'on an engine without ground truth, first run the measured oracle search (npm run oracle) where no record is cached; prints its time estimate',
+  })
+  .option('oracle-cache-dir', { type: 'string', describe: "where the measured oracle's records are (default: datasets/oracle/ for a committed real-engine config, else <outputs.dir>/oracle/)" })
   .option('train', { type: 'boolean', default: true, describe: 'pre-train a StreamTune recipe that differs from its pretrained set (--no-train: refuse instead)' })
   .check((a) => {
     if (a.config === undefined && a.resume === undefined) throw new InputError('give an experiment file, or --resume <run-dir>');
@@ -101,6 +107,13 @@ await guard(async () => {
     allowLarge: argv['allow-large'],
     train: argv.train,
     report: writeReport,
+    measureOracle: argv['measure-oracle'],
+    ...(argv['oracle-cache-dir'] !== undefined ? { oracleCacheDir: argv['oracle-cache-dir'] } : {}),
+    onOracle: {
+      onPlan: (p) => console.log(`measured oracle: ${p.pending} rate(s) to search, at most ~${duration(p.estimateSec)} (budget x one probe)`),
+      onProbe: (rate, r, used, budget) => console.log(`  oracle probe ${used}/${budget} at ${Math.round(rate)} records/s: total ${Object.values(r.parallelism).join('+')} ${r.outcome}`),
+      onRate: (o) => console.log(`  measured oracle at ${Math.round(o.rate)} records/s: ${o.record.result ? `total ${o.record.result.totalParallelism}` : 'none found'} (${o.record.probesUsed} probes${o.cached ? ', cached' : ''})`),
+    },
     onPlan: (plan) => {
       runDir = plan.dir;
       console.log(`run folder: ${plan.dir}`);

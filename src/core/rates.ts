@@ -6,3 +6,8 @@ export interface RatePhase {
   readonly durationSec: number;
 }
 export type RateSchedule = readonly RatePhase[];
+
+/** A rate as a lookup key (records/s, rounded to 1e-6): schedules recompute rates in floating point. */
+export function rateKey(rate: number): string {
+  return String(Math.round(rate * 1e6) / 1e6);
+}

@@ -22,6 +22,8 @@ import { HISTORY_COLUMNS } from '../history/record.js';
 import type { LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import { engineCapabilities } from '../engines/registry.js';
+import { WHAT } from '../oracle/measure.js';
+import { measuredOracles, measureOracle, type MeasureOptions } from './oracle.js';
 import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
 
 export interface ExperimentOptions {
@@ -44,6 +46,12 @@ export interface ExperimentOptions {
   onPlan?: (plan: Plan) => void;
   /** Run only this slice of the runs (--shard i/n): the folder is a shard for `npm run merge`, with no merged CSVs. */
   shard?: Shard;
+  /** Run the measured oracle's search first where an engine without ground truth has no cached record (--measure-oracle). */
+  measureOracle?: boolean;
+  /** Where the measured oracle's records are (default: oracle/cache.ts cacheDir of the config). */
+  oracleCacheDir?: string;
+  /** Progress of --measure-oracle. */
+  onOracle?: Pick<MeasureOptions, 'onPlan' | 'onProbe' | 'onRate'>;
   /** Writes the finished folder's report (summary, charts, index.html): the report room's writeReport, passed by the
    *  caller so this room does not import the one above it. Without it only the CSVs are written. */
   report?: ReportWriter;
@@ -96,10 +104,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
       o.onTrain?.stop();
     }
   }
+  const cwd = o.cwd ?? process.cwd();
+  if (o.measureOracle)
+    await measureOracle({ config: file, loaded: { file, raw }, cwd, realOnly: true, ...(o.oracleCacheDir !== undefined ? { cacheDir: o.oracleCacheDir } : {}), ...o.onOracle });
+  const measured = measuredOracles(plan, cwd, o.oracleCacheDir);
   writeAtomic(join(dir, RESOLVED), `${JSON.stringify({ file, raw, points: points.map((p) => ({ label: p.label, experiment: p.experiment })) }, null, 2)}\n`);
 
-  const shard = shardOf(dir, o.shard, runs);
-  const mine = shard ? shardRuns(runs, shard) : runs;
+  if (measured.length > 0) writeAtomic(join(dir, MEASURED_ORACLE), `${JSON.stringify({ what: WHAT, points: measured }, null, 2)}\n`);
+  const bySweep = new Map(measured.map((m) => [m.sweep, m.sizes]));
+  const withOracle = runs.map((r) => (bySweep.has(r.sweep) ? { ...r, measuredOracle: bySweep.get(r.sweep) as Record<string, number> } : r));
+  const shard = shardOf(dir, o.shard, withOracle);
+  const mine = shard ? shardRuns(withOracle, shard) : withOracle;
   const pending = mine.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
   const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
   const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
@@ -139,6 +154,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, extrapolations };
 }
+
+/** The run folder's record of the measured oracle it used (sweep points on engines without ground truth). */
+export const MEASURED_ORACLE = 'measured-oracle.json';
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
 async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<string[]> {

@@ -23,6 +23,8 @@ export interface RunSpec {
   kind: TunerName;
   seed: number;
   experiment: Experiment;
+  /** The measured oracle's total parallelism per rate (rateKey), read from its cache for an engine without ground truth. */
+  measuredOracle?: Readonly<Record<string, number>>;
 }
 
 export function expandRuns(points: readonly SweepPoint[]): RunSpec[] {
@@ -61,6 +63,7 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
       loop: x.loop,
       slo: x.slo,
       keepHistory: x.outputs.history,
+      ...(spec.measuredOracle ? { measuredOracle: spec.measuredOracle } : {}),
       ...(onEpisode ? { onEpisode } : {}),
     });
   } finally {

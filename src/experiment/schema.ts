@@ -9,6 +9,7 @@ import { TUNER_NAMES, TUNERS } from '../tuners/registry.js';
 import { TUNER_NAME_PATTERN } from '../tuners/variants.js';
 import { loopConfig, sloConfig } from '../loop/config.js';
 import { ratesConfig, workloadConfig } from '../workloads/config.js';
+import { measuredOracleConfig } from '../oracle/config.js';
 
 export const outputsConfig = z.strictObject({
   dir: z.string().min(1).max(B.pathLength).default('results').describe('Parent folder of results/<name>/<run-id>/'),
@@ -63,6 +64,9 @@ export const experimentConfig = z.strictObject({
     .describe('One run per tuner and seed; no seed twice'),
   loop: loopConfig.prefault({}),
   slo: sloConfig.prefault({}).describe('The service-level objective every episode is judged by (the same for every tuner)'),
+  measuredOracle: measuredOracleConfig
+    .prefault({})
+    .describe('The measured oracle on an engine without ground truth (`npm run oracle`): the smallest total parallelism found that passes the SLO at each rate, by a search of SLO checks'),
   outputs: outputsConfig.prefault({}),
   sweep: z
     .record(z.string().max(B.pathLength), z.array(z.unknown()).min(1).max(B.sweepValues))

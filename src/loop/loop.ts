@@ -13,7 +13,7 @@
 import type { JobGraph } from '../core/job.js';
 import { totalLag, type EngineEvent, type Snapshot } from '../core/metrics.js';
 import { parallelismKey, totalParallelism, uniformParallelism, validateParallelism, type Parallelism } from '../core/parallelism.js';
-import type { RatePhase } from '../core/rates.js';
+import { rateKey, type RatePhase } from '../core/rates.js';
 import type { Deployment, GroundTruth, OracleAnswer } from '../engines/engine.js';
 import type { Observation, RescaleOutcome, TunerView } from '../tuners/tuner.js';
 import type { LoopConfig } from './config.js';
@@ -96,6 +96,8 @@ class EpisodeTally {
     shared: boolean;
     /** The ground truth's oracle for the rate, meeting the same SLO (absent without ground truth). */
     oracle: OracleAnswer | undefined;
+    /** The measured oracle's total parallelism at this rate (used only without ground truth). */
+    measured: number | undefined;
   }): EpisodeRecord {
     const { ended, verdict } = o;
     // When no configuration meets the SLO at this rate, every tuner's episode (the oracle's included) is
@@ -121,7 +123,11 @@ class EpisodeTally {
       durationSec: o.durationSec,
       final: o.final,
       finalSize: deployedSize(o.final, o.shared),
-      ...(oracle ? { oracleSize: deployedSize(oracle, o.shared) } : {}),
+      ...(oracle
+        ? { oracleSize: deployedSize(oracle, o.shared), oracleSource: 'ground truth' as const }
+        : o.measured !== undefined && o.oracle === undefined
+          ? { oracleSize: o.measured, oracleSource: 'measured' as const }
+          : {}),
       verdict,
       lagStart: this.lagStart,
       lagEnd: this.lagEnd,
@@ -260,6 +266,7 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
       final: deployment.parallelism,
       shared,
       oracle: run.truth?.oracle(rate, slo.maxLagTrend),
+      measured: run.input.measuredOracle?.[rateKey(rate)],
     }),
   );
 }

@@ -109,6 +109,7 @@ export class EpisodeRecorder implements LoopSink {
       oracleTotalParallelism: e.oracleSize ?? '',
       // Over sustained episodes only: an under-provisioned end is a violation, never "below the minimum".
       parallelismOverOracle: sustained && e.oracleSize ? round(e.finalSize / e.oracleSize) : '',
+      oracleSource: e.oracleSize ? (e.oracleSource ?? '') : '',
       lagTrend: cell(e.verdict.lagTrend),
       lagStartRecords: round(e.lagStart),
       lagEndRecords: round(e.lagEnd),

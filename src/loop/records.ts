@@ -59,6 +59,8 @@ export interface EpisodeRecord {
   readonly final: Parallelism;
   readonly finalSize: number;
   readonly oracleSize?: number;
+  /** Where oracleSize comes from: the simulator's ground truth, or the measured oracle's cache (real engines). */
+  readonly oracleSource?: 'ground truth' | 'measured';
   readonly verdict: SloVerdict;
   readonly lagStart: number;
   readonly lagEnd: number;
@@ -89,6 +91,8 @@ export interface LoopInput {
   slo: SloConfig;
   /** The engine's ground truth for this job, when the caller already has it (else the loop asks the engine). */
   truth?: GroundTruth;
+  /** The measured oracle's total parallelism per rate (core/rates.ts rateKey), for an engine without ground truth. */
+  measuredOracle?: Readonly<Record<string, number>>;
   /** The recorders, in order: the caller chooses them (run.ts builds the timeline, history and episode ones). */
   sinks: readonly LoopSink[];
   /** Called after each episode (progress). */

@@ -21,6 +21,7 @@ export const EPISODE_COLUMNS = [
   'finalTotalParallelism',
   'oracleTotalParallelism',
   'parallelismOverOracle',
+  'oracleSource',
   'lagTrend',
   'lagStartRecords',
   'lagEndRecords',

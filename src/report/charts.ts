@@ -118,21 +118,31 @@ export function reconfigurationsSpec(episodes: Row[]): TopLevelSpec {
  */
 export function parallelismSpec(episodes: Row[]): TopLevelSpec {
   const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
+  const oracle = oracleName(episodes);
   if (hasOracle)
     return barsBySeed(
-      'Parallelism / oracle (sustained episodes)',
-      'Final total P / oracle',
+      `Parallelism / ${oracle} (sustained episodes)`,
+      `Final total P / ${oracle}`,
       perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), 'parallelismOverOracle')),
-      { y: 1, label: 'oracle' },
+      { y: 1, label: oracle },
     );
   return barsBySeed('Final total parallelism (sustained episodes)', 'Total parallelism', perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), 'finalTotalParallelism')));
+}
+
+/**
+ * What the oracle of these episodes is called: 'measured oracle' when every episode with one has a measured one
+ * (a real engine, npm run oracle), else 'oracle' (the simulator's ground truth, or a mix).
+ */
+export function oracleName(episodes: readonly Row[]): string {
+  const sources = new Set(episodes.map((e) => e.oracleSource ?? '').filter((s) => s !== ''));
+  return sources.size === 1 && sources.has('measured') ? 'measured oracle' : 'oracle';
 }
 
 /** The trade-off: reconfigurations per episode against P / oracle (sustained), one point per tuner, ± over seeds. */
 export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
   const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
   const yCol = hasOracle ? 'parallelismOverOracle' : 'finalTotalParallelism';
-  const yTitle = hasOracle ? 'Final total P / oracle (sustained)' : 'Final total P (sustained)';
+  const yTitle = hasOracle ? `Final total P / ${oracleName(episodes)} (sustained)` : 'Final total P (sustained)';
   const seeds = perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
     ...r,
     x: r.value,

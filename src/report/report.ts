@@ -5,7 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
-import { SUMMARY_HEADER, summarise, summaryCells, summaryMarkdown, summaryNotes, type Row } from './summary.js';
+import { existsSync } from 'node:fs';
+import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type OracleMissing, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { simulatorTerms } from '../engines/registry.js';
 import { profileExtrapolations } from '../engines/simulator/range.js';
@@ -35,11 +36,12 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
   const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
-  const notes = summaryNotes(x.slo);
+  const missing = readMissing(dir);
+  const notes = [summaryNotes(x.slo), measuredOracleNotes(summary, missing)].filter((s) => s !== '').join('\n');
   const beyond = experimentExtrapolations(x, episodes);
   const profile = x.engine.kind === 'simulator' ? (x.engine.profile ?? 'linear') : '';
   const beyondMd = beyond.length ? `\n## Beyond the measurements of profile '${profile}'\n\nThe simulator extrapolates these terms past the range its profile was measured on:\n\n${beyond.map((b) => `- ${b}`).join('\n')}\n` : '';
-  const md = summaryMarkdown(title, x.description ?? '', summary, notes) + beyondMd;
+  const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing) + beyondMd;
   writeAtomic(join(dir, EXTRAPOLATION_FILE), `${JSON.stringify({ profile, notices: beyond }, null, 2)}\n`);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];
@@ -61,18 +63,26 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
       charts.push({ name, svg });
     }
   }
-  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryCells(summary), charts, beyond.length ? { profile, notices: beyond } : null));
+  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryHeader(summary), summaryCells(summary, missing), charts, beyond.length ? { profile, notices: beyond } : null));
   return beyond;
 }
 
+/** Per sweep point, why the measured oracle is missing (measured-oracle.json, written by the experiment). */
+function readMissing(dir: string): OracleMissing {
+  const f = join(dir, 'measured-oracle.json');
+  if (!existsSync(f)) return new Map();
+  const m = JSON.parse(readFileSync(f, 'utf8')) as { points?: { sweep: string; missing: string }[] };
+  return new Map((m.points ?? []).map((p) => [p.sweep, p.missing]));
+}
+
 /** A self-contained page (inline SVG, no scripts) that opens offline; the summary as an HTML table. */
-function html(title: string, description: string, notes: string, cells: string[][], charts: { name: string; svg: string }[], beyond: { profile: string; notices: string[] } | null): string {
+function html(title: string, description: string, notes: string, header: readonly string[], cells: string[][], charts: { name: string; svg: string }[], beyond: { profile: string; notices: string[] } | null): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const row = (tag: string, xs: readonly string[]) => `<tr>${xs.map((x) => `<${tag}>${esc(x)}</${tag}>`).join('')}</tr>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}td:nth-child(-n+2){text-align:left}figure{display:inline-block;margin:1em}</style>
 </head><body><h1>${esc(title)}</h1>${description ? `<p>${esc(description)}</p>` : ''}
-<table id="summary"><thead>${row('th', SUMMARY_HEADER)}</thead><tbody>
+<table id="summary"><thead>${row('th', header)}</thead><tbody>
 ${cells.map((c) => row('td', c)).join('\n')}
 </tbody></table>
 <p>${esc(notes)}</p>

@@ -25,6 +25,8 @@ export interface TunerSummary {
   /** Final total parallelism / the oracle's, over sustained episodes (NaN without an oracle or sustained episode). */
   overOracle: number;
   overOracleSeedSd: number;
+  /** Where the oracle comes from: 'ground truth' (simulator), 'measured' (npm run oracle on a real engine), '' none. */
+  oracleSource: string;
   /** Final total parallelism over sustained episodes (real engines have no oracle). */
   finalParallelism: number;
   timeToSloMedian: number;
@@ -75,6 +77,7 @@ export function summarise(episodes: Row[]): TunerSummary[] {
       reconfigMedian: safe(median, numbers(rows, 'reconfigurations')),
       reconfigSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs, 'reconfigurations')))),
       overOracle: safe(mean, numbers(sustained, 'parallelismOverOracle')),
+      oracleSource: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
       overOracleSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs.filter(isSustained), 'parallelismOverOracle')))),
       finalParallelism: safe(mean, numbers(sustained, 'finalTotalParallelism')),
       timeToSloMedian: safe(median, numbers(sustained, 'timeToSloSec')),
@@ -114,8 +117,25 @@ export const SUMMARY_HEADER = [
   'downtime, s (mean)',
 ] as const;
 
+/** Why a sweep point has no measured oracle (the run folder's measured-oracle.json), by sweep label. */
+export type OracleMissing = ReadonlyMap<string, string>;
+
+const measuredOnly = (rows: readonly TunerSummary[]): boolean => rows.some((r) => r.oracleSource === 'measured') && rows.every((r) => r.oracleSource === 'measured' || r.oracleSource === '');
+
+/** The header: the P / oracle column says "measured oracle" when every oracle in the table is a measured one. */
+export function summaryHeader(rows: readonly TunerSummary[]): string[] {
+  return SUMMARY_HEADER.map((h) => (h === 'P / oracle (sustained)' && measuredOnly(rows) ? 'P / measured oracle (sustained)' : h));
+}
+
+function overOracleCell(r: TunerSummary, all: readonly TunerSummary[], missing: OracleMissing): string {
+  if (Number.isFinite(r.overOracle)) return `${pm(r.overOracle, r.overOracleSeedSd, 3)}${r.oracleSource === 'measured' && !measuredOnly(all) ? ' (measured oracle)' : ''}`;
+  const why = missing.get(r.sweep);
+  if (why) return r.oracleSource === 'measured' ? '– (no sustained episode)' : '– (no measured oracle)';
+  return '–';
+}
+
 /** The summary as cells (one list per tuner), shared by summary.md and index.html. */
-export function summaryCells(rows: TunerSummary[]): string[][] {
+export function summaryCells(rows: TunerSummary[], missing: OracleMissing = new Map()): string[][] {
   return rows.map((r) => [
     r.sweep,
     r.tuner,
@@ -125,13 +145,24 @@ export function summaryCells(rows: TunerSummary[]): string[][] {
     pct(r.sustained, r.sustainedSeedSd),
     pm(r.reconfigMean, r.reconfigSeedSd),
     f(r.reconfigMedian, 1),
-    pm(r.overOracle, r.overOracleSeedSd, 3),
+    overOracleCell(r, rows, missing),
     f(r.finalParallelism, 1),
     `${f(r.timeToSloMedian, 0)} / ${f(r.timeToSloP90, 0)}`,
     si(r.lagIntegral),
     f(r.lagEndSec, 1),
     f(r.downtime, 1),
   ]);
+}
+
+/** What the measured oracle is and, per sweep point without one, why (appended to the notes on real engines). */
+export function measuredOracleNotes(rows: readonly TunerSummary[], missing: OracleMissing): string {
+  const lines: string[] = [];
+  if (rows.some((r) => r.oracleSource.includes('measured')))
+    lines.push(
+      'The measured oracle (engines without ground truth): at each rate, the smallest total parallelism found by `npm run oracle` that passed this SLO on this engine and machine, one SLO check per probe, its failing neighbours one below; a search, not a proof of minimality.',
+    );
+  for (const [sweep, why] of missing) if (why) lines.push(`No measured oracle${sweep === 'base' ? '' : ` for ${sweep}`}: ${why}.`);
+  return lines.join('\n');
 }
 
 export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLagSec?: number | undefined }): string {
@@ -150,7 +181,8 @@ export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLag
   ].join('\n');
 }
 
-export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string): string {
+export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string, missing: OracleMissing = new Map()): string {
+  const header = summaryHeader(rows);
   return [
     `# ${title}`,
     '',
@@ -158,9 +190,9 @@ export function summaryMarkdown(title: string, description: string, rows: TunerS
     '',
     notes,
     '',
-    `| ${SUMMARY_HEADER.join(' | ')} |`,
-    `|${SUMMARY_HEADER.map(() => '---').join('|')}|`,
-    ...summaryCells(rows).map((c) => `| ${c.join(' | ')} |`),
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...summaryCells(rows, missing).map((c) => `| ${c.join(' | ')} |`),
     '',
   ].join('\n');
 }

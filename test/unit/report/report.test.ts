@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { summarise } from '../../../src/report/summary.js';
-import { tradeoffSpec } from '../../../src/report/charts.js';
+import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown } from '../../../src/report/summary.js';
+import { parallelismSpec, tradeoffSpec } from '../../../src/report/charts.js';
 
 // The paper figures' test is test/unit/paper/figures.test.ts.
 describe('report', () => {
@@ -23,6 +23,32 @@ describe('report', () => {
     assert.ok(Math.abs(s.overOracle - 1.2) < 1e-12);
     assert.equal(s.timeToSloMedian, 200);
     assert.ok(Math.abs(s.sustainedSeedSd - Math.SQRT1_2 / 2) < 1e-12); // per-seed shares 0.5 and 1
+  });
+});
+
+describe('report: the measured oracle', () => {
+  const row = (sweep: string, source: string, ratio: string) => ({ sweep, tuner: 'ds2', seed: '1', reconfigurations: '1', outcome: 'sustained', parallelismOverOracle: ratio, oracleSource: source, finalTotalParallelism: '6' });
+  const col = (header: readonly string[]) => header.findIndex((h) => h.startsWith('P / '));
+
+  it('is named "measured oracle" in the header, the notes and the charts when every oracle is measured', () => {
+    const s = summarise([row('base', 'measured', '1.5')]);
+    assert.equal(summaryHeader(s)[col(summaryHeader(s))], 'P / measured oracle (sustained)');
+    assert.equal(summaryCells(s)[0]?.[col(summaryHeader(s))], '1.500');
+    assert.match(measuredOracleNotes(s, new Map()), /smallest total parallelism found by `npm run oracle`/);
+    const episodes = [row('base', 'measured', '1.5')];
+    assert.match(JSON.stringify(parallelismSpec(episodes)), /Final total P \/ measured oracle/);
+    assert.match(JSON.stringify(tradeoffSpec(episodes)), /Final total P \/ measured oracle \(sustained\)/);
+  });
+
+  it('labels measured cells beside the simulator\'s ground truth, and says why a column is empty', () => {
+    const s = summarise([row('engine=sim', 'ground truth', '1.2'), row('engine=timely', 'measured', '1.5'), row('engine=flink', '', '')]);
+    const h = summaryHeader(s);
+    assert.equal(h[col(h)], 'P / oracle (sustained)');
+    const missing = new Map([['engine=flink', 'no measured oracle for this engine and machine at 1 of 1 rates']]);
+    const cells = summaryCells(s, missing).map((c) => c[col(h)]);
+    assert.deepEqual(cells, ['1.200', '1.500 (measured oracle)', '– (no measured oracle)']);
+    assert.match(summaryMarkdown('t', '', s, measuredOracleNotes(s, missing), missing), /No measured oracle for engine=flink: no measured oracle for this engine and machine/);
+    assert.doesNotMatch(JSON.stringify(parallelismSpec([row('a', 'ground truth', '1.2'), row('b', 'measured', '1.5')])), /measured oracle/);
   });
 });
 

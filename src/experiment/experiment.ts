@@ -4,7 +4,7 @@
  * order into episodes.csv, timeline.csv and history.csv and write summary.md, charts and index.html.
  * Results never depend on the number of workers: runs are independent and seeded, and merged in a fixed order.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +22,8 @@ import { HISTORY_COLUMNS } from '../history/record.js';
 import type { LoopResult } from './loop.js';
 import { writeReport } from '../report/report.js';
 import type { Experiment } from './schema.js';
-import { engineCapabilities } from '../engines/registry.js';
+import { createEngine, engineCapabilities } from '../engines/registry.js';
+import type { Leftovers } from '../engines/engine.js';
 import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
 
 export interface ExperimentOptions {
@@ -45,6 +46,8 @@ export interface ExperimentOptions {
   onPlan?: (plan: Plan) => void;
   /** Run only this slice of the runs (--shard i/n): the folder is a shard for `npm run merge`, with no merged CSVs. */
   shard?: Shard;
+  /** Called with each thing found and cleaned up after an interrupted harness (on resume), before the runs. */
+  onReclaim?: (line: string) => void;
   /** Pre-training of a StreamTune recipe before the runs. */
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
@@ -61,6 +64,8 @@ export interface ExperimentOutcome {
   runs: number;
   skipped: number;
   failed: { key: string; error: string }[];
+  /** What was found and cleaned up after an interrupted harness (on resume). */
+  reclaimed: string[];
   /** Set when the folder is one shard of the experiment ('2/3'). */
   shard?: string;
 }
@@ -97,6 +102,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   const pending = mine.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
   const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
   const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
+  const reclaimed = o.resume ? await reclaimLeftovers(dir, pending) : [];
+  for (const line of reclaimed) o.onReclaim?.(line);
   o.progress?.start(mine.length, pending.reduce((s, r) => s + episodeCount(r), 0), mine.length - pending.length);
   const failed: { key: string; error: string }[] = [];
   const persist = (spec: RunSpec, result: LoopResult): void => {
@@ -116,7 +123,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     if (jobs <= 1) {
       for (const spec of pending) {
         try {
-          persist(spec, await executeRun(spec, () => o.progress?.episode()));
+          persist(spec, await executeRun(spec, () => o.progress?.episode(), { leftoversFile: join(dir, 'runs', spec.key, LEFTOVERS) }));
         } catch (e) {
           fail(spec, (e as Error).message);
         }
@@ -129,9 +136,46 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   } finally {
     o.progress?.stop();
   }
-  if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
+  if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, reclaimed, shard: `${shard.index}/${shard.count}` };
   await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
-  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
+  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, reclaimed };
+}
+
+/** A run's leftovers file (runs/<key>/): present from deploy until stop, so a killed harness leaves it behind. */
+export const LEFTOVERS = 'leftovers.json';
+
+/**
+ * On resume, before the runs: each engine of the pending runs cleans up what an interrupted harness left (the
+ * leftovers files of its runs, and its own kind of debris, e.g. temporary folders). One line per thing found.
+ */
+async function reclaimLeftovers(dir: string, pending: readonly RunSpec[]): Promise<string[]> {
+  const byEngine = new Map<string, { spec: RunSpec; files: string[] }>();
+  for (const spec of pending) {
+    const key = JSON.stringify(spec.experiment.engine);
+    const entry = byEngine.get(key) ?? { spec, files: [] };
+    byEngine.set(key, entry);
+    const f = join(dir, 'runs', spec.key, LEFTOVERS);
+    if (existsSync(f)) entry.files.push(f);
+  }
+  const lines: string[] = [];
+  for (const { spec, files } of byEngine.values()) {
+    const engine = await createEngine(spec.experiment.engine, spec.seed);
+    try {
+      if (!engine.reclaim) continue;
+      const leftovers = files.flatMap((f) => {
+        try {
+          return [JSON.parse(readFileSync(f, 'utf8')) as Leftovers];
+        } catch {
+          return [];
+        }
+      });
+      lines.push(...(await engine.reclaim(leftovers)));
+      for (const f of files) rmSync(f, { force: true });
+    } finally {
+      await engine.close();
+    }
+  }
+  return lines;
 }
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
@@ -148,7 +192,7 @@ export async function mergeExperimentShards(dirs: readonly string[], o: { out?: 
   const plan = planMerge(dirs, o);
   copyShards(plan);
   await finishRunFolder(plan.dir, plan.runs, plan.experiment);
-  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [] };
+  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], reclaimed: [] };
 }
 
 function mergeResults(dir: string, done: readonly RunSpec[]): void {

@@ -7,15 +7,16 @@
  * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
  */
 import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '../shared/workload.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type EngineEvent, type Snapshot } from '../../core/metrics.js';
 import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
-import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
+import type { Deployment, Engine, EngineCapabilities, Leftovers, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
-import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
+import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, pidAlive, startLocalCluster, type LocalCluster } from './launcher.js';
 import { computeSnapshot, takeSample, type GaugeNames, type JobSample } from './metrics.js';
 import { mapVertices } from './names.js';
 import { RateServer } from './rate-server.js';
@@ -52,11 +53,65 @@ export function clampParallelism(parallelism: Parallelism, cap: number | undefin
   return Object.fromEntries(Object.entries(parallelism).map(([op, p]) => [op, Math.min(p, Math.max(1, cap))]));
 }
 
+/**
+ * The largest parallelism Flink would grant one operator of a job (one slot-sharing group): the free slots plus
+ * those allocated to the job (`allocated`, counted on the TaskManagers; when unknown, the `inUse` slots of its
+ * running graph), at most the cluster's total.
+ */
+export function grantableSlots(o: Pick<ClusterOverview, 'slots-total' | 'slots-available'>, inUse: number, allocated: number | undefined): number {
+  return Math.min(o['slots-total'], o['slots-available'] + Math.max(inUse, allocated ?? 0));
+}
+
 export function describeOverview(o: ClusterOverview): string {
   return `${o['slots-available']} free of ${o['slots-total']} task slots (${o.taskmanagers} TaskManager${o.taskmanagers === 1 ? '' : 's'})`;
 }
 
 export type FlinkWorkload = EngineWorkload;
+
+/** Prefix of a local deployment's temporary folder; the harness's pid follows, so a later harness knows it is stale. */
+export const LOCAL_TEMP_PREFIX = 'streamtune-flink-';
+
+/**
+ * The name a deployment's Flink job runs under: the harness job's name and who submitted it (host, pid and a
+ * random tag), so a job left running by a killed harness is found again by its exact name, and a person looking
+ * at the cluster sees whose it is.
+ */
+export function flinkJobName(job: JobGraph, tag = randomBytes(4).toString('hex')): string {
+  return `${job.name} [streamtune ${hostname()}:${process.pid} ${tag}]`;
+}
+
+/** Leftovers of a remote deployment: the job (by name: a savepoint rescale gives it a new id) and its jar. */
+export interface FlinkLeftovers extends Leftovers {
+  readonly engine: 'flink';
+  readonly rest: string;
+  readonly jobName: string;
+  readonly jarId: string;
+}
+
+/** Stale local temporary folders: named for a harness pid that is gone, and named by no live process's command line. */
+export function staleLocalTempDirs(dir = tmpdir()): string[] {
+  const alive = liveCommandLines();
+  return readdirSync(dir)
+    .map((n) => ({ n, pid: Number(new RegExp(`^${LOCAL_TEMP_PREFIX}(\\d+)-`).exec(n)?.[1]) }))
+    .filter(({ pid }) => Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid))
+    .map(({ n }) => join(dir, n))
+    .filter((path) => !alive.some((cmd) => cmd.includes(path)));
+}
+
+/** The command lines of the machine's processes (Linux /proc; elsewhere none, then a harness's dead pid decides). */
+function liveCommandLines(): string[] {
+  if (!existsSync('/proc')) return [];
+  const out: string[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      out.push(readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
 
 /** Which Flink job runs a harness job: the real Nexmark query for a job named nexmark-qN, else the synthetic job. */
 export function workloadOf(job: JobGraph, mode: FlinkConfig['workload'] = 'auto'): FlinkWorkload {
@@ -64,7 +119,7 @@ export function workloadOf(job: JobGraph, mode: FlinkConfig['workload'] = 'auto'
 }
 
 /** Program arguments of JobMain for a job, parallelism and rate. */
-export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: number, rateUrl: string | undefined, cfg: FlinkConfig): string[] {
+export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: number, rateUrl: string | undefined, cfg: FlinkConfig, jobName = job.name): string[] {
   const w = workloadOf(job, cfg.workload);
   const maxP = Math.max(cfg.maxParallelism, ...Object.values(parallelism));
   const args =
@@ -73,7 +128,7 @@ export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: numb
       : ['--job', 'synthetic', '--spec', JSON.stringify(job.toSpec()), '--wait-fraction', String(cfg.waitFraction), '--keys', String(cfg.keys)];
   args.push(
     '--name',
-    job.name,
+    jobName,
     '--parallelism',
     JSON.stringify(parallelism),
     '--rate',
@@ -193,6 +248,7 @@ export class FlinkEngine implements Engine {
         `cannot deploy '${job.name}': operator ${need.operator} at parallelism ${need.slots} needs ${need.slots} task slots, but the local cluster has ${cfg.slots} (engine config 'slots')`,
       );
     jobArguments(job, parallelism, rate, undefined, cfg); // validates the workload before anything starts
+    const jobName = flinkJobName(job);
 
     const jobsDir = resolve(cfg.jobsDir ?? defaultJobsDir());
     const built = cfg.jar ? { jar: cfg.jar, classpath: cfg.jar, buildSeconds: 0 } : await ensureJobJar(jobsDir, cfg.mvn);
@@ -206,7 +262,7 @@ export class FlinkEngine implements Engine {
       let restUrl = cfg.rest as string;
       let clusterStartSeconds = 0;
       if (!this.remote) {
-        const base = cfg.stateDir ? resolve(cfg.stateDir) : (tempDir = mkdtempSync(join(tmpdir(), 'streamtune-flink-')));
+        const base = cfg.stateDir ? resolve(cfg.stateDir) : (tempDir = mkdtempSync(join(tmpdir(), `${LOCAL_TEMP_PREFIX}${process.pid}-`)));
         cluster = await startLocalCluster({
           java: cfg.java,
           javaOptions: cfg.javaOptions,
@@ -234,7 +290,7 @@ export class FlinkEngine implements Engine {
         );
       const tSubmit = performance.now();
       jarId = await client.uploadJar(built.jar);
-      jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg) });
+      jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg, jobName) });
       const details = await waitUntilRunning(client, jobId, cfg.startTimeoutSec);
       const vertexOf = mapVertices(job, details.vertices);
       const expected = Object.fromEntries(job.operatorIds.map((op) => [vertexOf[op] as string, parallelism[op] as number]));
@@ -251,6 +307,7 @@ export class FlinkEngine implements Engine {
         client,
         jarId,
         jobId,
+        jobName,
         vertexOf,
         parallelism,
         rate,
@@ -297,6 +354,42 @@ export class FlinkEngine implements Engine {
     await Promise.allSettled([...this.deployments].map((d) => d.stop()));
     await this.rateServer.close();
   }
+
+  /**
+   * After an interrupted harness: cancels the remote jobs its runs left (found by name, still running) and deletes
+   * their jars; removes the temporary folders of killed local runs. One line per thing found.
+   */
+  async reclaim(leftovers: readonly Leftovers[]): Promise<string[]> {
+    const lines: string[] = [];
+    for (const l of leftovers) {
+      if (l.engine !== 'flink' || typeof l.rest !== 'string' || typeof l.jobName !== 'string') continue;
+      const f = l as FlinkLeftovers;
+      const client = new FlinkRestClient(f.rest, { timeoutMs: this.config.restTimeoutMs, retries: 1, backoffMs: this.config.restBackoffMs });
+      try {
+        const jobs = await client.get<{ jobs: { jid: string; name: string; state: string }[] }>('/jobs/overview');
+        for (const j of jobs.jobs.filter((x) => x.name === f.jobName && !TERMINAL_STATES.has(x.state))) {
+          try {
+            await client.cancel(j.jid);
+            lines.push(`cancelled Flink job ${j.jid} '${j.name}' (${j.state}) that an interrupted run left on ${f.rest}`);
+          } catch (e) {
+            lines.push(`could not cancel Flink job ${j.jid} '${j.name}' (${j.state}) that an interrupted run left on ${f.rest}: ${(e as Error).message}`);
+          }
+        }
+        await client.deleteJar(f.jarId).catch(() => undefined);
+      } catch (e) {
+        lines.push(`could not look for the Flink job '${f.jobName}' that an interrupted run may have left on ${f.rest}: ${(e as Error).message}`);
+      }
+    }
+    for (const dir of staleLocalTempDirs()) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        lines.push(`removed ${dir}, the temporary folder of a killed local Flink run`);
+      } catch (e) {
+        lines.push(`could not remove ${dir}, the temporary folder of a killed local Flink run: ${(e as Error).message}`);
+      }
+    }
+    return lines;
+  }
 }
 
 interface DeploymentInit {
@@ -305,6 +398,8 @@ interface DeploymentInit {
   client: FlinkRestClient;
   jarId: string;
   jobId: string;
+  /** The Flink job's name (flinkJobName), kept across savepoint resubmissions. */
+  jobName: string;
   vertexOf: Record<string, string>;
   parallelism: Parallelism;
   rate: number;
@@ -363,6 +458,8 @@ export class FlinkDeployment implements Deployment {
   /** Restarts Flink made on its own, finished since the last snapshot. */
   private pending: EngineEvent[] = [];
   private cap: number | undefined;
+  /** Slots allocated to this job at the last look (undefined: the TaskManagers did not say). */
+  private heldSlots: number | undefined;
   private lastOverview: ClusterOverview | undefined;
 
   constructor(private readonly init: DeploymentInit) {
@@ -399,6 +496,17 @@ export class FlinkDeployment implements Deployment {
 
   get restUrl(): string {
     return this.client.baseUrl;
+  }
+
+  /** Remote mode: the job and jar this deployment would leave on the cluster if the harness were killed. */
+  leftovers(): FlinkLeftovers | undefined {
+    if (this.init.cluster) return undefined; // local: the JVM exits with the harness; reclaim removes its folder
+    return { engine: 'flink', rest: this.client.baseUrl, jobName: this.init.jobName, jarId: this.init.jarId };
+  }
+
+  /** The Flink job's name on the cluster. */
+  get jobName(): string {
+    return this.init.jobName;
   }
 
   /** The local MiniCluster's JVM pid (undefined in remote mode). */
@@ -550,17 +658,31 @@ export class FlinkDeployment implements Deployment {
     await this.refreshCap(await this.check());
   }
 
-  /** Reads the cluster's slots: this job may use the free ones plus those it holds (max parallelism, slot sharing). */
+  /**
+   * Reads the slots Flink would grant this job: the free ones plus those allocated to it. The latter are counted
+   * on the TaskManagers (REST allocatedSlots by job id), because after a scale-down the JobMaster keeps the slots
+   * it freed until its idle timeout: they are neither free nor in use, yet a scale-up gets them back at once.
+   * Without the per-TaskManager answer, the slots the running job uses (its largest parallelism, slot sharing).
+   */
   private async refreshCap(d?: JobDetails): Promise<number | undefined> {
     try {
       const o = await this.client.overview({ retries: 1 });
       this.lastOverview = o;
-      const held = d && allRunning(d) ? Math.max(0, ...d.vertices.map((v) => v.parallelism)) : Math.max(...Object.values(this.current));
-      this.cap = Math.min(o['slots-total'], o['slots-available'] + held);
+      const inUse = d && allRunning(d) ? Math.max(0, ...d.vertices.map((v) => v.parallelism)) : Math.max(...Object.values(this.current));
+      const allocated = await this.slotsAllocated().catch(() => undefined);
+      this.heldSlots = allocated;
+      this.cap = grantableSlots(o, inUse, allocated);
     } catch {
       // keep the last known cap
     }
     return this.cap;
+  }
+
+  /** Slots allocated to this job on all TaskManagers (busy or held idle by its JobMaster). */
+  private async slotsAllocated(): Promise<number> {
+    const tms = await this.client.taskManagers({ retries: 1 });
+    const details = await Promise.all(tms.map((t) => this.client.taskManager(t.id, { retries: 1 })));
+    return details.reduce((n, t) => n + (t.allocatedSlots ?? []).filter((a) => a.jobId === this.jobIdNow).length, 0);
   }
 
   async observe(windowSeconds: number): Promise<Snapshot> {
@@ -636,7 +758,7 @@ export class FlinkDeployment implements Deployment {
     const granted = clampParallelism(parallelism, cap);
     const partial = !sameParallelism(granted, parallelism);
     const capNote = partial
-      ? `the cluster has ${cap} task slots for this job (${this.lastOverview ? describeOverview(this.lastOverview) : 'slots unknown'}): granted ${JSON.stringify(granted)} of ${JSON.stringify(parallelism)}`
+      ? `the cluster has ${cap} task slots for this job (${this.lastOverview ? describeOverview(this.lastOverview) : 'slots unknown'}${this.heldSlots !== undefined ? `, ${this.heldSlots} allocated to it` : ''}): granted ${JSON.stringify(granted)} of ${JSON.stringify(parallelism)}`
       : undefined;
     if (sameParallelism(granted, this.current)) {
       return {
@@ -770,7 +892,7 @@ export class FlinkDeployment implements Deployment {
     }
     if (!location) throw new FlinkJobFailedError(`stop-with-savepoint of ${oldJob} did not complete within ${cfg.rescaleTimeoutSec} s`);
     const tStopped = performance.now();
-    const args = jobArguments(this.job, parallelism, this.rate, this.init.rateUrl, cfg);
+    const args = jobArguments(this.job, parallelism, this.rate, this.init.rateUrl, cfg, this.init.jobName);
     const jobId = await this.client.runJar(this.init.jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: args, savepointPath: location, allowNonRestoredState: false });
     this.jobIdNow = jobId;
     this.gauges.clear();

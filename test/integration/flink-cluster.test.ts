@@ -6,7 +6,8 @@
  * bound). Skipped when java or mvn is missing, unless REQUIRE_ENGINES=1. Never asserts on wall time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobGraph } from '../../src/core/job.js';
@@ -161,6 +162,74 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
     }
   });
 
+  it('--resume cancels the job a killed harness left on the cluster, then runs the run again', async () => {
+    const c = cluster as StandaloneCluster;
+    const work = mkdtempSync(join(tmpdir(), 'streamtune-orphan-it-'));
+    try {
+      const config = join(work, 'orphan.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name: 'orphan',
+          engine: { kind: 'flink', rest: c.url },
+          workload: { kind: 'wordcount', workloadUnit: 500 },
+          rates: { kind: 'constant', rate: 1, durationSec: 12 },
+          tuners: { static: {} },
+          seeds: [1],
+          loop: { warmupSec: 2, windowSec: 4, initialParallelism: 1 },
+          outputs: { charts: false },
+        }),
+      );
+      const cli = new URL('../../src/cli/experiment.ts', import.meta.url).pathname;
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, config, '--out', join(work, 'results')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const leftovers = await new Promise<string>((ok, fail) => {
+        const timer = setInterval(() => {
+          const dir = /run folder: (.+)/.exec(out)?.[1]?.trim();
+          const f = dir ? join(dir, 'runs', 'p0-static-s1', 'leftovers.json') : undefined;
+          if (f && existsSync(f)) {
+            clearInterval(timer);
+            ok(f);
+          }
+        }, 200);
+        child.on('exit', (code) => {
+          clearInterval(timer);
+          fail(new Error(`the harness exited before deploying (${code}): ${out}`));
+        });
+      });
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const runDir = join(leftovers, '..', '..', '..');
+      const { jobName } = JSON.parse(readFileSync(leftovers, 'utf8')) as { jobName: string };
+      const client = new (await import('../../src/engines/flink/rest.js')).FlinkRestClient(c.url);
+      const orphan = async () => (await client.get<{ jobs: { jid: string; name: string; state: string }[] }>('/jobs/overview')).jobs.filter((j) => j.name === jobName);
+      const left = await orphan();
+      console.log(`      killed the harness; on the cluster: ${JSON.stringify(left)}`);
+      assert.equal(left.filter((j) => j.state === 'RUNNING').length, 1, 'the killed harness left its job running');
+
+      const lines: string[] = [];
+      const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const outcome = await runExperiment({ resume: runDir, onReclaim: (l) => lines.push(l) });
+      for (const l of lines) console.log(`      resume: ${l}`);
+      assert.deepEqual(outcome.failed, []);
+      assert.equal(lines.length, 1, 'one thing found');
+      assert.match(lines[0] as string, new RegExp(`cancelled Flink job ${left[0]?.jid}`));
+      assert.deepEqual(outcome.reclaimed, lines);
+      assert.equal(existsSync(leftovers), false, 'the leftovers file went with the finished run');
+      const after = await orphan();
+      assert.ok(after.every((j) => j.state === 'CANCELED' || j.state === 'CANCELLING'), JSON.stringify(after));
+      const running = (await client.jobs()).filter((j) => j.status === 'RUNNING');
+      assert.deepEqual(running, [], 'nothing left running on the cluster');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   describe('one job through the slot limit and TaskManager faults', () => {
     const job = chain('flink-cluster-faults', 400);
     const rate = 2000;
@@ -204,6 +273,23 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
       assert.equal(s.operators.work?.parallelism, SLOTS);
     });
 
+    it('after a scale-down the slots Flink still holds for the job count: the cap stays and a scale-up is granted', async () => {
+      const dep = d as FlinkDeployment;
+      const down = await dep.rescale({ ...ones(job), work: 1 });
+      assert.equal(down.tookEffect, true, down.note);
+      const s = await observeValid(dep, 3);
+      const o = await dep.client.overview();
+      console.log(`      after the scale-down: ${describeSnapshot(s)}; cluster: ${o['slots-available']} free of ${o['slots-total']}; cap ${dep.maxOperatorParallelism}`);
+      // The JobMaster keeps the freed slots for its idle timeout: they are not free, yet they are this job's.
+      assert.ok(o['slots-available'] < SLOTS - 1, `the freed slots are held, not free (${o['slots-available']} free)`);
+      assert.equal(dep.maxOperatorParallelism, SLOTS, 'the cap counts the held slots');
+      const up = await dep.rescale({ ...ones(job), work: SLOTS });
+      console.log(`      scale-up: ${JSON.stringify(up)}`);
+      assert.equal(up.tookEffect, true, up.note);
+      assert.equal(up.requested, undefined, 'granted as asked');
+      assert.equal(dep.parallelism.work, SLOTS);
+    });
+
     it('kill -9 of a TaskManager mid-window: an invalid window, then snapshots at the reduced parallelism, a failover event, and DS2 decides on it', async () => {
       const dep = d as FlinkDeployment;
       const c = cluster as StandaloneCluster;
@@ -245,8 +331,12 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
 
     it('a replacement TaskManager lets the job scale back, seen as a rescale by the cluster', async () => {
       const dep = d as FlinkDeployment;
-      const tm = await (cluster as StandaloneCluster).addTaskManager();
-      console.log(`      added ${tm.name} (pid ${tm.pid})`);
+      // As `npm run flink-cluster -- add-taskmanager` does: a new view of the state file, which lists the killed
+      // TaskManager too; only the new one is judged.
+      const tm = await StandaloneCluster.attach((cluster as StandaloneCluster).dir).addTaskManager();
+      cluster = StandaloneCluster.attach((cluster as StandaloneCluster).dir);
+      console.log(`      added ${tm.name} (pid ${tm.pid}); the state file lists ${cluster.state.taskManagers.length} TaskManagers, ${cluster.liveProcesses().length - 1} alive`);
+      assert.equal(cluster.state.taskManagers.filter((t) => !pidAlive(t.pid)).length, 1, 'the killed TaskManager is still in the state file');
       const events = [];
       let s = await dep.observe(5);
       for (let i = 0; i < 5 && !(s.valid && s.parallelism?.work === SLOTS); i++) {

@@ -183,6 +183,10 @@ export function clusterConfiguration(o: { dir: string; slots: number; rpcPort: n
     // A lost TaskManager is noticed within a few heartbeats (kill -9 closes its connections at once).
     'heartbeat.interval': '2000',
     'heartbeat.timeout': '20000',
+    // The REST metric fetcher asks every registered TaskManager and starts no new fetch until all answered, each
+    // ask bounded by web.timeout (default 10 min): a fetch that reached a TaskManager killed but not yet
+    // deregistered left the metrics stale that long. 30 s bounds it (and every REST call, jar runs included).
+    'web.timeout': '30000',
     'restart-strategy.type': 'fixed-delay',
     'restart-strategy.fixed-delay.attempts': '1000',
     'restart-strategy.fixed-delay.delay': '1 s',

@@ -669,7 +669,8 @@ export class FlinkDeployment implements Deployment {
       const o = await this.client.overview({ retries: 1 });
       this.lastOverview = o;
       const inUse = d && allRunning(d) ? Math.max(0, ...d.vertices.map((v) => v.parallelism)) : Math.max(...Object.values(this.current));
-      const allocated = await this.slotsAllocated().catch(() => undefined);
+      // Only when some slots are neither free nor in use may the job hold idle ones: ask the TaskManagers then.
+      const allocated = o['slots-available'] + inUse < o['slots-total'] ? await this.slotsAllocated().catch(() => undefined) : undefined;
       this.heldSlots = allocated;
       this.cap = grantableSlots(o, inUse, allocated);
     } catch {

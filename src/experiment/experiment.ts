@@ -106,17 +106,25 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   for (const line of reclaimed) o.onReclaim?.(line);
   o.progress?.start(mine.length, pending.reduce((s, r) => s + episodeCount(r), 0), mine.length - pending.length);
   const failed: { key: string; error: string }[] = [];
-  const persist = (spec: RunSpec, result: LoopResult): void => {
-    const d = join(dir, 'runs', spec.key);
+  const rows = (d: string, result: LoopResult): void => {
     writeCsv(join(d, 'episodes.csv'), EPISODE_COLUMNS, result.episodes);
     writeCsv(join(d, 'timeline.csv'), TIMELINE_COLUMNS, result.timeline);
     writeCsv(join(d, 'history.csv'), HISTORY_COLUMNS, result.history);
+  };
+  const persist = (spec: RunSpec, result: LoopResult): void => {
+    const d = join(dir, 'runs', spec.key);
+    rows(d, result);
+    rmSync(join(d, ERROR), { force: true }); // a resumed run that failed before
     writeAtomic(join(d, 'done.json'), `${JSON.stringify({ key: spec.key, tuner: spec.tuner, seed: spec.seed, sweep: spec.sweep })}\n`);
     o.progress?.run(spec.key, true);
   };
-  const fail = (spec: RunSpec, error: string): void => {
+  /** A failed run keeps what it recorded before the failure (finished episodes, observed windows) beside its error. */
+  const fail = (spec: RunSpec, error: string, partial?: LoopResult): void => {
     failed.push({ key: spec.key, error });
-    writeAtomic(join(dir, 'runs', spec.key, 'error.txt'), `${error}\n`);
+    const d = join(dir, 'runs', spec.key);
+    for (const f of ['episodes.csv', 'timeline.csv', 'history.csv']) rmSync(join(d, f), { force: true });
+    if (partial) rows(d, partial);
+    writeAtomic(join(d, ERROR), `${error}\n`);
     o.progress?.run(spec.key, false);
   };
   try {
@@ -125,7 +133,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
         try {
           persist(spec, await executeRun(spec, () => o.progress?.episode(), { leftoversFile: join(dir, 'runs', spec.key, LEFTOVERS) }));
         } catch (e) {
-          fail(spec, (e as Error).message);
+          fail(spec, (e as Error).message, partialResult(e));
         }
         // A run on the simulator yields only to microtasks: let signals (Ctrl-C) and timers in between runs.
         await new Promise((r) => setImmediate(r));
@@ -178,10 +186,25 @@ async function reclaimLeftovers(dir: string, pending: readonly RunSpec[]): Promi
   return lines;
 }
 
-/** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
+/** A failed run's error (runs/<key>/), beside the rows it recorded before it failed. */
+const ERROR = 'error.txt';
+
+/** What a run recorded before it failed, when the error carries it (the loop's failure does). */
+function partialResult(e: unknown): LoopResult | undefined {
+  const p = (e as { partial?: LoopResult } | undefined)?.partial;
+  return p && Array.isArray(p.timeline) ? p : undefined;
+}
+
+/**
+ * The merged CSVs (in run order: finished runs, and what failed runs recorded before they failed), summary (with
+ * the failed runs and their errors), charts and index.html of a run folder.
+ */
 async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<void> {
-  mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  const done = (r: RunSpec): boolean => existsSync(join(dir, 'runs', r.key, 'done.json'));
+  const failedRun = (r: RunSpec): boolean => !done(r) && existsSync(join(dir, 'runs', r.key, ERROR));
+  mergeResults(dir, runs.filter((r) => done(r) || failedRun(r)));
+  const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readFileSync(join(dir, 'runs', r.key, ERROR), 'utf8').trim() }));
+  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png, failed });
 }
 
 /**
@@ -209,7 +232,7 @@ function runInWorkers(
   specs: RunSpec[],
   jobs: number,
   persist: (s: RunSpec, r: LoopResult) => void,
-  fail: (s: RunSpec, e: string) => void,
+  fail: (s: RunSpec, e: string, partial?: LoopResult) => void,
   onEpisode: () => void,
 ): Promise<void> {
   const queue = [...specs];
@@ -230,12 +253,12 @@ function runInWorkers(
       const w = new Worker(new URL('./worker-entry.mjs', import.meta.url));
       workers.push(w);
       active++;
-      w.on('message', (m: { kind: string; key: string; result?: LoopResult; error?: string }) => {
+      w.on('message', (m: { kind: string; key: string; result?: LoopResult; error?: string; partial?: LoopResult }) => {
         const spec = byKey.get(m.key) as RunSpec;
         if (m.kind === 'episode') return onEpisode();
         try {
           if (m.kind === 'done') persist(spec, m.result as LoopResult);
-          else fail(spec, m.error ?? 'unknown error');
+          else fail(spec, m.error ?? 'unknown error', m.partial);
         } catch (e) {
           rejectPool(e);
         }

@@ -5,18 +5,18 @@ import { parse } from 'csv-parse/sync';
 import { writeAtomic } from '../experiment/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
-import { SUMMARY_HEADER, summarise, summaryCells, summaryMarkdown, summaryNotes, type Row } from './summary.js';
+import { SUMMARY_HEADER, summarise, summaryCells, summaryMarkdown, summaryNotes, type FailedRun, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
 
 const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
 
-export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean }): Promise<void> {
+export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly FailedRun[] }): Promise<void> {
   const episodes = readRows(join(dir, 'episodes.csv'));
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
   const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
   const notes = summaryNotes(x.slo);
-  const md = summaryMarkdown(title, x.description ?? '', summary, notes);
+  const md = summaryMarkdown(title, x.description ?? '', summary, notes, o.failed ?? []);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];
   if (o.charts && episodes.length > 0) {

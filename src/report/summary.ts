@@ -139,7 +139,26 @@ export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLag
   ].join('\n');
 }
 
-export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string): string {
+/** A run that stopped with an error: its finished episodes and observed windows are in the CSVs. */
+export interface FailedRun {
+  readonly key: string;
+  readonly error: string;
+}
+
+/** The failed runs as a Markdown section (empty when none failed). */
+export function failuresMarkdown(failed: readonly FailedRun[]): string[] {
+  if (failed.length === 0) return [];
+  return [
+    '## Failed runs',
+    '',
+    `${failed.length} run${failed.length === 1 ? '' : 's'} stopped with an error; the episodes ${failed.length === 1 ? 'it' : 'they'} finished and the windows ${failed.length === 1 ? 'it' : 'they'} observed are in the CSVs (the timeline's last row of such a run says \`failed\`), the summary above counts only finished episodes.`,
+    '',
+    ...failed.map((f) => `- \`${f.key}\`: ${f.error.trim().split('\n').join(' ')}`),
+    '',
+  ];
+}
+
+export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string, failed: readonly FailedRun[] = []): string {
   return [
     `# ${title}`,
     '',
@@ -151,5 +170,6 @@ export function summaryMarkdown(title: string, description: string, rows: TunerS
     `|${SUMMARY_HEADER.map(() => '---').join('|')}|`,
     ...summaryCells(rows).map((c) => `| ${c.join(' | ')} |`),
     '',
+    ...failuresMarkdown(failed),
   ].join('\n');
 }

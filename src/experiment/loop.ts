@@ -33,7 +33,8 @@ export type LoopEvent =
   | 'capped' // the tuner wants a rescale beyond the cap: the episode ends
   | 'rescale' // a rescale that ran as asked (counted)
   | 'rescale-partial' // granted in part (counted: the configuration changed)
-  | 'rescale-failed'; // nothing changed (not counted; the tuner is told)
+  | 'rescale-failed' // nothing changed (not counted; the tuner is told)
+  | 'failed'; // the run stopped with an error (the engine's job failed): the last row of a failed run
 
 /** One observed window with what the loop made of it; every recorder sees these. */
 export interface WindowRecord {
@@ -52,6 +53,8 @@ export interface WindowRecord {
   /** Present when the tuner was asked. */
   readonly view?: TunerView;
   readonly decision?: Decision;
+  /** On a rescale: what the tuner asked for, and what the engine granted (runs now). */
+  readonly rescale?: { readonly requested: Parallelism; readonly granted: Parallelism };
 }
 
 /** One finished episode, as the loop judged it. */
@@ -84,6 +87,22 @@ export interface LoopSink {
   window?(w: WindowRecord): void;
   engineEvent?(episode: number, e: EngineEvent, at: Snapshot): void;
   episode?(e: EpisodeRecord): void;
+  /** The run stopped with an error during `episode`, at engine time `time`. */
+  failure?(episode: number, time: number, rate: number, error: string): void;
+}
+
+/**
+ * A run that stopped with an error (the engine's job failed, or an episode had no valid window): the message,
+ * and what the recorders kept until then (finished episodes, every observed window, a last `failed` row).
+ */
+export class LoopFailedError extends Error {
+  constructor(
+    message: string,
+    readonly partial: LoopResult,
+  ) {
+    super(message);
+    this.name = 'LoopFailedError';
+  }
 }
 
 export interface LoopInput {
@@ -124,7 +143,7 @@ export function initialParallelism(job: JobGraph, loop: LoopConfig): Parallelism
 export type GateResult =
   | { readonly kind: 'observe'; readonly event: 'wait' | 'keep' | 'same' | 'pending'; readonly reason: string }
   | { readonly kind: 'end'; readonly event: 'sustained' | 'capped'; readonly reason: string }
-  | { readonly kind: 'actuate'; readonly parallelism: Parallelism; readonly reason: string };
+  | { readonly kind: 'actuate'; readonly parallelism: Parallelism; readonly requested: Parallelism; readonly reason: string };
 
 export interface GateState {
   readonly job: JobGraph;
@@ -155,24 +174,32 @@ export function gate(d: Decision, s: GateState, loop: Pick<LoopConfig, 'activati
     return keepOrEnd('same', `${d.reason} (${s.cap === undefined ? 'the configuration already running' : `all that the cap of ${s.cap} allows is running`})`);
   if (s.sinceRescale < loop.activation) return { kind: 'observe', event: 'pending', reason: d.reason };
   if (s.reconfigurations >= loop.maxReconfigurations) return { kind: 'end', event: 'capped', reason: d.reason };
-  return { kind: 'actuate', parallelism: target, reason: d.reason };
+  return { kind: 'actuate', parallelism: target, requested: effectiveRequest({ ...s, cap: undefined }, d.parallelism), reason: d.reason };
 }
 
-/** Actuate: rescale and classify what happened from the engine's report (tookEffect, what runs now). */
+/**
+ * Actuate: rescale to `target` (the request within the engine's cap) and classify what happened against what the
+ * tuner `requested`: as asked (rescale), changed but short of the request, whether the cap or the engine cut it
+ * (rescale-partial), or unchanged (rescale-failed).
+ */
 export async function actuate(
   deployment: Deployment,
   target: Parallelism,
+  requested: Parallelism = target,
+  cap?: number,
 ): Promise<{ event: 'rescale' | 'rescale-partial' | 'rescale-failed'; counted: boolean; downtime: number; outcome: RescaleOutcome; note: string }> {
   const before = deployment.parallelism;
   const report = await deployment.rescale(target);
   const changed = !sameParallelism(report.parallelism, before);
-  const event = !changed ? 'rescale-failed' : report.tookEffect ? 'rescale' : 'rescale-partial';
-  const note = report.note ?? (event === 'rescale-failed' ? 'the engine did not apply it' : event === 'rescale-partial' ? 'granted in part' : '');
+  const asked = report.requested && !sameParallelism(report.requested, target) ? report.requested : requested;
+  const event = !changed ? 'rescale-failed' : report.tookEffect && sameParallelism(report.parallelism, asked) ? 'rescale' : 'rescale-partial';
+  const capNote = !sameParallelism(target, requested) && cap !== undefined ? `the engine allows at most ${cap} per operator now: asked ${parallelismKey(requested)}, granted ${parallelismKey(report.parallelism)}` : '';
+  const note = [capNote, report.note ?? ''].filter(Boolean).join('; ') || (event === 'rescale-failed' ? 'the engine did not apply it' : event === 'rescale-partial' ? 'granted in part' : '');
   return {
     event,
     counted: changed,
     downtime: report.downtimeSeconds,
-    outcome: { requested: report.requested ?? target, running: report.parallelism, tookEffect: changed, ...(note ? { note } : {}) },
+    outcome: { requested: asked, running: report.parallelism, tookEffect: changed, ...(note ? { note } : {}) },
     note,
   };
 }
@@ -193,7 +220,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
   const first = schedule[0];
   if (!first) throw new Error('the rate schedule has no phases');
   const ids = { run: input.run, sweep: input.sweep, tuner: tuner.name, seed: input.seed };
-  const timeline = new TimelineRecorder(ids);
+  const timeline = new TimelineRecorder(ids, job);
   const history = new HistoryRecorder({ job, run: input.run, seed: input.seed, ...(truth ? { truth } : {}) });
   const episodes = new EpisodeRecorder(ids, job);
   const sinks: LoopSink[] = [timeline, ...(input.keepHistory ? [history] : []), episodes, ...(input.sinks ?? [])];
@@ -201,7 +228,11 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
     window: (w: WindowRecord) => sinks.forEach((s) => s.window?.(w)),
     engineEvent: (k: number, e: EngineEvent, at: Snapshot) => sinks.forEach((s) => s.engineEvent?.(k, e, at)),
     episode: (e: EpisodeRecord) => sinks.forEach((s) => s.episode?.(e)),
+    failure: (k: number, time: number, rate: number, error: string) => sinks.forEach((s) => s.failure?.(k, time, rate, error)),
   };
+  const result = (): LoopResult => ({ episodes: episodes.rows, timeline: timeline.rows, history: history.rows });
+  let episodeNow = 0;
+  let rateNow = first.rate;
   const runHistory: Observation[] = [];
   let windowIndex = 0;
   let lastLag = 0;
@@ -209,6 +240,8 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
   try {
     for (const [k, phase] of schedule.entries()) {
       const rate = phase.rate;
+      episodeNow = k;
+      rateNow = rate;
       await deployment.setRate(rate);
       if (k > 0 && !loop.carryOver) await deployment.rescale(initial);
       tuner.startEpisode?.(rate);
@@ -227,6 +260,8 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       let ended: 'sustained' | 'capped' | undefined;
       let verdict: SloVerdict = judgeSlo([], rate, slo);
       let lastRescale: RescaleOutcome | undefined;
+      let windows = 0;
+      let lastNote = '';
       const extra = Math.max(0, (loop.policyIntervalSec ?? loop.windowSec) - loop.windowSec);
       await deployment.advance(loop.warmupSec);
 
@@ -235,6 +270,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
         if (extra > 0) await deployment.advance(extra);
         const snapshot = await deployment.observe(loop.windowSec);
         windowIndex++;
+        windows++;
         const p = snapshot.parallelism ?? deployment.parallelism;
         for (const e of snapshot.events ?? []) {
           emit.engineEvent(k, e, snapshot);
@@ -254,6 +290,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
         const base = { episode: k, window: windowIndex, rate, snapshot, parallelism: p, size: deployedSize(p, shared), verdict };
         if (!snapshot.valid) {
           invalid++;
+          lastNote = snapshot.note ?? '';
           emit.window({ ...base, event: 'invalid', reason: snapshot.note ?? 'window invalidated by the engine' });
           continue;
         }
@@ -293,9 +330,9 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
         }
 
         // actuate
-        const a = await actuate(deployment, g.parallelism);
+        const a = await actuate(deployment, g.parallelism, g.requested, cap);
         downtime += a.downtime;
-        emit.window({ ...decided, event: a.event, reason: a.note ? `${g.reason} [${a.note}]` : g.reason });
+        emit.window({ ...decided, event: a.event, reason: a.note ? `${g.reason} [${a.note}]` : g.reason, rescale: { requested: a.outcome.requested, granted: a.outcome.running } });
         if (a.event === 'rescale') lastRescale = undefined;
         else lastRescale = a.outcome;
         if (!a.counted) {
@@ -311,6 +348,10 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
         await deployment.advance(loop.warmupSec);
       }
 
+      if (windows > 0 && invalid === windows)
+        throw new Error(
+          `episode ${k} (rate ${rate}/s) had no valid window: all ${windows} were invalid, so nothing was measured or decided (the last: ${lastNote || 'invalidated by the engine'})`,
+        );
       const final = deployment.parallelism;
       const outcome: Outcome = ended === 'capped' ? 'capped' : ended === 'sustained' || verdict.holds ? 'sustained' : 'violated';
       const oracle = truth?.oracle(rate).parallelism;
@@ -338,10 +379,14 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       });
       input.onEpisode?.();
     }
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    emit.failure(episodeNow, deployment.now(), rateNow, message);
+    throw new LoopFailedError(message, result());
   } finally {
     await deployment.stop();
   }
-  return { episodes: episodes.rows, timeline: timeline.rows, history: history.rows };
+  return result();
 }
 
 /** Adds the lag at time t: trapezoid integral, peak, end. */

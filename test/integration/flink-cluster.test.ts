@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
@@ -157,6 +158,41 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
       console.log(`      after DS2: ${describeSnapshot(final)}`);
       assert.ok(final.valid, final.note);
       assert.ok(final.achievedRate > 0.8 * rate, `the tuned job keeps up: ${final.achievedRate}/s`);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('in the loop, DS2 asking beyond the slots gets a rescale-partial row with what it asked and what runs, and is told', async () => {
+    // 'work' needs 3000/s x 1500 us = 4.5 instances: DS2 asks for 5, the 4 slots grant 4.
+    const job = chain('flink-cluster-partial', 1500);
+    const engine = FlinkEngine.fromConfig({ kind: 'flink', rest: (cluster as StandaloneCluster).url });
+    const views: TunerView[] = [];
+    const inner = (ds2 as NonNullable<typeof ds2>)({ overProvisioning: 0 });
+    const tuner: Tuner = { name: 'ds2', decide: (v) => (views.push(v), inner.decide(v)) };
+    try {
+      const { runLoop } = await import('../../src/experiment/loop.js');
+      const { SLO_DEFAULTS } = await import('../../src/experiment/schema.js');
+      const { timeline } = await runLoop({
+        run: 'partial',
+        sweep: 'base',
+        seed: 1,
+        job,
+        engine,
+        tuner,
+        schedule: [{ rate: 3000, durationSec: 30 }],
+        loop: { warmupSec: 4, windowSec: 5, activation: 1, maxReconfigurations: 5, initialParallelism: 1, carryOver: true },
+        slo: SLO_DEFAULTS,
+        keepHistory: false,
+      });
+      for (const t of timeline) console.log(`      timeline: w${t.window} t=${t.time} P=${t.totalParallelism} ${t.event} requested=${t.requestedParallelism} granted=${t.grantedParallelism}`);
+      const partial = timeline.find((t) => t.event === 'rescale-partial');
+      assert.ok(partial, 'a partial rescale');
+      assert.ok(Number(/work=(\d+)/.exec(String(partial.requestedParallelism))?.[1]) > SLOTS, `asked beyond the slots: ${partial.requestedParallelism}`);
+      assert.equal(partial.grantedParallelism, `src=1;work=${SLOTS};out=1`);
+      assert.ok(!timeline.some((t) => t.event === 'rescale'), 'no rescale recorded as granted in full');
+      const told = views.find((v) => v.lastRescale)?.lastRescale;
+      assert.ok(told && (told.requested.work ?? 0) > SLOTS && told.running.work === SLOTS, 'the tuner sees what it asked and what runs');
     } finally {
       await engine.close();
     }
@@ -378,4 +414,84 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
     });
   });
 
+
+  describe('runs that lose every TaskManager after their first episode', () => {
+    /** Replaces the TaskManagers (all are dead after the fault tests), as `flink-cluster add-taskmanager` does. */
+    async function twoTaskManagers(): Promise<StandaloneCluster> {
+      const dir = (cluster as StandaloneCluster).dir;
+      const alive = StandaloneCluster.attach(dir).liveProcesses().filter((p) => p.role === 'taskmanager').length;
+      for (let i = alive; i < 2; i++) await StandaloneCluster.attach(dir).addTaskManager();
+      cluster = StandaloneCluster.attach(dir);
+      return cluster;
+    }
+
+    /** Runs a two-episode experiment on the cluster and kills every TaskManager when the first episode ends. */
+    async function runLosingTaskManagers(name: string, engine: Record<string, unknown>) {
+      const c = await twoTaskManagers();
+      const work = mkdtempSync(join(tmpdir(), 'streamtune-flink-cluster-run-'));
+      const config = join(work, `${name}.json`);
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name,
+          engine: { kind: 'flink', rest: c.url, ...engine },
+          workload: { kind: 'wordcount', workloadUnit: 500 },
+          rates: { kind: 'steps', rates: [1, 1], durationSec: 16 },
+          tuners: { static: {} },
+          seeds: [1],
+          loop: { warmupSec: 2, windowSec: 4, initialParallelism: 1 },
+          outputs: { charts: false },
+        }),
+      );
+      let killedAt = 0;
+      const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const outcome = await runExperiment({
+        config,
+        out: join(work, 'results'),
+        runId: 'r',
+        progress: {
+          start: () => undefined,
+          episode: () => {
+            if (killedAt++ > 0) return;
+            for (const tm of c.liveProcesses().filter((p) => p.role === 'taskmanager')) c.killTaskManager(c.state.taskManagers.indexOf(tm));
+          },
+          run: () => undefined,
+          stop: () => undefined,
+        },
+      });
+      const read = (f: string) => parse(readFileSync(join(outcome.dir, f), 'utf8'), { columns: true }) as Record<string, string>[];
+      const result = { outcome, timeline: read('timeline.csv'), episodes: read('episodes.csv'), history: read('history.csv'), summary: readFileSync(join(outcome.dir, 'summary.md'), 'utf8') };
+      for (const t of result.timeline) console.log(`      timeline: e${t.episode} w${t.window} t=${t.time} ${t.event}: ${String(t.reason).slice(0, 160)}`);
+      rmSync(work, { recursive: true, force: true });
+      return result;
+    }
+
+    it('a job that fails keeps the finished episode and its windows, and summary.md states the failure', async () => {
+      const r = await runLosingTaskManagers('fails', { recoveryTimeoutSec: 8 });
+      assert.equal(r.outcome.failed.length, 1);
+      const error = r.outcome.failed[0]?.error ?? '';
+      assert.match(error, /did not recover within 8 s/);
+      assert.deepEqual(
+        r.episodes.map((e) => e.episode),
+        ['0'],
+        'the finished episode is kept',
+      );
+      assert.ok(r.timeline.filter((t) => t.episode === '0' && t.event === 'keep').length >= 2, 'its windows are kept');
+      assert.equal(r.timeline[r.timeline.length - 1]?.event, 'failed');
+      assert.ok(r.summary.includes(`\`p0-static-s1\`: ${error}`), r.summary);
+    });
+
+    it('an episode with no valid window fails the run with one message; history.csv marks its windows invalid', async () => {
+      // The job waits for slots (never longer than the recovery bound): every window of the second episode is invalid.
+      const r = await runLosingTaskManagers('unmeasured', { recoveryTimeoutSec: 600 });
+      assert.equal(r.outcome.failed.length, 1);
+      const error = r.outcome.failed[0]?.error ?? '';
+      console.log(`      run failed: ${error}`);
+      assert.match(error, /^episode 1 \(rate 500\/s\) had no valid window: all \d+ were invalid/);
+      const invalid = r.history.filter((h) => h.episode === '1');
+      assert.ok(invalid.length > 0 && invalid.every((h) => h.valid === '0' && h.labelMetric === ''), 'marked invalid, no label');
+      assert.ok(r.history.filter((h) => h.episode === '0').every((h) => h.valid === '1'));
+      assert.ok(r.summary.includes(error.split('\n')[0] as string));
+    });
+  });
 });

@@ -361,23 +361,41 @@ export class FlinkEngine implements Engine {
    */
   async reclaim(leftovers: readonly Leftovers[]): Promise<string[]> {
     const lines: string[] = [];
+    const cancelled = new Set<string>();
+    const client = (rest: string) => new FlinkRestClient(rest, { timeoutMs: this.config.restTimeoutMs, retries: 1, backoffMs: this.config.restBackoffMs });
+    const cancel = async (c: FlinkRestClient, j: { jid: string; name: string; state: string }, why: string): Promise<void> => {
+      if (cancelled.has(j.jid)) return;
+      cancelled.add(j.jid);
+      try {
+        await c.cancel(j.jid);
+        lines.push(`cancelled Flink job ${j.jid} '${j.name}' (${j.state}) that ${why} left on ${c.baseUrl}`);
+      } catch (e) {
+        lines.push(`could not cancel Flink job ${j.jid} '${j.name}' (${j.state}) that ${why} left on ${c.baseUrl}: ${(e as Error).message}`);
+      }
+    };
+    const running = async (c: FlinkRestClient) => (await c.get<{ jobs: { jid: string; name: string; state: string }[] }>('/jobs/overview')).jobs.filter((j) => !TERMINAL_STATES.has(j.state));
     for (const l of leftovers) {
       if (l.engine !== 'flink' || typeof l.rest !== 'string' || typeof l.jobName !== 'string') continue;
       const f = l as FlinkLeftovers;
-      const client = new FlinkRestClient(f.rest, { timeoutMs: this.config.restTimeoutMs, retries: 1, backoffMs: this.config.restBackoffMs });
+      const c = client(f.rest);
       try {
-        const jobs = await client.get<{ jobs: { jid: string; name: string; state: string }[] }>('/jobs/overview');
-        for (const j of jobs.jobs.filter((x) => x.name === f.jobName && !TERMINAL_STATES.has(x.state))) {
-          try {
-            await client.cancel(j.jid);
-            lines.push(`cancelled Flink job ${j.jid} '${j.name}' (${j.state}) that an interrupted run left on ${f.rest}`);
-          } catch (e) {
-            lines.push(`could not cancel Flink job ${j.jid} '${j.name}' (${j.state}) that an interrupted run left on ${f.rest}: ${(e as Error).message}`);
-          }
-        }
-        await client.deleteJar(f.jarId).catch(() => undefined);
+        for (const j of (await running(c)).filter((x) => x.name === f.jobName)) await cancel(c, j, 'an interrupted run');
+        await c.deleteJar(f.jarId).catch(() => undefined);
       } catch (e) {
         lines.push(`could not look for the Flink job '${f.jobName}' that an interrupted run may have left on ${f.rest}: ${(e as Error).message}`);
+      }
+    }
+    // Jobs of harnesses on this machine that are gone (killed before their run kept its leftovers, e.g. mid-deploy).
+    if (this.config.rest) {
+      const c = client(this.config.rest);
+      const mine = new RegExp(`\\[streamtune ${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+) [0-9a-f]+\\]$`);
+      try {
+        for (const j of await running(c)) {
+          const pid = Number(mine.exec(j.name)?.[1]);
+          if (pid > 0 && pid !== process.pid && !pidAlive(pid)) await cancel(c, j, `a harness on this machine (pid ${pid}, gone)`);
+        }
+      } catch {
+        // the cluster does not answer: the runs will say so
       }
     }
     for (const dir of staleLocalTempDirs()) {

@@ -1,9 +1,9 @@
 /** Simulator speed: operator-seconds simulated per wall second, the oracle's time, a full 10-minute episode. */
-import { SLO_DEFAULTS } from '../src/experiment/schema.js';
+import { SLO_DEFAULTS } from '../src/loop/config.js';
 import { performance } from 'node:perf_hooks';
 import { SimulatorEngine } from '../src/engines/simulator/simulator.js';
 import { syntheticJob } from '../src/workloads/synthetic/generator.js';
-import { runLoop } from '../src/experiment/loop.js';
+import { runLoop } from '../src/loop/index.js';
 import { keep, wait } from '../src/core/decision.js';
 import type { Tuner } from '../src/tuners/tuner.js';
 

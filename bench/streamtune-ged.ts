@@ -11,7 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/random.js';
 import { fromJobGraph, gedPrepared, prepareGraphs, type GedOptions, type LabelledGraph, type PreparedGraph } from '../src/graph/ged.js';
-import { editDag } from '../src/history/families.js';
+import { editDag } from '../src/corpus/families.js';
 import { syntheticJob } from '../src/workloads/synthetic/generator.js';
 
 type Row = Record<string, string | number>;

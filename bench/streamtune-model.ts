@@ -1,7 +1,7 @@
 /**
  * `npm run bench streamtune-model`: does StreamTune's learned core find the right parallelism? Offline, on
  * held-out jobs the pretrained set never saw — further variants of its families and whole synthetic families drawn
- * apart (src/history/generate.ts heldOutJobs) — each observed at windows placed like the history's (fresh
+ * apart (src/corpus/generate.ts heldOutJobs) — each observed at windows placed like the history's (fresh
  * deployments around the oracle, far under-provisioned, all at 1). Per operator (sources aside: every tuner keeps
  * them), the recommendation of
  *   - the model: the nearest medoid's encoder (the global one beyond the set's fallback threshold), the smallest p
@@ -33,7 +33,7 @@ import { LINEAR, type PhysicsTerms } from '../src/engines/simulator/physics.js';
 import { DEFAULT_PROFILE, loadProfile, profilePath } from '../src/engines/simulator/profile.js';
 import { SimulatorEngine } from '../src/engines/simulator/simulator.js';
 import { gedDistance, nearestMedoid } from '../src/graph/index.js';
-import { heldOutJobs, HISTORY_GEN_DEFAULTS, observeJob, type GeneratedJob, type HistoryGenOptions } from '../src/history/generate.js';
+import { heldOutJobs, HISTORY_GEN_DEFAULTS, observeJob, type GeneratedJob, type HistoryGenOptions } from '../src/corpus/generate.js';
 import { chooseBackend } from '../src/learning/backend.js';
 import { smallestSafeParallelismAll } from '../src/learning/head.js';
 import type { BottleneckModel } from '../src/learning/model.js';

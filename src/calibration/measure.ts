@@ -1,6 +1,6 @@
 /**
  * Measures a block of designed points (design.ts) on any engine through the project's one control loop
- * (src/experiment/loop.ts runLoop): a scripted tuner asks for each point's configuration, a LoopSink records the
+ * (src/loop/loop.ts runLoop): a scripted tuner asks for each point's configuration, a LoopSink records the
  * windows observed under it once it runs, and each point becomes one Measurement (averages over its windows).
  * Each point is one rate phase (episode): rescale if needed, warm up, then observe until the SLO holds for two
  * windows (unsaturated) or the phase's time is up (overload: the sources achieve what the job sustains).
@@ -10,8 +10,8 @@ import type { JobGraph } from '../core/job.js';
 import { sameParallelism, type Parallelism } from '../core/parallelism.js';
 import type { Snapshot } from '../core/metrics.js';
 import type { Engine } from '../engines/engine.js';
-import { runLoop, type LoopSink, type WindowRecord } from '../experiment/loop.js';
-import { SLO_DEFAULTS } from '../experiment/schema.js';
+import { driveLoop, type LoopSink, type WindowRecord } from '../loop/index.js';
+import { SLO_DEFAULTS } from '../loop/config.js';
 import type { Tuner, TunerView } from '../tuners/tuner.js';
 import type { Block, Point } from './design.js';
 
@@ -115,7 +115,7 @@ export async function measureBlock(engine: Engine, block: Block, o: MeasureOptio
     const settle = changes ? o.warmupSec + o.windowSec + o.rescaleSec : 0;
     return { rate: p.rate, durationSec: settle + o.warmupSec + (p.overload ? 2 : 3) * o.windowSec + 1 };
   });
-  await runLoop({
+  await driveLoop({
     run: `calibration-${block.name}`,
     sweep: 'base',
     seed: 1,
@@ -125,7 +125,6 @@ export async function measureBlock(engine: Engine, block: Block, o: MeasureOptio
     schedule,
     loop: { warmupSec: o.warmupSec, windowSec: o.windowSec, activation: 1, maxReconfigurations: 5, initialParallelism: first.parallelism, carryOver: true },
     slo: { ...SLO_DEFAULTS, holdSec: o.windowSec },
-    keepHistory: false,
     sinks: [sink],
   });
   return points.map((p, k) => summarise(block, p, windows[k] ?? []));

@@ -1,8 +1,9 @@
 /** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n] [--shard i/n] [--allow-large] [--no-train]` */
 import cliProgress from 'cli-progress';
+import { writeReport } from '../report/report.js';
 import { runExperiment, type ExperimentOptions, type Progress } from '../experiment/experiment.js';
 import { duration, formatEstimate } from '../experiment/estimate.js';
-import { BOUNDS } from '../experiment/schema.js';
+import { BOUNDS } from '../core/bounds.js';
 import { parseShard } from '../experiment/shard.js';
 import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
@@ -91,6 +92,7 @@ await guard(async () => {
     ...(argv.shard !== undefined ? { shard: argv.shard } : {}),
     allowLarge: argv['allow-large'],
     train: argv.train,
+    report: writeReport,
     onPlan: (plan) => {
       runDir = plan.dir;
       console.log(`run folder: ${plan.dir}`);

@@ -1,6 +1,6 @@
 /** `npm run figures [-- --quick] [--only name[,name]] [--out dir] [--jobs n] [--list file] [--no-real]`: the paper's figures. */
 import { relative } from 'node:path';
-import { DEFAULT_FIGURES, runFigures } from '../report/figures.js';
+import { DEFAULT_FIGURES, runFigures } from '../paper/figures.js';
 import { command, EXIT, guard, integerIn } from './common.js';
 
 const argv = command(

@@ -1,12 +1,12 @@
 /**
  * `npm run history -- --jobs N --windows M --seed S [--labels metric|groundTruth] [--out file]`: generates a
- * pre-training corpus on the simulator (src/history/generate.ts) in the history.csv format.
+ * pre-training corpus on the simulator (src/corpus/generate.ts) in the history.csv format.
  */
 import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../experiment/config.js';
 import { writeCsv } from '../experiment/files.js';
-import { generateHistory, HISTORY_GEN_DEFAULTS } from '../history/generate.js';
+import { generateHistory, HISTORY_GEN_DEFAULTS } from '../corpus/generate.js';
 import { DEFAULT_PROFILE, loadProfile } from '../engines/simulator/profile.js';
 import { NEXMARK_QUERIES, isNexmarkQuery } from '../workloads/nexmark/templates.js';
 import { LABEL_RULES, type LabelRule } from '../history/labels.js';

@@ -1,4 +1,5 @@
 /** `npm run merge -- <shard folders...> [--out dir] [--run-id id]`: shards of one experiment into one run folder. */
+import { writeReport } from '../report/report.js';
 import { mergeExperimentShards } from '../experiment/experiment.js';
 import { command, EXIT, guard } from './common.js';
 
@@ -14,6 +15,7 @@ const argv = command(
 
 await guard(async () => {
   const outcome = await mergeExperimentShards(argv.shards as string[], {
+    report: writeReport,
     ...(argv.out !== undefined ? { out: argv.out } : {}),
     ...(argv['run-id'] !== undefined ? { runId: argv['run-id'] } : {}),
   });

@@ -14,13 +14,12 @@ import { executeRun, episodeCount, type RunSpec } from './runs.js';
 import { unwritableFolder, writeAtomic, writeCsv } from './files.js';
 import { planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
 import { duration, formatEstimate, overLimits } from './estimate.js';
-import { BOUNDS } from './schema.js';
+import { BOUNDS } from '../core/bounds.js';
 import { trainRecipe } from '../tuners/streamtune/pretrain.js';
 import { chooseBackendInfo } from '../learning/backend.js';
-import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from './rows.js';
+import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from '../loop/rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
-import type { LoopResult } from './loop.js';
-import { writeReport } from '../report/report.js';
+import type { LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import { createEngine, engineCapabilities } from '../engines/registry.js';
 import type { Leftovers } from '../engines/engine.js';
@@ -48,9 +47,15 @@ export interface ExperimentOptions {
   shard?: Shard;
   /** Called with each thing found and cleaned up after an interrupted harness (on resume), before the runs. */
   onReclaim?: (line: string) => void;
+  /** Writes the finished folder's report (summary, charts, index.html): the report room's writeReport, passed by the
+   *  caller so this room does not import the one above it. Without it only the CSVs are written. */
+  report?: ReportWriter;
   /** Pre-training of a StreamTune recipe before the runs. */
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
+
+/** The report writer; `failed` lists the runs that stopped with an error (their kept rows are in the CSVs). */
+export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly { key: string; error: string }[] }) => Promise<void>;
 
 export interface Progress {
   start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
@@ -145,7 +150,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     o.progress?.stop();
   }
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, reclaimed, shard: `${shard.index}/${shard.count}` };
-  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment);
+  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
   return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, reclaimed };
 }
 
@@ -199,22 +204,22 @@ function partialResult(e: unknown): LoopResult | undefined {
  * The merged CSVs (in run order: finished runs, and what failed runs recorded before they failed), summary (with
  * the failed runs and their errors), charts and index.html of a run folder.
  */
-async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment): Promise<void> {
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<void> {
   const done = (r: RunSpec): boolean => existsSync(join(dir, 'runs', r.key, 'done.json'));
   const failedRun = (r: RunSpec): boolean => !done(r) && existsSync(join(dir, 'runs', r.key, ERROR));
   mergeResults(dir, runs.filter((r) => done(r) || failedRun(r)));
   const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readFileSync(join(dir, 'runs', r.key, ERROR), 'utf8').trim() }));
-  await writeReport(dir, first, { charts: first.outputs.charts, png: first.outputs.png, failed });
+  await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png, failed });
 }
 
 /**
  * `npm run merge`: the shards of one experiment (planMerge refuses other configs, code versions, a missing shard
  * or an unfinished run) into one run folder, byte-identical to a single-machine run of the config.
  */
-export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string } = {}): Promise<ExperimentOutcome> {
+export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string; report?: ReportWriter } = {}): Promise<ExperimentOutcome> {
   const plan = planMerge(dirs, o);
   copyShards(plan);
-  await finishRunFolder(plan.dir, plan.runs, plan.experiment);
+  await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
   return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], reclaimed: [] };
 }
 

@@ -11,6 +11,7 @@ import { checkExperiment } from './checks.js';
 import { estimateWork, type WorkEstimate } from './estimate.js';
 import { expandSweep, type SweepPoint } from './sweep.js';
 import { expandRuns, type RunSpec } from './runs.js';
+import { canonical } from '../core/canonical.js';
 import { TUNERS } from '../tuners/registry.js';
 import { recipeOf } from '../tuners/streamtune/index.js';
 import { recipeStatus, type PretrainRecipe, type RecipeStatus } from '../tuners/streamtune/pretrain.js';
@@ -122,13 +123,3 @@ export function planExperiment(o: PlanOptions): Plan {
   return { dir, root, file, raw, points: pts, runs: expandRuns(pts), estimate, pretraining, rootFrom };
 }
 
-/** JSON with sorted keys: equal configs compare equal whatever their key order. */
-export function canonical(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (x && typeof x === 'object')
-    return `{${Object.keys(x)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(x) ?? 'null';
-}

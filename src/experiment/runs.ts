@@ -7,7 +7,7 @@ import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
 import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
-import { runLoop, type LoopResult } from './loop.js';
+import { runLoop, type LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import type { TunerName } from '../tuners/registry.js';
 import type { SweepPoint } from './sweep.js';

@@ -10,7 +10,8 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'n
 import { join, resolve } from 'node:path';
 import { clip, ConfigError, readJson } from './config.js';
 import { expandRuns, type RunSpec } from './runs.js';
-import { canonical, RESOLVED } from './plan.js';
+import { canonical } from '../core/canonical.js';
+import { RESOLVED } from './plan.js';
 import { makeDirs, writeAtomic } from './files.js';
 import { codeVersion } from './version.js';
 import type { Experiment } from './schema.js';

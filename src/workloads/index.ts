@@ -1,7 +1,7 @@
 import { nexmark } from './nexmark/templates.js';
 import { syntheticJob } from './synthetic/generator.js';
 import type { Workload } from './workload.js';
-import type { WorkloadConfig } from '../experiment/schema.js';
+import type { WorkloadConfig } from './config.js';
 
 export type { Workload } from './workload.js';
 

@@ -4,6 +4,7 @@
  * visible with a non-zero size, the run's summary an HTML table with a row per tuner. Skipped without a Chromium,
  * unless REQUIRE_ENGINES=1 (CI), which makes its absence a failure.
  */
+import { writeReport } from '../../src/report/report.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { runExperiment } from '../../src/experiment/experiment.js';
-import { runFigures } from '../../src/report/figures.js';
+import { runFigures } from '../../src/paper/figures.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
 /** Debian's chromium, or one named by CHROMIUM. */
@@ -60,7 +61,7 @@ describe('HTML reports in headless Chromium', function () {
       seeds: [1, 2],
     };
     writeFileSync(join(dir, 'browser.json'), JSON.stringify(config));
-    const run = await runExperiment({ config: join(dir, 'browser.json'), out: join(dir, 'results'), jobs: 1, runId: 'r' });
+    const run = await runExperiment({ config: join(dir, 'browser.json'), out: join(dir, 'results'), jobs: 1, runId: 'r', report: writeReport });
     runIndex = join(run.dir, 'index.html');
     writeFileSync(
       join(dir, 'figures.json'),

@@ -171,8 +171,7 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
     const inner = (ds2 as NonNullable<typeof ds2>)({ overProvisioning: 0 });
     const tuner: Tuner = { name: 'ds2', decide: (v) => (views.push(v), inner.decide(v)) };
     try {
-      const { runLoop } = await import('../../src/experiment/loop.js');
-      const { SLO_DEFAULTS } = await import('../../src/experiment/schema.js');
+      const { runLoop, SLO_DEFAULTS } = await import('../../src/loop/index.js');
       const { timeline } = await runLoop({
         run: 'partial',
         sweep: 'base',

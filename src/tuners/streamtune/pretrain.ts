@@ -28,6 +28,7 @@
  * that cache gets it re-run in memory (cached per process).
  */
 import { PROJECT_ROOT } from '../../core/project.js';
+import { canonical } from '../../core/canonical.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -113,15 +114,6 @@ export function sameRecipe(a: PretrainRecipe, b: PretrainRecipe): boolean {
   return canonical(strip(a)) === canonical(strip(b));
 }
 
-function canonical(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (x && typeof x === 'object')
-    return `{${Object.keys(x)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(x);
-}
 
 export interface TrainSummary {
   /** History windows, and training graphs (windows plus cross-window pairs). */

@@ -6,7 +6,7 @@ import { ConfigError } from '../../../src/experiment/config.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
 import { planExperiment } from '../../../src/experiment/plan.js';
 import { toCsv } from '../../../src/experiment/files.js';
-import { generateHistory } from '../../../src/history/generate.js';
+import { generateHistory } from '../../../src/corpus/generate.js';
 import { HISTORY_COLUMNS } from '../../../src/history/record.js';
 import { chooseBackend } from '../../../src/learning/backend.js';
 import { options, recipeOf } from '../../../src/tuners/streamtune/index.js';

@@ -1,3 +1,4 @@
+import { writeReport } from '../../../src/report/report.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +31,8 @@ describe('experiment runs', () => {
   after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   it('the same config and seed give byte-identical CSVs, whatever the number of workers', async () => {
     const { dir, file } = setup('det', [1, 2]);
-    const a = await runExperiment({ config: file, out: join(dir, 'a'), jobs: 1, runId: 'r' });
-    const b = await runExperiment({ config: file, out: join(dir, 'b'), jobs: 2, runId: 'r' });
+    const a = await runExperiment({ config: file, out: join(dir, 'a'), jobs: 1, runId: 'r', report: writeReport });
+    const b = await runExperiment({ config: file, out: join(dir, 'b'), jobs: 2, runId: 'r', report: writeReport });
     assert.equal(a.failed.length, 0);
     for (const f of ['episodes.csv', 'timeline.csv', 'history.csv']) assert.equal(read(a.dir, f), read(b.dir, f), f);
     const rows = read(a.dir, 'episodes.csv').trim().split('\n');

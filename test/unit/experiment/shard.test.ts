@@ -1,3 +1,4 @@
+import { writeReport } from '../../../src/report/report.js';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ describe('shards and merge (sweeps beyond one machine)', () => {
   });
 
   it('shards 1/3, 2/3 and 3/3 merged give a folder byte-identical to the unsharded run', async () => {
-    const whole = await runExperiment({ config: file, out: join(dir, 'whole'), jobs: 1, runId: 'r' });
+    const whole = await runExperiment({ config: file, out: join(dir, 'whole'), jobs: 1, runId: 'r', report: writeReport });
     assert.equal(whole.failed.length, 0);
     const shards: string[] = [];
     for (const i of [3, 1, 2]) {
@@ -53,7 +54,7 @@ describe('shards and merge (sweeps beyond one machine)', () => {
       assert.ok(!tree(s.dir).includes('episodes.csv'), 'a shard has no merged CSVs');
       shards.push(s.dir);
     }
-    const merged = await mergeExperimentShards(shards, { out: join(dir, 'merged'), runId: 'r' });
+    const merged = await mergeExperimentShards(shards, { out: join(dir, 'merged'), runId: 'r', report: writeReport });
     const files = tree(whole.dir);
     assert.deepEqual(tree(merged.dir), files);
     for (const f of ['episodes.csv', 'timeline.csv', 'history.csv', 'summary.md', 'index.html', 'charts/tradeoff.png']) assert.ok(files.includes(f), f);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/core/random.js';
 import { fromJobGraph, ged, gedDistance, type LabelledGraph } from '../../../src/graph/ged.js';
-import { editDag } from '../../../src/history/families.js';
+import { editDag } from '../../../src/corpus/families.js';
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 
 const dag = (seed: number, n: number): LabelledGraph => fromJobGraph(syntheticJob({ seed: Math.imul(seed + 1, 0x9e3779b1) >>> 0, minOperators: n, maxOperators: n }).job);

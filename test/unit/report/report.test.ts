@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { summarise } from '../../../src/report/summary.js';
 import { tradeoffSpec } from '../../../src/report/charts.js';
 
-// The paper figures' test is test/unit/report/figures.test.ts.
+// The paper figures' test is test/unit/paper/figures.test.ts.
 describe('report', () => {
   it('summaries give mean, median and the spread over seeds', () => {
     const row = (seed: string, r: number) => ({ sweep: 'base', tuner: 'ds2', seed, reconfigurations: String(r), finalTotalParallelism: '10', parallelismOverOracle: '', outcome: 'sustained', timeToSloSec: '100' });

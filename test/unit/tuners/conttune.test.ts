@@ -1,9 +1,9 @@
-import { SLO_DEFAULTS } from '../../../src/experiment/schema.js';
+import { SLO_DEFAULTS } from '../../../src/loop/config.js';
 import assert from 'node:assert/strict';
 import { parallelismKey, totalParallelism, type Parallelism } from '../../../src/core/parallelism.js';
 import { Rng } from '../../../src/core/random.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { runLoop as runControlLoop } from '../../../src/experiment/loop.js';
+import { runLoop as runControlLoop } from '../../../src/loop/index.js';
 import { cbo, classify, create, meanCpu, options, PaHistory, processingAbility } from '../../../src/tuners/conttune/index.js';
 import { GaussianProcess, type GpFitOptions } from '../../../src/tuners/conttune/gp.js';
 import { minimizeBounded } from '../../../src/tuners/conttune/lbfgsb.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobGraph } from '../../../src/core/job.js';
 import { toCsv } from '../../../src/experiment/files.js';
-import { generateHistory } from '../../../src/history/generate.js';
+import { generateHistory } from '../../../src/corpus/generate.js';
 import { HISTORY_COLUMNS } from '../../../src/history/record.js';
 import { chooseBackend } from '../../../src/learning/backend.js';
 import { clusterDags } from '../../../src/tuners/streamtune/clustering.js';

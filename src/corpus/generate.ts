@@ -1,7 +1,7 @@
 /**
  * The history generator (streamtune.md §4 "Generating history"; issue 14's recipe): no production history is
  * available, so a pre-training corpus is made on the simulator, shaped like a production history: *families* of
- * jobs (src/history/families.ts). A family is a base — a Nexmark query, or a synthetic template drawn from the
+ * jobs (src/corpus/families.ts). A family is a base — a Nexmark query, or a synthetic template drawn from the
  * synthetic generator — and the corpus holds its *variants*: each 0..maxEdits seeded structural edits of the base
  * (an operator inserted, removed or retyped) and costs and selectivities drifted (costSpread). Job i is a Nexmark
  * variant when i is a multiple of 1/nexmarkShare (queries cycled), else a variant of synthetic template
@@ -11,7 +11,7 @@
  *
  * Each job is observed at `windows` (parallelism, rate) points in episodes of `episodeLength` windows at one rate,
  * uniform in [rateRange] x W_u, the way a past tuning session visits a few configurations at one rate. Every
- * episode runs through the project's one control loop (src/experiment/loop.ts runLoop) on a new deployment (no
+ * episode runs through the project's one control loop (src/loop/loop.ts runLoop) on a new deployment (no
  * backlog carried over between episodes) with a scripted tuner: the loop deploys the episode's first
  * configuration, warms up, observes; the scripted tuner answers each window with the next configuration (the loop
  * rescales, warms up and observes again: the catch-up after a rescale is in the corpus) and keeps after the last.
@@ -30,15 +30,15 @@ import { clampParallelism, uniformParallelism, type Parallelism } from '../core/
 import { Rng } from '../core/random.js';
 import { SimulatorEngine, type SimulatorOptions } from '../engines/simulator/simulator.js';
 import { keep, rescale, wait, type Decision } from '../core/decision.js';
-import { runLoop, type LoopSink, type WindowRecord } from '../experiment/loop.js';
-import { loopConfig, SLO_DEFAULTS } from '../experiment/schema.js';
+import { driveLoop, type LoopSink, type WindowRecord } from '../loop/index.js';
+import { loopConfig, SLO_DEFAULTS } from '../loop/config.js';
 import type { Tuner } from '../tuners/tuner.js';
 import { workloadVariant } from './families.js';
 import { NEXMARK_QUERIES, nexmark, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { syntheticJob } from '../workloads/synthetic/generator.js';
 import type { Workload } from '../workloads/workload.js';
-import { LABEL_RULES, metricLabels, type LabelRule } from './labels.js';
-import { historyRows, type HistoryRow } from './record.js';
+import { LABEL_RULES, metricLabels, type LabelRule } from '../history/labels.js';
+import { historyRows, type HistoryRow } from '../history/record.js';
 
 export interface HistoryGenOptions {
   /** Jobs in the corpus. */
@@ -259,7 +259,7 @@ export async function observeJob(gen: Pick<GeneratedJob, 'run' | 'workload'>, in
     }
     const engine = new SimulatorEngine({ ...o.simulator, seed: o.seed * 1_000_003 + index * 1009 + e });
     const recorder = new WindowSink(length);
-    await runLoop({
+    await driveLoop({
       run: gen.run,
       sweep: '',
       seed: o.seed,
@@ -270,7 +270,6 @@ export async function observeJob(gen: Pick<GeneratedJob, 'run' | 'workload'>, in
       schedule: [{ rate, durationSec: length * (o.warmupSec + o.windowSec) + 60 }],
       loop: loopConfig.parse({ warmupSec: o.warmupSec, windowSec: o.windowSec, maxReconfigurations: Math.max(1, length), initialParallelism: plan[0], activation: 1 }),
       slo: SLO_DEFAULTS,
-      keepHistory: false,
       sinks: [recorder],
     });
     await engine.close();

@@ -7,9 +7,9 @@ import { keep, rescale, wait, type Decision } from '../../../src/core/decision.j
 import type { JobGraph } from '../../../src/core/job.js';
 import type { Deployment, Engine } from '../../../src/engines/engine.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { gate, LoopFailedError, runLoop, type GateState, type LoopInput } from '../../../src/experiment/loop.js';
-import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/experiment/schema.js';
-import type { EpisodeRow } from '../../../src/experiment/rows.js';
+import { gate, LoopFailedError, runLoop, type GateState, type RecordedLoopInput } from '../../../src/loop/index.js';
+import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/loop/config.js';
+import type { EpisodeRow } from '../../../src/loop/rows.js';
 import { summarise } from '../../../src/report/summary.js';
 import { createTuner } from '../../../src/tuners/registry.js';
 import type { Tuner, TunerView } from '../../../src/tuners/tuner.js';
@@ -29,7 +29,7 @@ const RATE = 25_000;
 async function loop(o: { tuner: Tuner; engine?: Engine; rates: [number, number][]; slo?: SloConfig; j?: JobGraph }): Promise<Awaited<ReturnType<typeof runLoop>>> {
   const engine = o.engine ?? new SimulatorEngine({ seed: 4 });
   const j = o.j ?? job;
-  const input: LoopInput = {
+  const input: RecordedLoopInput = {
     run: 'r',
     sweep: 'base',
     seed: 4,

@@ -3,11 +3,12 @@
  * the manifest and index, reuse by content hash, --only, --quick; then the notebooks executed against the result
  * (skipped without notebooks/.venv, a failure under REQUIRE_ENGINES=1).
  */
+import { writeReport } from '../../../src/report/report.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FIGURES, loadFigureSet, planFigureExperiment, runFigures, type FiguresOutcome } from '../../../src/report/figures.js';
+import { DEFAULT_FIGURES, loadFigureSet, planFigureExperiment, runFigures, type FiguresOutcome } from '../../../src/paper/figures.js';
 import { expandSweep } from '../../../src/experiment/sweep.js';
 import { ablationLabel } from '../../../src/report/paper-charts.js';
 import { notebookPython, runNotebooks } from '../../../src/report/notebooks.js';
@@ -192,7 +193,7 @@ describe('paper figures', function () {
       if (REQUIRED) throw new Error('REQUIRE_ENGINES=1 but notebooks/.venv is missing (.ci/run makes it from notebooks/requirements.txt)');
       this.skip();
     }
-    const run = await runExperiment({ config: join(dir, 'q1.json'), out: join(dir, 'run'), jobs: 1, runId: 'r' });
+    const run = await runExperiment({ config: join(dir, 'q1.json'), out: join(dir, 'run'), jobs: 1, runId: 'r', report: writeReport });
     const r = runNotebooks(python as string, { run: run.dir, figures: first.dir }, join(dir, 'executed'));
     assert.equal(r.status, 0, r.output);
     for (const nb of ['explore-run', 'figures-workloads', 'figures-timely', 'figures-ablations', 'figures-timelines', 'figures-fidelity']) assert.match(r.output, new RegExp(`ok: ${nb}\\.ipynb`));

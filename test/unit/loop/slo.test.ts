@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { judgeSlo, slope, type LagPoint } from '../../../src/experiment/slo.js';
-import { SLO_DEFAULTS } from '../../../src/experiment/schema.js';
+import { judgeSlo, slope, type LagPoint } from '../../../src/loop/slo.js';
+import { SLO_DEFAULTS } from '../../../src/loop/config.js';
 
 const windows = (lags: number[], o: { start?: number; window?: number; invalidAt?: number } = {}): LagPoint[] =>
   lags.map((lag, i) => ({ time: (o.start ?? 0) + (i + 1) * (o.window ?? 10), windowSeconds: o.window ?? 10, lag, valid: i !== o.invalidAt, ...(i === o.invalidAt ? { note: 'restart' } : {}) }));

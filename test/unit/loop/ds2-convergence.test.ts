@@ -1,7 +1,7 @@
-import { SLO_DEFAULTS } from '../../../src/experiment/schema.js';
+import { SLO_DEFAULTS } from '../../../src/loop/config.js';
 import assert from 'node:assert/strict';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { runLoop } from '../../../src/experiment/loop.js';
+import { runLoop } from '../../../src/loop/index.js';
 import { createTuner } from '../../../src/tuners/registry.js';
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 

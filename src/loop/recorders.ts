@@ -8,7 +8,7 @@ import { totalLag, type EngineEvent, type Snapshot } from '../core/metrics.js';
 import type { GroundTruth } from '../engines/engine.js';
 import { metricLabels } from '../history/labels.js';
 import { historyRows, type HistoryRow } from '../history/record.js';
-import type { EpisodeRecord, LoopSink, WindowRecord } from './loop.js';
+import type { EpisodeRecord, LoopSink, WindowRecord } from './records.js';
 import type { EpisodeRow, TimelineRow } from './rows.js';
 
 /** Numbers in result rows: 8 significant digits, so CSVs are byte-identical across platforms and runs. */

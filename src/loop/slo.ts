@@ -6,7 +6,7 @@
  * `maxLagSec` (off by default) adds an absolute bound for users who want a drained job: the lag at the end of the
  * hold, in seconds of input at the target rate. Pure functions, no engine.
  */
-import type { SloConfig } from './schema.js';
+import type { SloConfig } from './config.js';
 
 /** One observed window, as the SLO sees it: the lag at its end. */
 export interface LagPoint {

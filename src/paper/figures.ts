@@ -18,15 +18,17 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
+import { writeReport } from '../report/report.js';
 import { runExperiment, type Progress } from '../experiment/experiment.js';
-import { canonical, RESOLVED } from '../experiment/plan.js';
+import { canonical } from '../core/canonical.js';
+import { RESOLVED } from '../experiment/plan.js';
 import { writeAtomic, writeCsv } from '../experiment/files.js';
 import { codeVersion, gitCommit } from '../experiment/version.js';
 import type { Experiment } from '../experiment/schema.js';
 import { binaryPath } from '../engines/timely/build.js';
-import { renderPng } from './charts.js';
-import { renderSvgMeasured } from './measure.js';
-import { renderPdf } from './pdf.js';
+import { renderPng } from '../report/charts.js';
+import { renderSvgMeasured } from '../report/measure.js';
+import { renderPdf } from '../report/pdf.js';
 import {
   ablations,
   episodeTimelines,
@@ -39,8 +41,8 @@ import {
   tradeoffByWorkload,
   type Figure,
   type Labelled,
-} from './paper-charts.js';
-import type { Row } from './summary.js';
+} from '../report/paper-charts.js';
+import type { Row } from '../report/summary.js';
 
 export const DEFAULT_FIGURES = join(PROJECT_ROOT, 'experiments/paper/figures.json');
 export const DEFAULT_OUT = join(PROJECT_ROOT, 'results/paper');
@@ -183,7 +185,7 @@ async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?
     runs = (readJson(join(p.dir, DONE)) as { runs: number }).runs;
     o.log(`${p.id}: reusing ${relative(PROJECT_ROOT, p.dir)} (same config and code version)`);
   } else {
-    const common = { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.progress ? { progress: o.progress } : {}), allowLarge: true };
+    const common = { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.progress ? { progress: o.progress } : {}), allowLarge: true, report: writeReport };
     let outcome;
     if (existsSync(join(p.dir, RESOLVED))) {
       o.log(`${p.id}: resuming ${relative(PROJECT_ROOT, p.dir)}`);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { JobGraph } from '../../../src/core/job.js';
 import { Rng } from '../../../src/core/random.js';
 import { fromJobGraph } from '../../../src/graph/ged.js';
-import { editDag, jobVariant, UNARY_TYPES } from '../../../src/history/families.js';
-import { generateHistory, heldOutJobs, historyFamilies, historyJobs, HISTORY_GEN_DEFAULTS } from '../../../src/history/generate.js';
+import { editDag, jobVariant, UNARY_TYPES } from '../../../src/corpus/families.js';
+import { generateHistory, heldOutJobs, historyFamilies, historyJobs, HISTORY_GEN_DEFAULTS } from '../../../src/corpus/generate.js';
 import { nexmark } from '../../../src/workloads/nexmark/templates.js';
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 

@@ -444,7 +444,9 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
       );
       let killedAt = 0;
       const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const { writeReport } = await import('../../src/report/report.js');
       const outcome = await runExperiment({
+        report: writeReport,
         config,
         out: join(work, 'results'),
         runId: 'r',

@@ -315,7 +315,9 @@ describe('Timely engine on the real jobs/timely binary', function () {
       );
       let killed: number | undefined;
       const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const { writeReport } = await import('../../src/report/report.js');
       const outcome = await runExperiment({
+        report: writeReport,
         config,
         out: join(work, 'results'),
         runId: 'r',

@@ -5,113 +5,32 @@
  *
  * Local mode starts one MiniCluster JVM per deployment (jobs/flink Launcher) and kills it on stop; remote mode
  * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
+ * Beside it: rest.ts (the REST client), job-state.ts (waiting for a job, its failure), metrics.ts (snapshots from
+ * samples), slots.ts (what a parallelism needs and Flink would grant), leftovers.ts (a killed harness's debris).
  */
 import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '../shared/workload.js';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type EngineEvent, type Snapshot } from '../../core/metrics.js';
 import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, EngineCapabilities, Leftovers, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
-import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, pidAlive, startLocalCluster, type LocalCluster } from './launcher.js';
+import { allRunning, FlinkJobFailedError, parseDurationMs, rootCause, sleep, waitUntilRunning } from './job-state.js';
+import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
+import { flinkJobName, LOCAL_TEMP_PREFIX, reclaimFlink, type FlinkLeftovers } from './leftovers.js';
 import { computeSnapshot, takeSample, type GaugeNames, type JobSample } from './metrics.js';
 import { mapVertices } from './names.js';
 import { RateServer } from './rate-server.js';
+import { clampParallelism, describeOverview, FlinkCapacityError, grantableSlots, slotsNeeded } from './slots.js';
 import { FlinkRestClient, FlinkRestError, TERMINAL_STATES, type ClusterOverview, type JobDetails } from './rest.js';
 
 /** Operator ids of the Nexmark queries the Flink job implements (the same on both real engines). */
 export const NEXMARK_ON_FLINK = NEXMARK_ON_REAL_ENGINES;
 
-export class FlinkJobFailedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlinkJobFailedError';
-  }
-}
-
-/** A deployment the cluster cannot hold (more parallelism than task slots): refused before anything starts. */
-export class FlinkCapacityError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlinkCapacityError';
-  }
-}
-
-/** Slots needed by a parallelism with Flink's default slot sharing (one group): the largest operator's. */
-export function slotsNeeded(parallelism: Parallelism): { slots: number; operator: string } {
-  let best = { slots: 0, operator: '' };
-  for (const [op, p] of Object.entries(parallelism)) if (p > best.slots) best = { slots: p, operator: op };
-  return best;
-}
-
-/** Each operator's parallelism capped at `cap` (a partial rescale grants what the slots allow). */
-export function clampParallelism(parallelism: Parallelism, cap: number | undefined): Parallelism {
-  if (cap === undefined) return parallelism;
-  return Object.fromEntries(Object.entries(parallelism).map(([op, p]) => [op, Math.min(p, Math.max(1, cap))]));
-}
-
-/**
- * The largest parallelism Flink would grant one operator of a job (one slot-sharing group): the free slots plus
- * those allocated to the job (`allocated`, counted on the TaskManagers; when unknown, the `inUse` slots of its
- * running graph), at most the cluster's total.
- */
-export function grantableSlots(o: Pick<ClusterOverview, 'slots-total' | 'slots-available'>, inUse: number, allocated: number | undefined): number {
-  return Math.min(o['slots-total'], o['slots-available'] + Math.max(inUse, allocated ?? 0));
-}
-
-export function describeOverview(o: ClusterOverview): string {
-  return `${o['slots-available']} free of ${o['slots-total']} task slots (${o.taskmanagers} TaskManager${o.taskmanagers === 1 ? '' : 's'})`;
-}
 
 export type FlinkWorkload = EngineWorkload;
-
-/** Prefix of a local deployment's temporary folder; the harness's pid follows, so a later harness knows it is stale. */
-export const LOCAL_TEMP_PREFIX = 'streamtune-flink-';
-
-/**
- * The name a deployment's Flink job runs under: the harness job's name and who submitted it (host, pid and a
- * random tag), so a job left running by a killed harness is found again by its exact name, and a person looking
- * at the cluster sees whose it is.
- */
-export function flinkJobName(job: JobGraph, tag = randomBytes(4).toString('hex')): string {
-  return `${job.name} [streamtune ${hostname()}:${process.pid} ${tag}]`;
-}
-
-/** Leftovers of a remote deployment: the job (by name: a savepoint rescale gives it a new id) and its jar. */
-export interface FlinkLeftovers extends Leftovers {
-  readonly engine: 'flink';
-  readonly rest: string;
-  readonly jobName: string;
-  readonly jarId: string;
-}
-
-/** Stale local temporary folders: named for a harness pid that is gone, and named by no live process's command line. */
-export function staleLocalTempDirs(dir = tmpdir()): string[] {
-  const alive = liveCommandLines();
-  return readdirSync(dir)
-    .map((n) => ({ n, pid: Number(new RegExp(`^${LOCAL_TEMP_PREFIX}(\\d+)-`).exec(n)?.[1]) }))
-    .filter(({ pid }) => Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid))
-    .map(({ n }) => join(dir, n))
-    .filter((path) => !alive.some((cmd) => cmd.includes(path)));
-}
-
-/** The command lines of the machine's processes (Linux /proc; elsewhere none, then a harness's dead pid decides). */
-function liveCommandLines(): string[] {
-  if (!existsSync('/proc')) return [];
-  const out: string[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      out.push(readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 
 /** Which Flink job runs a harness job: the real Nexmark query for a job named nexmark-qN, else the synthetic job. */
 export function workloadOf(job: JobGraph, mode: FlinkConfig['workload'] = 'auto'): FlinkWorkload {
@@ -144,54 +63,6 @@ export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: numb
   );
   if (rateUrl) args.push('--rate-url', rateUrl);
   return args;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-function allRunning(d: JobDetails, expect?: Readonly<Record<string, number>>): boolean {
-  if (d.state !== 'RUNNING') return false;
-  return d.vertices.every((v) => (v.tasks?.RUNNING ?? 0) === v.parallelism && (expect?.[v.id] === undefined || expect[v.id] === v.parallelism));
-}
-
-export async function rootCause(client: FlinkRestClient, jobId: string): Promise<string> {
-  try {
-    const ex = await client.get<{ 'root-exception'?: string; exceptionHistory?: { entries?: { exceptionName?: string; stacktrace?: string }[] } }>(
-      `/jobs/${jobId}/exceptions`,
-      { retries: 1 },
-    );
-    const text = ex['root-exception'] ?? ex.exceptionHistory?.entries?.[0]?.stacktrace ?? '';
-    const lines = text.split('\n');
-    return [lines[0], ...lines.filter((l) => l.startsWith('Caused by'))].filter(Boolean).join(' | ').slice(0, 1500);
-  } catch {
-    return '';
-  }
-}
-
-/** Polls until the job runs with every subtask RUNNING (at the expected per-vertex parallelism, if given). */
-export async function waitUntilRunning(
-  client: FlinkRestClient,
-  jobId: string,
-  timeoutSec: number,
-  expect?: Readonly<Record<string, number>>,
-  pollMs = 100,
-): Promise<JobDetails> {
-  const deadline = performance.now() + timeoutSec * 1000;
-  let last: JobDetails | undefined;
-  while (performance.now() < deadline) {
-    try {
-      last = await client.job(jobId);
-    } catch (e) {
-      if (e instanceof FlinkRestError && e.status === 404) last = undefined;
-      else throw e;
-    }
-    if (last && TERMINAL_STATES.has(last.state)) {
-      throw new FlinkJobFailedError(`Flink job ${jobId} is ${last.state}: ${await rootCause(client, jobId)}`);
-    }
-    if (last && allRunning(last, expect)) return last;
-    await sleep(pollMs);
-  }
-  const where = last ? `${last.state}; ${last.vertices.map((v) => `${v.name}: ${v.tasks?.RUNNING ?? 0}/${v.parallelism} running`).join(', ')}` : 'not found';
-  throw new FlinkJobFailedError(`Flink job ${jobId} not running within ${timeoutSec} s (${where})`);
 }
 
 export interface FlinkRescaleReport extends RescaleReport {
@@ -360,53 +231,7 @@ export class FlinkEngine implements Engine {
    * their jars; removes the temporary folders of killed local runs. One line per thing found.
    */
   async reclaim(leftovers: readonly Leftovers[]): Promise<string[]> {
-    const lines: string[] = [];
-    const cancelled = new Set<string>();
-    const client = (rest: string) => new FlinkRestClient(rest, { timeoutMs: this.config.restTimeoutMs, retries: 1, backoffMs: this.config.restBackoffMs });
-    const cancel = async (c: FlinkRestClient, j: { jid: string; name: string; state: string }, why: string): Promise<void> => {
-      if (cancelled.has(j.jid)) return;
-      cancelled.add(j.jid);
-      try {
-        await c.cancel(j.jid);
-        lines.push(`cancelled Flink job ${j.jid} '${j.name}' (${j.state}) that ${why} left on ${c.baseUrl}`);
-      } catch (e) {
-        lines.push(`could not cancel Flink job ${j.jid} '${j.name}' (${j.state}) that ${why} left on ${c.baseUrl}: ${(e as Error).message}`);
-      }
-    };
-    const running = async (c: FlinkRestClient) => (await c.get<{ jobs: { jid: string; name: string; state: string }[] }>('/jobs/overview')).jobs.filter((j) => !TERMINAL_STATES.has(j.state));
-    for (const l of leftovers) {
-      if (l.engine !== 'flink' || typeof l.rest !== 'string' || typeof l.jobName !== 'string') continue;
-      const f = l as FlinkLeftovers;
-      const c = client(f.rest);
-      try {
-        for (const j of (await running(c)).filter((x) => x.name === f.jobName)) await cancel(c, j, 'an interrupted run');
-        await c.deleteJar(f.jarId).catch(() => undefined);
-      } catch (e) {
-        lines.push(`could not look for the Flink job '${f.jobName}' that an interrupted run may have left on ${f.rest}: ${(e as Error).message}`);
-      }
-    }
-    // Jobs of harnesses on this machine that are gone (killed before their run kept its leftovers, e.g. mid-deploy).
-    if (this.config.rest) {
-      const c = client(this.config.rest);
-      const mine = new RegExp(`\\[streamtune ${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+) [0-9a-f]+\\]$`);
-      try {
-        for (const j of await running(c)) {
-          const pid = Number(mine.exec(j.name)?.[1]);
-          if (pid > 0 && pid !== process.pid && !pidAlive(pid)) await cancel(c, j, `a harness on this machine (pid ${pid}, gone)`);
-        }
-      } catch {
-        // the cluster does not answer: the runs will say so
-      }
-    }
-    for (const dir of staleLocalTempDirs()) {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-        lines.push(`removed ${dir}, the temporary folder of a killed local Flink run`);
-      } catch (e) {
-        lines.push(`could not remove ${dir}, the temporary folder of a killed local Flink run: ${(e as Error).message}`);
-      }
-    }
-    return lines;
+    return reclaimFlink(this.config, leftovers);
   }
 }
 
@@ -436,18 +261,6 @@ interface DeploymentInit {
   /** Epoch ms of the newest failure in the job's exception history (0: none). */
   lastExceptionAt: number;
   timings: DeployTimings;
-}
-
-/** Flink duration text ("500 ms", "10 s", "1 min", "10000") in ms. */
-export function parseDurationMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const m = /^\s*([0-9.]+)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const scale: Record<string, number> = { '': 1, ms: 1, milli: 1, millis: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, min: 60_000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000 };
-  const k = scale[unit];
-  return k === undefined ? undefined : v * k;
 }
 
 /** Seconds of a Flink epoch-ms span. */

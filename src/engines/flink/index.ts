@@ -10,23 +10,16 @@ export { flinkConfig, FLINK_DEFAULTS, resolveFlinkConfig, type FlinkConfig, type
 export {
   FlinkEngine,
   FlinkDeployment,
-  FlinkJobFailedError,
-  FlinkCapacityError,
-  clampParallelism,
-  flinkJobName,
-  grantableSlots,
-  LOCAL_TEMP_PREFIX,
-  slotsNeeded,
-  staleLocalTempDirs,
   NEXMARK_ON_FLINK,
   jobArguments,
-  waitUntilRunning,
   workloadOf,
   type DeployTimings,
-  type FlinkLeftovers,
   type FlinkRescaleReport,
   type FlinkWorkload,
 } from './engine.js';
+export { FlinkJobFailedError, parseDurationMs, waitUntilRunning } from './job-state.js';
+export { flinkJobName, LOCAL_TEMP_PREFIX, reclaimFlink, staleLocalTempDirs, type FlinkLeftovers } from './leftovers.js';
+export { clampParallelism, describeOverview, FlinkCapacityError, grantableSlots, slotsNeeded } from './slots.js';
 export { FlinkRestClient, FlinkRestError, type RestOptions, type ClusterOverview, type ExceptionEntry } from './rest.js';
 export {
   StandaloneCluster,

@@ -11,9 +11,10 @@
  *     with `--engine timely` on real Timely into datasets/calibration/timely/<query>.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calibrateMachine, readMeasurements } from '../calibration/index.js';
+import { defaultMaxLoad, loadGate, loadLine } from '../calibration/load.js';
 import { calibrate } from '../calibration/query.js';
 import { CALIBRATION_QUERIES } from '../calibration/design.js';
 import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
@@ -34,6 +35,8 @@ async function main(): Promise<number> {
     .option('from', { type: 'string', describe: 'refit the profile from saved measurements (no real runs)' })
     .option('queries', { type: 'string', describe: `Nexmark queries of the profile calibration (default ${CALIBRATION_QUERIES.join(',')}; Timely ${TIMELY_CALIBRATION_QUERIES.join(',')})` })
     .option('cores', { type: 'number', describe: "cores of the machine the profile describes (default: this machine's)" })
+    .option('max-load', { type: 'number', describe: "refuse to measure when the 1-minute load average is above this (default: this machine's cores)" })
+    .option('force', { type: 'boolean', default: false, describe: 'measure even above --max-load; the profile is marked as measured on a loaded machine' })
     .option('query', { type: 'string', describe: `query, or "all" (Flink: ${Object.keys(NEXMARK_ON_FLINK).join(', ')}; Timely: ${Object.keys(NEXMARK_ON_TIMELY).join(', ')})` })
     .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: 'real engine to measure on' })
     .option('rate', { type: 'number', describe: 'high generator rate, events/s (keep the machine unsaturated; default 12000 on Flink, 300000 on Timely)' })
@@ -66,6 +69,15 @@ async function main(): Promise<number> {
       console.error('error: --cores must be a number > 0');
       return EXIT.badInput;
     }
+    const maxLoad = argv['max-load'] ?? defaultMaxLoad();
+    if (!argv.from) {
+      const gate = loadGate(loadavg()[0] ?? 0, maxLoad, argv.force);
+      if (!gate.ok) {
+        console.error(`error: ${gate.message}`);
+        return EXIT.badInput;
+      }
+      console.log(gate.message);
+    }
     if (timely) {
       const started = Date.now();
       const { file, profile } = await calibrateTimely((logging) => new TimelyEngine({ logging }), {
@@ -84,7 +96,8 @@ async function main(): Promise<number> {
       return EXIT.ok;
     }
     const started = Date.now();
-    const { file, profile } = await calibrateMachine(() => new FlinkEngine({ slots: 16 }), {
+    const { file, profile } = await calibrateMachine(() => new FlinkEngine({ slots: 32 }), {
+      maxLoad,
       profile: name,
       queries: queries as NexmarkQuery[],
       cores,
@@ -92,6 +105,8 @@ async function main(): Promise<number> {
       log: (s) => console.log(s),
     });
     console.log(`terms: ${JSON.stringify(profile.terms)}`);
+    if (profile.load) console.log(loadLine(profile.load));
+    else console.log('machine load: not recorded with these measurements');
     console.log(`fit on the calibration points: median busy error ${(100 * profile.fit.busyError).toFixed(1)}%, sustainable-rate error ${(100 * profile.fit.sustainableRateError).toFixed(1)}%`);
     console.log(`wrote ${file} (real runs ${profile.calibrationWallSeconds.toFixed(0)} s${argv.from ? ', reused' : ''}; this command ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     return EXIT.ok;

@@ -9,17 +9,21 @@
  * Scored: per operator the busy ratio (points whose real busy is >= 50 ms/s, unsaturated) and per configuration the
  * largest sustainable source rate (overload points). Writes fidelity.csv, fidelity.vl.json/.svg/.png (simulated
  * against real, identity line) and real.json (the measurements; `--from` reuses them) under
- * results/fidelity/<time>/; the last line is
- *   fidelity: median busy error X%, p90 Y%, sustainable-rate error Z% over N points
+ * results/fidelity/<time>/, and fidelity.json (the figures, the largest p and channels scored, the machine's load);
+ * the last line is
+ *   fidelity: median busy error X%, p90 Y%, sustainable-rate error Z% over N points, p up to P, channels up to C
  * (Z: median over the overload points the job could not keep up with; N: busy pairs + those points). Run it
  * alone on the machine:
- * `flock /work/cpu.lock npm run fidelity`. `--quick`: q5 and the synthetic ranking job only, under 5 minutes.
+ * `flock /work/cpu.lock npm run fidelity`; above `--max-load` (default: the cores) it refuses unless `--force`,
+ * and a forced run is marked as measured on a loaded machine. `--quick`: q5, the synthetic ranking job and the
+ * held-out points at scale (design.ts scaleBlocks: 16 to 24 subtasks per operator, Nexmark q1 at 30,000-50,000/s).
  *
  * `--ranking <flink run folder> <simulator run folder>` (of experiments/configs/fidelity-flink.json and
  * fidelity-sim.json): per tuner, reconfigurations, final total parallelism and SLO figures side by side, and the
  * Kendall tau between the two engines' rankings of the tuners on each figure.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -29,10 +33,14 @@ import { fidelityPlan } from '../src/calibration/design.js';
 import { compare, quantile, simulatePlan, type Errors } from '../src/calibration/fit.js';
 import { readMeasurements, readProfileFile, measurePlan, type MeasuredPlan } from '../src/calibration/index.js';
 import { REAL_TIMING } from '../src/calibration/measure.js';
+import { defaultMaxLoad, loadGate, loadLine } from '../src/calibration/load.js';
 import { command, EXIT, guard } from '../src/cli/common.js';
 import { PROJECT_ROOT } from '../src/core/project.js';
 import { FlinkEngine } from '../src/engines/flink/index.js';
 import { loadProfile } from '../src/engines/simulator/profile.js';
+import { loadTimelyProfile } from '../src/engines/simulator/timely-physics.js';
+import { TimelyEngine } from '../src/engines/timely/index.js';
+import { simulateTimelyPlan, timelyFidelityPlan, TIMELY_TIMING } from '../src/calibration/timely.js';
 import { renderPng, renderSvg, SCHEMA } from '../src/report/charts.js';
 
 export interface FidelityFigures {
@@ -46,9 +54,20 @@ export function figures(e: Errors): FidelityFigures {
   return { medianBusy: quantile(e.busy, 0.5), p90Busy: quantile(e.busy, 0.9), sustainable: quantile(e.sustainable, 0.5), points: e.busy.length + e.sustainable.length };
 }
 
-export function fidelityLine(f: FidelityFigures): string {
+/** The largest parallelism and channels per sender among the points scored. */
+export function scale(e: Errors): { p: number; channels: number } {
+  let p = 0;
+  let channels = 0;
+  for (const x of e.pairs) {
+    p = Math.max(p, x.maxParallelism);
+    channels = Math.max(channels, x.maxChannels);
+  }
+  return { p, channels };
+}
+
+export function fidelityLine(f: FidelityFigures, s?: { p: number; channels: number }): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  return `fidelity: median busy error ${pct(f.medianBusy)}, p90 ${pct(f.p90Busy)}, sustainable-rate error ${pct(f.sustainable)} over ${f.points} points`;
+  return `fidelity: median busy error ${pct(f.medianBusy)}, p90 ${pct(f.p90Busy)}, sustainable-rate error ${pct(f.sustainable)} over ${f.points} points${s ? `, p up to ${s.p}, channels up to ${s.channels}` : ''}`;
 }
 
 /** The identity line over the panel's range. */
@@ -57,7 +76,7 @@ function identity(rows: readonly Record<string, unknown>[]): { v: number }[] {
   return xs.length ? [{ v: Math.min(...xs) / 1.2 }, { v: Math.max(...xs) * 1.2 }] : [];
 }
 
-function scatterSpec(rows: Record<string, unknown>[]): TopLevelSpec {
+function scatterSpec(rows: Record<string, unknown>[], engine = 'Flink', loaded = false): TopLevelSpec {
   const panel = (kind: string, title: string, unit: string) => ({
     title,
     width: 300,
@@ -82,7 +101,7 @@ function scatterSpec(rows: Record<string, unknown>[]): TopLevelSpec {
   });
   return {
     $schema: SCHEMA,
-    title: 'Simulator against real Flink on held-out runs (dashed: identity)',
+    title: `Simulator against real ${engine} on held-out runs (dashed: identity)${loaded ? ' - MEASURED ON A LOADED MACHINE' : ''}`,
     hconcat: [panel('busy', 'busy time per operator', 'ms/s'), panel('sustainable', 'largest sustainable source rate', 'events/s')],
   } as TopLevelSpec;
 }
@@ -137,10 +156,13 @@ export function rankingReport(flinkDir: string, simDir: string): string {
 
 async function main(): Promise<number> {
   const argv = await command('fidelity', '$0 [--quick] [--profile flink-2core] [--from real.json] [--out dir]\n\nSimulator vs real Flink on held-out runs: CSV, scatter chart, and the fidelity line.')
-    .option('quick', { type: 'boolean', default: false, describe: 'q5 and the synthetic ranking job only (under 5 minutes)' })
-    .option('profile', { type: 'string', default: 'flink-2core', describe: 'calibrated machine profile (datasets/calibration/<profile>.json)' })
+    .option('quick', { type: 'boolean', default: false, describe: 'q5, the synthetic ranking job and the points at scale only (about 10 minutes)' })
+    .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: "real engine: 'timely' compares the simulator's Timely mode, uncalibrated and with the Timely profile, on held-out W and rates" })
+    .option('profile', { type: 'string', describe: 'calibrated profile (datasets/calibration/<profile>.json; default flink-2core, or timely-2core with --engine timely)' })
     .option('from', { type: 'string', describe: 'reuse real measurements (a real.json of an earlier run)' })
     .option('out', { type: 'string', describe: 'output folder (default results/fidelity/<time>)' })
+    .option('max-load', { type: 'number', describe: "refuse to measure when the 1-minute load average is above this (default: this machine's cores)" })
+    .option('force', { type: 'boolean', default: false, describe: 'measure even above --max-load; the figures are marked as measured on a loaded machine' })
     .option('ranking', { type: 'string', array: true, describe: 'two run folders (fidelity-flink, fidelity-sim): the ranking comparison only' })
     .strict()
     .help()
@@ -154,9 +176,20 @@ async function main(): Promise<number> {
     console.log(report);
     return EXIT.ok;
   }
+  const maxLoad = argv['max-load'] ?? defaultMaxLoad();
+  if (!argv.from) {
+    const gate = loadGate(loadavg()[0] ?? 0, maxLoad, argv.force);
+    if (!gate.ok) {
+      console.error(`error: ${gate.message}`);
+      return EXIT.badInput;
+    }
+    console.log(gate.message);
+  }
+  if (argv.engine === 'timely') return timelyFidelity(argv.profile ?? 'timely-2core', argv.from, argv.out);
+  const profile = argv.profile ?? 'flink-2core';
   const started = Date.now();
-  const terms = loadProfile(argv.profile);
-  const file = readProfileFile(argv.profile);
+  const terms = loadProfile(profile);
+  const file = readProfileFile(profile);
   const plan = fidelityPlan(argv.quick);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const out = resolve(argv.out ?? join(PROJECT_ROOT, 'results/fidelity', `${stamp}${argv.quick ? '-quick' : ''}`));
@@ -165,27 +198,71 @@ async function main(): Promise<number> {
   if (argv.from) {
     real = readMeasurements(resolve(argv.from));
   } else {
-    real = await measurePlan(() => new FlinkEngine({ slots: 16 }), plan, { ...REAL_TIMING, log: (s) => console.log(s) });
+    real = await measurePlan(() => new FlinkEngine({ slots: 32 }), plan, { ...REAL_TIMING, maxLoad, log: (s) => console.log(s) });
     writeFileSync(join(out, 'real.json'), `${JSON.stringify(real, null, 1)}\n`);
   }
   // Only the blocks of this plan (a full real.json also serves --quick).
   const names = new Set(plan.blocks.map((b) => b.name));
   const measured = real.measurements.filter((m) => names.has(m.block));
-  const before = compare(measured, await simulatePlan(plan, loadProfile('linear'), file.linearWorkloads));
-  const after = compare(measured, await simulatePlan(plan, terms, file.workloads));
+  const before = compare(measured, await simulatePlan(plan, loadProfile('linear'), file.linearWorkloads), plan);
+  const after = compare(measured, await simulatePlan(plan, terms, file.workloads), plan);
   const rows: Record<string, unknown>[] = [];
-  for (const [model, e] of [['before (linear)', before], [`after (${argv.profile})`, after]] as const)
+  for (const [model, e] of [['before (linear)', before], [`after (${profile})`, after]] as const)
     for (const p of e.pairs) rows.push({ model, kind: p.kind, block: p.block, point: p.point, parallelism: p.parallelism, rate: p.rate, operator: p.operator, real: round(p.real), simulated: round(p.simulated), error: round(Math.abs(p.simulated - p.real) / p.real) });
   writeFileSync(join(out, 'fidelity.csv'), stringify(rows, { header: true }));
-  const spec = scatterSpec(rows);
+  const spec = scatterSpec(rows, 'Flink', real.load?.loaded === true);
   writeFileSync(join(out, 'fidelity.vl.json'), `${JSON.stringify(spec, null, 2)}\n`);
   const svg = await renderSvg(spec);
   writeFileSync(join(out, 'fidelity.svg'), svg);
   writeFileSync(join(out, 'fidelity.png'), renderPng(svg));
   const load = real.host.loadAverageAtStart.join(' ');
+  const loaded = real.load?.loaded === true;
+  writeFileSync(
+    join(out, 'fidelity.json'),
+    `${JSON.stringify({ profile: argv.profile, measuredAt: real.measuredAt, load: real.load ?? null, measuredOnLoadedMachine: loaded, before: figures(before), after: figures(after), scale: scale(after) }, null, 2)}\n`,
+  );
   console.log(`real runs: ${real.wallSeconds.toFixed(0)} s${argv.from ? ' (reused)' : ''}, load average at start ${load}; this command ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(real.load ? loadLine(real.load) : 'machine load: not recorded with these measurements (load average at start only)');
   console.log(`wrote ${out}/fidelity.csv, fidelity.png`);
-  console.log(`before (linear, today's model): ${fidelityLine(figures(before)).replace('fidelity: ', '')}`);
+  console.log(`before (linear, today's model): ${fidelityLine(figures(before), scale(before)).replace('fidelity: ', '')}`);
+  console.log(`${fidelityLine(figures(after), scale(after))}${loaded ? ' (MEASURED ON A LOADED MACHINE)' : ''}`);
+  return EXIT.ok;
+}
+
+/** The Timely fidelity: held-out W and rates on real Timely against the simulator's Timely mode, before and after. */
+async function timelyFidelity(profile: string, from: string | undefined, outDir: string | undefined): Promise<number> {
+  const started = Date.now();
+  const terms = loadTimelyProfile(profile);
+  const reused = from ? readMeasurements(resolve(from)) : undefined;
+  // Reused measurements are scored at their own held-out rates.
+  const heldRates = reused ? [...new Set(reused.measurements.filter((m) => !m.overload).map((m) => m.rate))].sort((a, b) => a - b) : undefined;
+  const plan = timelyFidelityPlan(undefined, heldRates);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const out = resolve(outDir ?? join(PROJECT_ROOT, 'results/fidelity', `${stamp}-timely`));
+  mkdirSync(out, { recursive: true });
+  let real: MeasuredPlan;
+  if (reused) {
+    real = reused;
+  } else {
+    real = await measurePlan(() => new TimelyEngine({}), plan, { ...TIMELY_TIMING, log: (s) => console.log(s) });
+    writeFileSync(join(out, 'real.json'), `${JSON.stringify({ ...real, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, null, 1)}\n`);
+  }
+  const names = new Set(plan.blocks.map((b) => b.name));
+  const measured = real.measurements.filter((m) => names.has(m.block));
+  const before = compare(measured, await simulateTimelyPlan(plan, null));
+  const after = compare(measured, await simulateTimelyPlan(plan, terms));
+  const rows: Record<string, unknown>[] = [];
+  for (const [model, e] of [['before (Timely mode, template costs)', before], [`after (${profile})`, after]] as const)
+    for (const p of e.pairs) rows.push({ model, kind: p.kind, block: p.block, point: p.point, parallelism: p.parallelism, rate: p.rate, operator: p.operator, real: round(p.real), simulated: round(p.simulated), error: round(Math.abs(p.simulated - p.real) / p.real) });
+  writeFileSync(join(out, 'fidelity.csv'), stringify(rows, { header: true }));
+  const spec = scatterSpec(rows, 'Timely');
+  writeFileSync(join(out, 'fidelity.vl.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  const svg = await renderSvg(spec);
+  writeFileSync(join(out, 'fidelity.svg'), svg);
+  writeFileSync(join(out, 'fidelity.png'), renderPng(svg));
+  console.log(`real runs: ${real.wallSeconds.toFixed(0)} s${from ? ' (reused)' : ''}, load average at start ${real.host.loadAverageAtStart.join(' ')}; this command ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`wrote ${out}/fidelity.csv, fidelity.png`);
+  console.log(`before (uncalibrated Timely mode): ${fidelityLine(figures(before)).replace('fidelity: ', '')}`);
   console.log(fidelityLine(figures(after)));
   return EXIT.ok;
 }

@@ -10,7 +10,9 @@ for (const [name, mod] of [
   ['streamtune-model', './streamtune-model.js'],
   ['streamtune-ged', './streamtune-ged.js'],
   ['calibration', './calibration.js'],
+  ['exchange', './exchange.js'],
   ['fuzz', './fuzz.js'],
+  ['external', './external.js'],
 ] as const) {
   sections.push([name, async () => {
     const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;

@@ -17,22 +17,29 @@ import pandas as pd
 
 alt.data_transformers.disable_max_rows()
 
-# One colour per tuner, as src/report/charts.ts (tunerColors): the fixed order over the Tableau-10 palette.
-TUNER_ORDER = ["streamtune", "ds2", "conttune", "autoscaler", "dhalion", "static", "oracle"]
-PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#9d755d", "#72b7b2", "#eeca3b", "#ff9da6", "#bab0ac"]
+# One colour per tuner, as src/report/charts.ts (tunerColors): notebooks/tuners.json, generated from the tuner
+# registry by `npm run schema`. A name not in it (a variant, an external tuner) takes the next free palette colour.
+_TABLE = json.loads((Path(__file__).resolve().parent / "tuners.json").read_text())
+TUNER_ORDER = list(_TABLE["order"])
+TUNER_COLOR = {t["name"]: t["color"] for t in _TABLE["tuners"]}
+PALETTE = list(_TABLE["palette"])
+_FREE = [c for c in PALETTE if c not in TUNER_COLOR.values()]
 
 
 def tuner_order(tuners) -> list[str]:
+    """As src/report/paper-charts.ts (tunerOrder): each known tuner followed by its named variants (ds2, ds2-op10)."""
     present = list(dict.fromkeys(tuners))
-    return [t for t in TUNER_ORDER if t in present] + sorted(t for t in present if t not in TUNER_ORDER)
+    extra = sorted(t for t in present if t not in TUNER_ORDER)
+    placed = [x for k in TUNER_ORDER for x in ([k] if k in present else []) + [t for t in extra if t.startswith(k + "-")]]
+    return placed + [t for t in extra if t not in placed]
 
 
 def tuner_scale(tuners) -> alt.Scale:
     """The colour scale of src/report/charts.ts: a tuner has the same colour in every chart."""
     extra = sorted({t for t in tuners if t not in TUNER_ORDER})
-    everyone = TUNER_ORDER + extra
-    domain = [t for t in everyone if t in set(tuners)]
-    return alt.Scale(domain=domain, range=[PALETTE[everyone.index(t) % len(PALETTE)] for t in domain])
+    domain = [t for t in TUNER_ORDER + extra if t in set(tuners)]
+    colour = lambda t: TUNER_COLOR.get(t) or _FREE[extra.index(t) % len(_FREE)]
+    return alt.Scale(domain=domain, range=[colour(t) for t in domain])
 
 
 def folder(var: str) -> Path:

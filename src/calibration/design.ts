@@ -10,6 +10,11 @@
  *     channels 1..4 on each edge): the fixed overhead and the exchange costs;
  *   - cal-cores: source -rebalance-> work (200 us, mostly parked) -forward-> sink at 2, 6, 12 instances, at two rates
  *     and at overload: where the shared machine stops more instances from helping;
+ *   - cal-channels: source -rebalance-> send -hash-> recv (20 us per record each, 80 % parked, so 16-32 subtasks fit
+ *     on 2 cores without contention) with send x recv = 1x1, 2x8, 4x16, 4x32, 16x32 (channels per sender 1..32,
+ *     per receiver 1..16) at 2,000, 8,000, 24,000 events/s: per-channel rates from 4/s to 24,000/s, so both the
+ *     buffer-timeout regime (fewer than n = 1,365 records per channel per 100 ms) and the full-buffer regime are
+ *     measured, and the per-buffer costs are told apart from the per-subtask overhead and from CPU contention;
  *   - Nexmark q1, q3, q5, q8 with every non-source operator at 1, 2, 3 instances, at 4,000, 8,000, 12,000 events/s:
  *     their per-operator costs and any persistent key skew.
  * Fidelity (held out: other parallelisms and rates): fidelityPlan().
@@ -77,6 +82,31 @@ export function calCoresJob(): JobGraph {
   });
 }
 
+/** source -rebalance-> send -hash-> recv: channels per sender = recv's parallelism, per receiver = send's. */
+export function calChannelsJob(): JobGraph {
+  return JobGraph.create({
+    name: 'cal-channels',
+    operators: [
+      { id: 'src', type: 'source', cost: 1, maxParallelism: 32 },
+      { id: 'send', type: 'map', cost: 20, selectivity: 1, maxParallelism: 32 },
+      { id: 'recv', type: 'sink', cost: 20, maxParallelism: 32 },
+    ],
+    edges: [
+      { from: 'src', to: 'send', ship: 'rebalance' },
+      { from: 'send', to: 'recv', ship: 'hash' },
+    ],
+  });
+}
+
+/** Send x recv of the channel design: channels per sender 1, 8, 16, 32, 32; per receiver 1, 2, 4, 4, 16. */
+export const CHANNEL_CONFIGS: readonly Parallelism[] = [
+  { src: 1, send: 1, recv: 1 },
+  { src: 1, send: 2, recv: 8 },
+  { src: 1, send: 4, recv: 16 },
+  { src: 1, send: 4, recv: 32 },
+  { src: 1, send: 16, recv: 32 },
+];
+
 /** The synthetic job of the ranking comparison (experiments/configs/fidelity-*.json): seed 7, 5-6 operators. */
 export function rankingJob(): JobGraph {
   return syntheticJob({ seed: 7, minOperators: 5, maxOperators: 6, peakParallelism: 6, maxParallelism: 32 }).job;
@@ -110,6 +140,7 @@ export function calibrationPlan(queries: readonly NexmarkQuery[] = CALIBRATION_Q
     name: 'calibration',
     blocks: [
       { name: 'cal-exchange', job: ex, points: grid(exConfigs, [4_000, 12_000, 20_000]) },
+      { name: 'cal-channels', job: calChannelsJob(), points: grid(CHANNEL_CONFIGS, [2_000, 8_000, 24_000]) },
       { name: 'cal-cores', job: cores, points: grid(coreConfigs, [3_000, 8_000], coreConfigs) },
       ...queries.map((q) => {
         const job = nexmarkJob(q);
@@ -130,6 +161,7 @@ export function fidelityPlan(quick = false): Plan {
   const blocks: Block[] = [
     { name: 'nexmark-q5', job: q5, points: grid(q5Configs, [6_000, 10_000], q5Configs) },
     { name: 'synthetic-7', job: rank, points: grid(quick ? rankConfigs.slice(0, 2) : rankConfigs, [wu, 2 * wu], quick ? [uniform(rank, 1)] : rankConfigs) },
+    ...scaleBlocks(),
   ];
   if (quick) return { name: 'fidelity-quick', blocks };
   const cores = calCoresJob();
@@ -141,6 +173,28 @@ export function fidelityPlan(quick = false): Plan {
     blocks.push({ name: `nexmark-${q}`, job, points: grid([mixed, uniform(job, 4)], [6_000, 10_000], [mixed, uniform(job, 4)]) });
   }
   return { name: 'fidelity', blocks };
+}
+
+/**
+ * Held-out points at scale (in the quick plan too): 16 to 24 subtasks per operator with parked costs (the channel
+ * job at send x recv = 16 x 24 and 24 x 16 at 16,000 and 40,000 events/s, configurations the calibration did not use; the ranking job with every
+ * operator at 16), and Nexmark q1 at rates where its operators are busy beyond the noise (30,000 and 50,000
+ * events/s, then overload).
+ */
+export function scaleBlocks(): Block[] {
+  const ch = calChannelsJob();
+  const rank = rankingJob();
+  const q1 = nexmarkJob('q1');
+  const chConfigs: Parallelism[] = [
+    { src: 1, send: 16, recv: 24 },
+    { src: 1, send: 24, recv: 16 },
+  ];
+  return [
+    // 40,000/s over 16 senders: 2,500/s each, 50 ms/s of (mostly parked) cost: busy enough to be scored.
+    { name: 'scale-channels', job: ch, points: grid(chConfigs, [16_000, 40_000]) },
+    { name: 'scale-synthetic-7', job: rank, points: grid([uniform(rank, 16)], [23_566]) },
+    { name: 'scale-nexmark-q1', job: q1, points: grid([uniform(q1, 1)], [30_000, 50_000], [uniform(q1, 1)]) },
+  ];
 }
 
 /** A job with its operators' costs replaced (measured Nexmark costs for the simulator). */

@@ -1,8 +1,11 @@
 /**
  * Fits the physics terms (src/engines/simulator/physics.ts) to measured real runs (measure.ts):
  *
- * 1. Per-record and per-subtask terms by non-negative least squares over every unsaturated (operator, point):
- *      busy_v p_v - in_v cost_v  =  f p_v + in_v receive[ship in] + sum_e out_e (base[ship e] + perChannel[ship e] (ch_e - 1))
+ * 1. Per-record, per-buffer and per-subtask terms by non-negative least squares over every unsaturated (operator, point):
+ *      busy_v p_v - in_v cost_v  =  f p_v + in_v deserialize[ship in] + Bin_v receivePerBuffer[ship in]
+ *                                   + sum_e (out_e serialize[ship e] + B_e perBuffer[ship e])
+ *    with B the buffers per second summed over the subtasks at the measured rates (physics.ts buffersPerSecond:
+ *    min(R, max(R / n, ch / T)) per subtask, Flink's 32 KiB buffers and 100 ms timeout, REAL_BUFFERS)
  *    (ms/s summed over subtasks, rates in records/s, costs in us). Synthetic operators' costs are known (the job
  *    runs them as specified); a Nexmark operator's cost is one more unknown of the same regression, so it comes
  *    out net of the exchange terms. Rows are weighted towards relative error.
@@ -16,7 +19,7 @@
 import type { JobGraph } from '../core/job.js';
 import type { Partitioning } from '../core/operators.js';
 import { PARTITIONINGS } from '../core/operators.js';
-import { channels, LINEAR, type PhysicsTerms } from '../engines/simulator/physics.js';
+import { buffersPerSecond, channels, inputChannels, LINEAR, recordsPerBuffer, type PhysicsTerms } from '../engines/simulator/physics.js';
 import { SimulatorEngine } from '../engines/simulator/simulator.js';
 import { withCosts, type Block, type Plan } from './design.js';
 import { measureBlock, SIM_TIMING, type Measurement } from './measure.js';
@@ -82,8 +85,22 @@ interface Column {
   name: string;
 }
 
-/** Step 1: the linear terms and the Nexmark costs. */
-export function fitLinearTerms(plan: Plan, measured: readonly Measurement[]): { f: number; exchange: PhysicsTerms['exchange']; costs: Record<string, Record<string, number>>; rows: number } {
+/** The network-buffer setting of the real runs: Flink's defaults and the synthetic record's size. */
+export interface BufferSetting {
+  bufferBytes: number;
+  bufferTimeoutMs: number;
+  recordBytes: number;
+}
+
+/**
+ * jobs/flink runs with Flink's defaults (taskmanager.memory.segment-size 32 KiB, execution.buffer-timeout 100 ms);
+ * a synthetic record (two longs, POJO-serialised, with the 4-byte length prefix of a record in a buffer) is about
+ * 24 bytes. The exchange terms are fitted on the synthetic jobs, so the profile's recordBytes is that size.
+ */
+export const REAL_BUFFERS: BufferSetting = { bufferBytes: 32 * 1024, bufferTimeoutMs: 100, recordBytes: 24 };
+
+/** Step 1: the per-record and per-buffer terms and the Nexmark costs. */
+export function fitLinearTerms(plan: Plan, measured: readonly Measurement[], buffers: BufferSetting = REAL_BUFFERS): { f: number; exchange: PhysicsTerms['exchange']; costs: Record<string, Record<string, number>>; rows: number } {
   const cols: Column[] = [{ name: 'f' }];
   const col = new Map<string, number>([['f', 0]]);
   const add = (name: string): number => {
@@ -93,7 +110,9 @@ export function fitLinearTerms(plan: Plan, measured: readonly Measurement[]): { 
     }
     return col.get(name) as number;
   };
-  for (const s of PARTITIONINGS) for (const k of ['receive', 'base', 'perChannel']) add(`${k}:${s}`);
+  for (const s of PARTITIONINGS) for (const k of ['deserialize', 'serialize', 'perBuffer', 'receivePerBuffer']) add(`${k}:${s}`);
+  const n = recordsPerBuffer(buffers);
+  const T = buffers.bufferTimeoutMs / 1000;
   const jobs = new Map<string, Block>(plan.blocks.map((b) => [b.name, b]));
   const A: number[][] = [];
   const y: number[] = [];
@@ -113,12 +132,19 @@ export function fitLinearTerms(plan: Plan, measured: readonly Measurement[]): { 
         const i = col.get(name) as number;
         row[i] = (row[i] as number) + v;
       };
-      for (const e of ins) bump(`receive:${e.ship}`, o.recordsIn / ins.length / 1000);
+      // Per record and per buffer (physics.ts: B(R, ch) = min(R, max(R / n, ch / T)) buffers/s per instance).
+      for (const e of ins) {
+        const r = o.recordsIn / ins.length;
+        bump(`deserialize:${e.ship}`, r / 1000);
+        bump(`receivePerBuffer:${e.ship}`, (o.p * buffersPerSecond(r / o.p, inputChannels(e.ship, m.parallelism[e.from] ?? 1, o.p), n, T)) / 1000);
+      }
       for (const d of job.downstream(op.id)) {
         const e = job.edge(op.id, d);
         const out = o.recordsOut * e.share;
-        bump(`base:${e.ship}`, out / 1000);
-        bump(`perChannel:${e.ship}`, (out * (channels(e.ship, o.p, m.parallelism[d] ?? 1) - 1)) / 1000);
+        const ch = channels(e.ship, o.p, m.parallelism[d] ?? 1);
+        bump(`serialize:${e.ship}`, out / 1000);
+        const buffers = e.ship === 'broadcast' ? ch * buffersPerSecond(out / o.p, 1, n, T) : buffersPerSecond(out / o.p, ch, n, T);
+        bump(`perBuffer:${e.ship}`, (o.p * buffers) / 1000);
       }
       let target = o.busy * o.p;
       if (isMeasuredJob(job)) pending.push({ rowIndex: A.length, column: `cost:${job.name}/${op.id}`, value: o.recordsIn / 1000 });
@@ -133,7 +159,7 @@ export function fitLinearTerms(plan: Plan, measured: readonly Measurement[]): { 
   for (const p of pending) (rows[p.rowIndex] as number[])[col.get(p.column) as number] = p.value;
   const x = nnls(rows, y, w);
   const value = (name: string): number => round(x[col.get(name) as number] ?? 0);
-  const exchange = Object.fromEntries(PARTITIONINGS.map((s) => [s, { baseUs: value(`base:${s}`), perChannelUs: value(`perChannel:${s}`), receiveUs: value(`receive:${s}`) }])) as PhysicsTerms['exchange'];
+  const exchange = Object.fromEntries(PARTITIONINGS.map((s) => [s, { serializeUs: value(`serialize:${s}`), perBufferUs: value(`perBuffer:${s}`), deserializeUs: value(`deserialize:${s}`), receivePerBufferUs: value(`receivePerBuffer:${s}`), perChannelUs: 0 }])) as PhysicsTerms['exchange'];
   const costs: Record<string, Record<string, number>> = {};
   for (const c of cols) {
     if (!c.name.startsWith('cost:')) continue;
@@ -187,13 +213,22 @@ export interface Errors {
   busy: number[];
   /** Per overload point the job could not keep up with: |sim - real| / real of the achieved source rate. */
   sustainable: number[];
-  pairs: { block: string; point: number; operator: string; real: number; simulated: number; kind: 'busy' | 'sustainable'; parallelism: string; rate: number }[];
+  pairs: { block: string; point: number; operator: string; real: number; simulated: number; kind: 'busy' | 'sustainable'; parallelism: string; rate: number; maxParallelism: number; maxChannels: number }[];
 }
 
 /** Busy ratios below this (5 %) are too small for a relative error to mean anything; they are not scored. */
 export const BUSY_FLOOR = 50;
 
-export function compare(real: readonly Measurement[], sim: readonly Measurement[]): Errors {
+/** The largest parallelism and channels per sender of a point (for the scale a fidelity figure covers). */
+function pointScale(m: Measurement, job: JobGraph | undefined): { maxParallelism: number; maxChannels: number } {
+  const maxParallelism = Math.max(1, ...Object.values(m.parallelism));
+  let maxChannels = 1;
+  if (job) for (const e of job.edges()) maxChannels = Math.max(maxChannels, channels(e.ship, m.parallelism[e.from] ?? 1, m.parallelism[e.to] ?? 1));
+  return { maxParallelism, maxChannels };
+}
+
+export function compare(real: readonly Measurement[], sim: readonly Measurement[], plan?: Plan): Errors {
+  const jobs = new Map((plan?.blocks ?? []).map((b) => [b.name, b.job]));
   const e: Errors = { busy: [], sustainable: [], pairs: [] };
   // A point is its block, configuration, rate and kind (so real runs of a larger plan serve a subset).
   const key = (m: Measurement): string => `${m.block}|${JSON.stringify(m.parallelism)}|${m.rate}|${m.overload}`;
@@ -205,11 +240,12 @@ export function compare(real: readonly Measurement[], sim: readonly Measurement[
     const s = index.get(key(r));
     if (!s || r.windows === 0 || s.windows === 0) continue;
     const p = Object.values(r.parallelism).join('/');
+    const sc = pointScale(r, jobs.get(r.block));
     if (r.overload) {
       // The job kept up with the overload rate: its sustainable rate is only known to be above it (censored).
       if (r.achieved >= 0.97 * r.rate) continue;
       e.sustainable.push(Math.abs(s.achieved - r.achieved) / r.achieved);
-      e.pairs.push({ block: r.block, point: k, operator: '(sources)', real: r.achieved, simulated: s.achieved, kind: 'sustainable', parallelism: p, rate: r.rate });
+      e.pairs.push({ block: r.block, point: k, operator: '(sources)', real: r.achieved, simulated: s.achieved, kind: 'sustainable', parallelism: p, rate: r.rate, ...sc });
       continue;
     }
     if (!unsaturated(r)) continue;
@@ -217,7 +253,7 @@ export function compare(real: readonly Measurement[], sim: readonly Measurement[
       const so = s.operators[id];
       if (!so || o.busy < BUSY_FLOOR) continue;
       e.busy.push(Math.abs(so.busy - o.busy) / o.busy);
-      e.pairs.push({ block: r.block, point: k, operator: id, real: o.busy, simulated: so.busy, kind: 'busy', parallelism: p, rate: r.rate });
+      e.pairs.push({ block: r.block, point: k, operator: id, real: o.busy, simulated: so.busy, kind: 'busy', parallelism: p, rate: r.rate, ...sc });
     }
   }
   return e;
@@ -235,7 +271,7 @@ export function quantile(xs: readonly number[], q: number): number {
 /** The whole fit (steps 1-4 of the header). `cores`: the machine's cores (the profile states them). */
 export async function fitProfile(plan: Plan, measured: readonly Measurement[], cores: number): Promise<FitResult> {
   const lin = fitLinearTerms(plan, measured);
-  const base: PhysicsTerms = { ...structuredClone(LINEAR), coordinationOverhead: 0, subtaskOverheadMs: lin.f, exchange: lin.exchange, cores, backgroundCores: 0, waitFraction: 0.8 };
+  const base: PhysicsTerms = { ...structuredClone(LINEAR), ...REAL_BUFFERS, coordinationOverhead: 0, subtaskOverheadMs: lin.f, exchange: lin.exchange, cores, backgroundCores: 0, waitFraction: 0.8 };
   // Step 2: the cores left to the subtasks, on the overload points; with and without queueing below saturation
   // (the better on every point wins).
   const overloadBlocks = new Set(measured.filter((m) => m.overload && m.windows > 0).map((m) => m.block));

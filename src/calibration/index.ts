@@ -17,6 +17,9 @@ import { PHYSICS_TERMS, type PhysicsTerms } from '../engines/simulator/physics.j
 import { checkTerms, profilePath } from '../engines/simulator/profile.js';
 import { calibrationPlan, CALIBRATION_QUERIES, type Plan } from './design.js';
 import { fitProfile, type FitResult } from './fit.js';
+import type { MachineLoad } from './load.js';
+import { measuredRange } from './range.js';
+import type { MeasuredRange } from '../engines/simulator/profile.js';
 import { REAL_TIMING, type MeasureOptions } from './measure.js';
 import { measurePlan, type MeasuredPlan } from './run.js';
 import type { NexmarkQuery } from '../workloads/nexmark/templates.js';
@@ -39,6 +42,12 @@ export interface ProfileFile {
   /** The same runs read the way the linear model was calibrated before (busy slope at p = 1), for comparisons. */
   linearWorkloads: Record<string, Record<string, number>>;
   fit: FitResult['diagnostics'];
+  /** The range the measurements covered: beyond it an experiment is told which term it extrapolates. */
+  measuredRange: MeasuredRange;
+  /** The machine's load during the real runs (absent: not recorded with those measurements). */
+  load?: MachineLoad;
+  /** The real runs were measured on a loaded machine (load.ts): their figures carry other work. */
+  measuredOnLoadedMachine?: boolean;
   /** The raw measurements, next to the profile. */
   measurements: string;
 }
@@ -63,12 +72,14 @@ export interface CalibrateOptions {
   from?: MeasuredPlan;
   dir?: string;
   log?: (line: string) => void;
+  /** Load average above which the measurement is marked loaded (the CLI refuses to start above it unless forced). */
+  maxLoad?: number;
 }
 
 /** Runs (or reuses) the designed real runs, fits the terms and writes the profile and the raw measurements. */
 export async function calibrateMachine(makeEngine: () => Engine, o: CalibrateOptions): Promise<{ file: string; profile: ProfileFile }> {
   const plan: Plan = calibrationPlan(o.queries ?? CALIBRATION_QUERIES);
-  const measured = o.from ?? (await measurePlan(makeEngine, plan, { ...(o.timing ?? REAL_TIMING), ...(o.log ? { log: o.log } : {}) }));
+  const measured = o.from ?? (await measurePlan(makeEngine, plan, { ...(o.timing ?? REAL_TIMING), ...(o.log ? { log: o.log } : {}), ...(o.maxLoad !== undefined ? { maxLoad: o.maxLoad } : {}) }));
   if (!o.from) writeAtomic(measurementsPath(o.profile, o.dir), `${JSON.stringify(measured, null, 1)}\n`);
   const t0 = Date.now();
   const fit = await fitProfile(plan, measured.measurements, o.cores);
@@ -77,7 +88,7 @@ export async function calibrateMachine(makeEngine: () => Engine, o: CalibrateOpt
   checkTerms(fit.terms, `profile '${o.profile}'`);
   const profile: ProfileFile = {
     profile: o.profile,
-    description: `Physics terms of real Flink 2.3.0 (local MiniCluster, synthetic jobs at --wait-fraction 0.8) on ${measured.host.cpus} cores (${measured.host.cpuModel}), fitted by npm run calibrate (src/calibration) from ${measured.measurements.length} designed points`,
+    description: `Physics terms of real Flink 2.3.0 (local MiniCluster, synthetic jobs at --wait-fraction 0.8) on ${measured.host.cpus} cores (${measured.host.cpuModel}), fitted by npm run calibrate (src/calibration) from ${measured.measurements.length} designed points${measured.load?.loaded ? `; MEASURED ON A LOADED MACHINE (load average ${measured.load.loadAverageAtStart[0]} at start, other processes ${measured.load.otherCores ?? '?'} cores)` : ''}`,
     engine: measured.engine,
     measuredAt: measured.measuredAt,
     host: measured.host,
@@ -86,6 +97,8 @@ export async function calibrateMachine(makeEngine: () => Engine, o: CalibrateOpt
     workloads: fit.costs,
     linearWorkloads: fit.linearCosts,
     fit: fit.diagnostics,
+    measuredRange: measuredRange(plan, measured.measurements, measured.host.cpus),
+    ...(measured.load ? { load: measured.load, measuredOnLoadedMachine: measured.load.loaded } : {}),
     measurements: `${o.profile}.measurements.json`,
   };
   const file = profilePath(o.profile, o.dir);

@@ -2,9 +2,10 @@
  * Measures a whole plan on the real engine, one deployment per block, and keeps the raw measurements (so a fit
  * can be redone without the engine): datasets/calibration/<profile>.measurements.json.
  */
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import type { Engine } from '../engines/engine.js';
 import type { Plan } from './design.js';
+import { defaultMaxLoad, watchLoad, type MachineLoad } from './load.js';
 import { measureBlock, type MeasureOptions, type Measurement } from './measure.js';
 
 export interface MeasuredPlan {
@@ -12,6 +13,8 @@ export interface MeasuredPlan {
   engine: string;
   measuredAt: string;
   host: { cpus: number; cpuModel: string; loadAverageAtStart: number[] };
+  /** The machine's load during the runs (load.ts); absent in measurements recorded before it was kept. */
+  load?: MachineLoad;
   /** Wall time of the measurement, seconds. */
   wallSeconds: number;
   timing: MeasureOptions;
@@ -20,9 +23,9 @@ export interface MeasuredPlan {
 
 const MAX_ATTEMPTS = 3;
 
-export async function measurePlan(makeEngine: () => Engine, plan: Plan, o: MeasureOptions): Promise<MeasuredPlan> {
+export async function measurePlan(makeEngine: () => Engine, plan: Plan, o: MeasureOptions & { maxLoad?: number }): Promise<MeasuredPlan> {
   const start = Date.now();
-  const load = loadavg().map((x) => Math.round(x * 100) / 100);
+  const watch = watchLoad(o.maxLoad ?? defaultMaxLoad());
   const measurements: Measurement[] = [];
   let kind = '';
   for (const block of plan.blocks) {
@@ -44,12 +47,14 @@ export async function measurePlan(makeEngine: () => Engine, plan: Plan, o: Measu
     }
     o.log?.(`${block.name}: ${block.points.length} points in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  const { log: _log, ...timing } = o;
+  const { log: _log, maxLoad: _maxLoad, ...timing } = o;
+  const load = watch.stop();
   return {
     plan: plan.name,
     engine: kind,
     measuredAt: new Date(start).toISOString(),
-    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: load },
+    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: load.loadAverageAtStart },
+    load,
     wallSeconds: Math.round((Date.now() - start) / 100) / 10,
     timing,
     measurements,

@@ -4,18 +4,23 @@
  *     parallelisms per operator and three rates) through the control loop, the physics terms fitted to them,
  *     written to datasets/calibration/<profile>.json (default flink-2core) with the raw measurements beside it;
  *     `--from <measurements.json>` refits without running Flink. About 16 minutes on 2 cores.
+ *   - `--engine timely`, no --query: the Timely profile (src/calibration/timely.ts): Nexmark q1, q3, q5 on real
+ *     Timely at W = 1, 2 and three rates plus overload, and the logging runs, fitted into datasets/calibration/
+ *     timely-2core.json with its raw measurements beside it; `--from` refits.
  *   - `--query q5` (or `all`): per-query operator costs into datasets/calibration/<query>.json (src/calibration/query.ts);
  *     with `--engine timely` on real Timely into datasets/calibration/timely/<query>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calibrateMachine, readMeasurements } from '../calibration/index.js';
+import { defaultMaxLoad, loadGate, loadLine } from '../calibration/load.js';
 import { calibrate } from '../calibration/query.js';
 import { CALIBRATION_QUERIES } from '../calibration/design.js';
 import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
 import { PROFILE_NAME } from '../engines/simulator/profile.js';
-import { NEXMARK_ON_TIMELY } from '../engines/timely/index.js';
+import { NEXMARK_ON_TIMELY, TimelyEngine } from '../engines/timely/index.js';
+import { calibrateTimely, TIMELY_CALIBRATION_QUERIES, type TimelyMeasurements } from '../calibration/timely.js';
 import { isNexmarkQuery, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { command, EXIT, guard } from './common.js';
 
@@ -26,10 +31,12 @@ async function main(): Promise<number> {
     'calibrate',
     '$0 [--profile flink-2core] [--from measurements.json]\n$0 --query q5 [--engine timely] [options]\n\nWithout --query: fits the simulator\'s physics terms to designed real Flink runs into a machine profile (datasets/calibration/<profile>.json).\nWith --query: measures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink or Timely.',
   )
-    .option('profile', { type: 'string', default: 'flink-2core', describe: 'machine profile to write (without --query)' })
+    .option('profile', { type: 'string', describe: 'profile to write (without --query; default flink-2core, or timely-2core with --engine timely)' })
     .option('from', { type: 'string', describe: 'refit the profile from saved measurements (no real runs)' })
-    .option('queries', { type: 'string', default: CALIBRATION_QUERIES.join(','), describe: 'Nexmark queries of the profile calibration' })
+    .option('queries', { type: 'string', describe: `Nexmark queries of the profile calibration (default ${CALIBRATION_QUERIES.join(',')}; Timely ${TIMELY_CALIBRATION_QUERIES.join(',')})` })
     .option('cores', { type: 'number', describe: "cores of the machine the profile describes (default: this machine's)" })
+    .option('max-load', { type: 'number', describe: "refuse to measure when the 1-minute load average is above this (default: this machine's cores)" })
+    .option('force', { type: 'boolean', default: false, describe: 'measure even above --max-load; the profile is marked as measured on a loaded machine' })
     .option('query', { type: 'string', describe: `query, or "all" (Flink: ${Object.keys(NEXMARK_ON_FLINK).join(', ')}; Timely: ${Object.keys(NEXMARK_ON_TIMELY).join(', ')})` })
     .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: 'real engine to measure on' })
     .option('rate', { type: 'number', describe: 'high generator rate, events/s (keep the machine unsaturated; default 12000 on Flink, 300000 on Timely)' })
@@ -44,18 +51,17 @@ async function main(): Promise<number> {
     .help()
     .parse();
   if (argv.query === undefined) {
-    if (argv.engine === 'timely') {
-      console.error('error: --engine timely: the machine profile is calibrated on Flink; give --query for a Timely calibration');
+    const timely = argv.engine === 'timely';
+    const name = argv.profile ?? (timely ? 'timely-2core' : 'flink-2core');
+    if (!PROFILE_NAME.test(name) || name === 'linear') {
+      console.error(`error: --profile: '${name}' is not a profile name to write (letters, digits, . _ -; not the built-in 'linear')`);
       return EXIT.badInput;
     }
-    if (!PROFILE_NAME.test(argv.profile) || argv.profile === 'linear') {
-      console.error(`error: --profile: '${argv.profile}' is not a profile name to write (letters, digits, . _ -; not the built-in 'linear')`);
-      return EXIT.badInput;
-    }
-    const queries = argv.queries.split(',').map((q) => q.trim());
-    const bad = queries.find((q) => !isNexmarkQuery(q) || !NEXMARK_ON_FLINK[q]);
+    const implemented = timely ? NEXMARK_ON_TIMELY : NEXMARK_ON_FLINK;
+    const queries = (argv.queries ?? (timely ? TIMELY_CALIBRATION_QUERIES : CALIBRATION_QUERIES).join(',')).split(',').map((q) => q.trim());
+    const bad = queries.find((q) => !isNexmarkQuery(q) || !implemented[q]);
     if (bad !== undefined) {
-      console.error(`error: --queries: no Flink implementation of '${bad}' (have ${Object.keys(NEXMARK_ON_FLINK).join(', ')})`);
+      console.error(`error: --queries: no ${timely ? 'Timely' : 'Flink'} implementation of '${bad}' (have ${Object.keys(implemented).join(', ')})`);
       return EXIT.badInput;
     }
     const cores = argv.cores ?? availableParallelism();
@@ -63,15 +69,44 @@ async function main(): Promise<number> {
       console.error('error: --cores must be a number > 0');
       return EXIT.badInput;
     }
+    const maxLoad = argv['max-load'] ?? defaultMaxLoad();
+    if (!argv.from) {
+      const gate = loadGate(loadavg()[0] ?? 0, maxLoad, argv.force);
+      if (!gate.ok) {
+        console.error(`error: ${gate.message}`);
+        return EXIT.badInput;
+      }
+      console.log(gate.message);
+    }
+    if (timely) {
+      const started = Date.now();
+      const { file, profile } = await calibrateTimely((logging) => new TimelyEngine({ logging }), {
+        profile: name,
+        queries: queries as NexmarkQuery[],
+        cores,
+        ...(argv.from ? { from: JSON.parse(readFileSync(resolve(argv.from), 'utf8')) as TimelyMeasurements } : {}),
+        log: (s) => console.log(s),
+      });
+      console.log(`terms: ${JSON.stringify({ ...profile.terms, costs: undefined, growth: undefined })}`);
+      for (const [job, ops] of Object.entries(profile.terms.costs))
+        console.log(`  ${job}: ${Object.entries(ops).map(([op, c]) => `${op} ${c} us + ${profile.terms.growth[job]?.[op] ?? 0} per 1K/s/worker`).join(', ')}`);
+      console.log(`fit on the calibration points: median busy error ${(100 * profile.fit.busyError).toFixed(1)}%, sustainable-rate error ${(100 * profile.fit.sustainableRateError).toFixed(1)}%`);
+      console.log(`load average (1, 5, 15 min): ${profile.host.loadAverageAtStart.join(' ')} at the start, ${profile.host.loadAverageAtEnd.join(' ')} at the end`);
+      console.log(`wrote ${file} (real runs ${profile.calibrationWallSeconds.toFixed(0)} s${argv.from ? ', reused' : ''}; this command ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      return EXIT.ok;
+    }
     const started = Date.now();
-    const { file, profile } = await calibrateMachine(() => new FlinkEngine({ slots: 16 }), {
-      profile: argv.profile,
+    const { file, profile } = await calibrateMachine(() => new FlinkEngine({ slots: 32 }), {
+      maxLoad,
+      profile: name,
       queries: queries as NexmarkQuery[],
       cores,
       ...(argv.from ? { from: readMeasurements(resolve(argv.from)) } : {}),
       log: (s) => console.log(s),
     });
     console.log(`terms: ${JSON.stringify(profile.terms)}`);
+    if (profile.load) console.log(loadLine(profile.load));
+    else console.log('machine load: not recorded with these measurements');
     console.log(`fit on the calibration points: median busy error ${(100 * profile.fit.busyError).toFixed(1)}%, sustainable-rate error ${(100 * profile.fit.sustainableRateError).toFixed(1)}%`);
     console.log(`wrote ${file} (real runs ${profile.calibrationWallSeconds.toFixed(0)} s${argv.from ? ', reused' : ''}; this command ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     return EXIT.ok;

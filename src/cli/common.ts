@@ -6,7 +6,7 @@ import { JobValidationError } from '../core/job.js';
 import { RateError } from '../workloads/rates.js';
 import { TunerSetupError } from '../tuners/tuner.js';
 
-export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130, terminated: 143 } as const;
 
 /** A bad command-line value: one line, exit 2. */
 export class InputError extends Error {}

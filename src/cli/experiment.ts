@@ -1,10 +1,12 @@
-/** `npm run experiment -- <config> [--out dir] [--resume run-dir] [--jobs n] [--seed n] [--shard i/n] [--allow-large] [--no-train]` */
+/** `npm run experiment -- <config> [--out dir] [--run-id id] [--resume run-dir] [--jobs n] [--seed n] [--shard i/n] [--allow-large] [--no-train]` */
 import cliProgress from 'cli-progress';
 import { writeReport } from '../report/report.js';
 import { runExperiment, type ExperimentOptions, type Progress } from '../experiment/experiment.js';
 import { duration, formatEstimate } from '../experiment/estimate.js';
 import { BOUNDS } from '../core/bounds.js';
 import { parseShard } from '../experiment/shard.js';
+import { assetSeconds } from '../experiment/plan.js';
+import { basename } from 'node:path';
 import { command, EXIT, guard, InputError, integerIn } from './common.js';
 
 function progressBar(): Progress | undefined {
@@ -37,8 +39,9 @@ function trainingProgress(): NonNullable<ExperimentOptions['onTrain']> {
   let timer: NodeJS.Timeout | undefined;
   return {
     start: (p, count) => {
-      const est = Math.ceil(p.status.estimateSec);
-      console.log(`pre-training StreamTune (${p.where}; differs from ${p.setPath} in ${p.status.differs.join(', ')}), ~${duration(est)}${count > 1 ? ` (1 of ${count} recipes)` : ''}, cached in ${p.status.cacheDir}`);
+      const est = Math.ceil(assetSeconds(p));
+      const corpora = p.corpora.length > 0 ? `; first generating ${p.corpora.map((f) => basename(f)).join(', ')}` : '';
+      console.log(`${p.asset.describe} (${p.where}${corpora}), ~${duration(est)}${count > 1 ? ` (1 of ${count})` : ''}, into ${p.asset.id}`);
       if (!tty) return;
       const t0 = Date.now();
       bar.start(est, 0, { stage: 'starting' });
@@ -59,6 +62,7 @@ const argv = command(
   .command('$0 [config]', 'run an experiment')
   .positional('config', { type: 'string', describe: 'experiment JSON, e.g. configs/nexmark-q5.json' })
   .option('out', { type: 'string', describe: "parent folder of the results (default: the config's outputs.dir)" })
+  .option('run-id', { type: 'string', describe: 'name of the run folder under <out>/<name>/ (default: the UTC time)' })
   .option('resume', { type: 'string', describe: "a run folder to resume with its own config: finished runs are kept, the rest run (a config given too must be the same)" })
   .option('jobs', { type: 'string', coerce: integerIn('jobs', 1, BOUNDS.jobs), describe: 'runs in parallel (worker threads); default: the number of cores' })
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), describe: "replaces the config's seeds with this one" })
@@ -77,21 +81,25 @@ const argv = command(
   .option('train', { type: 'boolean', default: true, describe: 'pre-train a StreamTune recipe that differs from its pretrained set (--no-train: refuse instead)' })
   .check((a) => {
     if (a.config === undefined && a.resume === undefined) throw new InputError('give an experiment file, or --resume <run-dir>');
+    if (a.resume !== undefined && a['run-id'] !== undefined) throw new InputError('--run-id: not with --resume (the run folder is the resumed one)');
     return true;
   })
   .parseSync();
 
 let runDir: string | undefined;
-process.on('SIGINT', () => {
-  console.error(runDir ? `\ninterrupted: finished runs are saved; continue with --resume ${runDir}` : '\ninterrupted before any run started');
-  process.exit(EXIT.interrupted);
-});
+// Ctrl-C, and SIGTERM (what a batch scheduler sends on scancel or at the time limit): stop between runs.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    console.error(runDir ? `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: finished runs are saved; continue with --resume ${runDir}` : `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'} before any run started`);
+    process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
+  });
 
 const bar = progressBar();
 await guard(async () => {
   const outcome = await runExperiment({
     ...(argv.config !== undefined ? { config: argv.config as string } : {}),
     ...(argv.out !== undefined ? { out: argv.out } : {}),
+    ...(argv['run-id'] !== undefined ? { runId: argv['run-id'] } : {}),
     ...(argv.resume !== undefined ? { resume: argv.resume } : {}),
     ...(argv.jobs !== undefined ? { jobs: argv.jobs } : {}),
     ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
@@ -118,5 +126,6 @@ await guard(async () => {
   console.log(`runs: ${outcome.runs}${outcome.shard ? ` of shard ${outcome.shard}` : ''} (${outcome.skipped} resumed, ${outcome.failed.length} failed)`);
   if (outcome.shard) console.log('a shard: merge it with the other shards with `npm run merge -- <shard folders...>`');
   for (const f of outcome.failed) console.error(`run ${f.key} failed: ${f.error}`);
+  for (const e of outcome.extrapolations ?? []) console.log(`beyond the profile's measurements: ${e}`);
   return outcome.failed.length > 0 ? EXIT.runFailed : EXIT.ok;
 });

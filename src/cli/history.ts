@@ -5,8 +5,9 @@
 import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../experiment/config.js';
-import { writeCsv } from '../experiment/files.js';
+import { writeCsv } from '../io/files.js';
 import { generateHistory, HISTORY_GEN_DEFAULTS } from '../corpus/generate.js';
+import { CORPUS_FOLDER, corpusName } from '../history/corpus-name.js';
 import { DEFAULT_PROFILE, loadProfile } from '../engines/simulator/profile.js';
 import { NEXMARK_QUERIES, isNexmarkQuery } from '../workloads/nexmark/templates.js';
 import { LABEL_RULES, type LabelRule } from '../history/labels.js';
@@ -39,8 +40,8 @@ await guard(async () => {
   } catch (e) {
     throw new InputError(`--profile: ${(e as Error).message}`);
   }
-  const name = `j${argv.jobs}-w${argv.windows}-s${argv.seed}-${argv.labels}${argv.profile === 'linear' ? '' : `-${argv.profile}`}`;
-  const out = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, 'datasets/history/generated', `${name}.csv`);
+  const name = corpusName({ jobs: argv.jobs, windows: argv.windows, seed: argv.seed, labels: argv.labels, profile: argv.profile });
+  const out = argv.out ? resolve(argv.out) : join(PROJECT_ROOT, CORPUS_FOLDER, `${name}.csv`);
   const t0 = performance.now();
   const rows = await generateHistory(
     {

@@ -38,7 +38,10 @@ import { NEXMARK_QUERIES, nexmark, type NexmarkQuery } from '../workloads/nexmar
 import { syntheticJob } from '../workloads/synthetic/generator.js';
 import type { Workload } from '../workloads/workload.js';
 import { LABEL_RULES, metricLabels, type LabelRule } from '../history/labels.js';
-import { historyRows, type HistoryRow } from '../history/record.js';
+import { HISTORY_COLUMNS, historyRows, type HistoryRow } from '../history/record.js';
+import { parseCorpusName } from '../history/corpus-name.js';
+import { loadProfile } from '../engines/simulator/profile.js';
+import { writeCsv } from '../io/files.js';
 
 export interface HistoryGenOptions {
   /** Jobs in the corpus. */
@@ -340,4 +343,15 @@ function validate(o: HistoryGenOptions): void {
   if (!(o.costSpread >= 0 && o.costSpread <= 4)) throw new RangeError(`history: costSpread must be in [0, 4], got ${o.costSpread}`);
   if (!(o.minOperators >= 3 && o.maxOperators <= 40 && o.minOperators <= o.maxOperators))
     throw new RangeError(`history: operator range [${o.minOperators}, ${o.maxOperators}] must lie within [3, 40]`);
+}
+
+/**
+ * Makes a corpus file from its name alone (history/corpus-name.ts), the generator's defaults for the rest: what
+ * `npm run history` with those flags writes. The plan uses it for a pretrained set's history that is not on disk.
+ */
+export async function makeNamedCorpus(file: string, progress?: GenerateProgress): Promise<void> {
+  const c = parseCorpusName(file);
+  if (!c) throw new Error(`${file}: not a generated corpus name (j<jobs>-w<windows>-s<seed>-<labels>[-<profile>].csv)`);
+  const rows = await generateHistory({ jobs: c.jobs, windows: c.windows, seed: c.seed, labels: c.labels, simulator: loadProfile(c.profile) }, progress);
+  writeCsv(file, HISTORY_COLUMNS, rows);
 }

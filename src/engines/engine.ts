@@ -43,14 +43,27 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
+export interface OracleAnswer {
+  parallelism: Parallelism;
+  /** Some configuration within max parallelism (and the cores) sustains the rate. */
+  feasible: boolean;
+  /** Why not, when infeasible: the operator at its max parallelism and how far short, or the cores. */
+  reason?: string;
+}
+
 /** Ground truth that only a model of the system can give (the simulator). */
 export interface GroundTruth {
   /** Each operator's demanded input rate (records/s) at a total source rate, ignoring backpressure. */
   demandedRates(rate: number): Record<string, number>;
   /** Each operator's capacity (records/s of input) at a parallelism. */
   capacities(parallelism: Parallelism): Record<string, number>;
-  /** The minimal parallelism vector that sustains the rate, with whether it is feasible within max parallelism. */
-  oracle(rate: number): { parallelism: Parallelism; feasible: boolean };
+  /**
+   * The minimal parallelism vector that sustains the rate, with whether any configuration within the operators'
+   * max parallelism (and a finite machine's cores) does, and why not. `tolerance`: the share of the rate a
+   * configuration may fall short by and still meet the SLO (its maxLagTrend: lag growing at most that share of the
+   * target rate), so the oracle is the smallest configuration meeting the same SLO the episodes are judged by.
+   */
+  oracle(rate: number, tolerance?: number): OracleAnswer;
   /** Per-operator bottleneck label: demand above capacity at this parallelism and rate. */
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean>;
 }

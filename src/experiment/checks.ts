@@ -10,8 +10,8 @@ import type { Experiment } from './schema.js';
 import { buildWorkload, type Workload } from '../workloads/index.js';
 import { readTrace } from '../workloads/rates.js';
 import { engineCapabilities } from '../engines/registry.js';
-import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
-import { readManifest, resolveSetDir } from '../tuners/streamtune/pretrain.js';
+import { tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 
 /** Largest trace file read (a trace is a few thousand rows). */
 export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
@@ -71,33 +71,23 @@ export function checkExperiment(x: Experiment, ctx: CheckContext): { experiment:
     if (ip > largest) fail('loop.initialParallelism', `${ip} is above every operator's max parallelism (at most ${largest} in ${job.name})`);
   } else {
     for (const [id, p] of Object.entries(ip)) {
-      if (!job.has(id)) fail(`loop.initialParallelism.${clip(id, 40)}`, `no operator '${clip(id, 40)}' in ${job.name} (operators: ${clip(job.operatorIds.join(', '), 200)})`);
+      if (!job.has(id)) fail(`loop.initialParallelism.${clip(id, 40)}`, `no operator '${clip(id, 40)}' in ${job.name} (expected one of ${clip(job.operatorIds.join(', '), 200)})`);
       if (p > maxOf(id)) fail(`loop.initialParallelism.${id}`, `${p} is above the operator's max parallelism ${maxOf(id)}`);
     }
   }
 
   const caps = engineCapabilities(x.engine);
-  for (const name of TUNER_NAMES) {
-    const options = x.tuners[name];
-    if (options === undefined) continue;
+  for (const t of tunerEntries(x.tuners)) {
+    const at = `tuners.${t.name}`;
+    let parsed: unknown;
     try {
-      createTuner(name, options);
+      parsed = tunerOptions(t.kind, t.options, t.name);
+      tunerEntry(t.kind).create(parsed, t.name);
     } catch (e) {
-      fail(`tuners.${name}`, (e as Error).message.split('\n').join(' '));
+      fail(at, (e as Error).message.split('\n').join(' '));
+      continue;
     }
-  }
-  if (x.tuners.oracle !== undefined && !caps.groundTruth) fail('tuners.oracle', `the oracle tuner needs ground truth; engine '${x.engine.kind}' has none`);
-  const st = x.tuners.streamtune;
-  if (st !== undefined) {
-    if (st.labelRule === 'groundTruth' && !caps.groundTruth)
-      fail('tuners.streamtune.labelRule', `'groundTruth' needs the simulator's ground truth; engine '${x.engine.kind}' has none`);
-    if (st.pretrained !== '') {
-      try {
-        readManifest(resolveSetDir(st.pretrained));
-      } catch (e) {
-        fail('tuners.streamtune.pretrained', (e as Error).message);
-      }
-    }
+    for (const p of tunerEntry(t.kind).check?.(parsed, { engineKind: x.engine.kind, capabilities: caps }) ?? []) fail(p.key ? `${at}.${p.key}` : at, p.message);
   }
   return { experiment, workload };
 }

@@ -5,7 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { duplicateKey } from '../core/json-keys.js';
 import { experimentConfig, type Experiment } from './schema.js';
+import { TUNER_NAMES } from '../tuners/registry.js';
 
 /** A bad config: printed as is (one line per problem, each bounded), exit 2. */
 export class ConfigError extends Error {
@@ -48,11 +50,15 @@ export function resolveConfigPath(path: string, cwd = process.cwd()): string {
 
 export function readJson(file: string): unknown {
   const text = readFileSync(file, 'utf8');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`${file}: malformed JSON: ${(e as Error).message}`);
   }
+  const twice = duplicateKey(text);
+  if (twice !== undefined) throw new ConfigError(`${file}: ${clip(twice, 120)}: the key is given twice in one object (JSON keeps only the last): give it once`);
+  return value;
 }
 
 /** Formats zod issues as `<where>: <json.path>: <what was expected>` lines. */
@@ -76,7 +82,10 @@ function describeIssue(i: z.core.$ZodIssue): string {
       const disc = (i as { note?: string; discriminator?: string }).discriminator;
       const opts = (i as { options?: unknown[] }).options;
       if (opts) return `expected one of ${opts.map((o) => clip(JSON.stringify(o) ?? '', 40)).join(', ')}${disc ? ` for '${disc}'` : ''}`;
-      return i.message;
+      // A plain union: each accepted form, as what each branch expected.
+      const branches = (i as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      const forms = [...new Set(branches.map((b) => (b[0] ? describeBranch(b[0]) : '')).filter((f) => f !== ''))];
+      return forms.length > 0 ? `expected ${forms.join(', or ')}` : i.message;
     }
     case 'invalid_type':
       return `expected ${i.expected}${'received' in i ? '' : ''}, ${i.message.replace(/^Invalid input: expected [^,]+, /, '')}`;
@@ -98,39 +107,71 @@ function receivedHint(i: z.core.$ZodIssue): string {
 
 function knownKeysHint(i: z.core.$ZodIssue): string {
   const known = (i as { known?: string[] }).known;
-  return known ? ` (expected one of ${known.join(', ')})` : '';
+  if (!known) return '';
+  return known.length === 0 ? ' (this entry takes no options: give it as {})' : ` (expected one of ${known.join(', ')})`;
+}
+
+const FORMS: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object of per-key values' };
+
+/** One union branch's first issue as the form it accepts ('an integer', 'an object of per-key values', '"auto"'). */
+function describeBranch(b: z.core.$ZodIssue): string {
+  // An issue inside the value: the branch accepted its container (an object or a list) but not a member.
+  if (b.path.length > 0) return `${typeof b.path[0] === 'number' ? 'a list' : 'an object'} (${formatPath(b.path)}: ${describeIssue(b)})`;
+  if (b.code === 'invalid_type') return FORMS[b.expected] ?? b.expected;
+  if (b.code === 'invalid_value') return b.values.map((v) => JSON.stringify(v)).join(' or ');
+  return describeIssue(b);
 }
 
 /** Validates a parsed config; throws ConfigError listing every problem. */
 export function validateExperiment(raw: unknown, where: string): Experiment {
   const r = experimentConfig.safeParse(raw, { reportInput: true });
-  if (!r.success) throw new ConfigError(describeIssues(where, annotate(r.error.issues)));
+  if (!r.success) throw new ConfigError(describeIssues(where, annotate(r.error.issues, raw)));
   return r.data;
 }
 
 /** Adds the known keys to unknown-key issues, so "unknown tuner" says which tuners exist. */
-function annotate(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+function annotate(issues: readonly z.core.$ZodIssue[], raw: unknown): z.core.$ZodIssue[] {
   return issues.map((i) => {
+    if (i.code === 'invalid_union' && i.path.length === 3 && i.path[0] === 'tuners' && i.path[2] === 'kind') {
+      // A name that is no tuner kind and an entry without a valid "kind": an unknown tuner.
+      const name = String(i.path[1]);
+      const input = (i as { input?: unknown }).input;
+      const given = input && typeof input === 'object' ? (input as { kind?: unknown }).kind : undefined;
+      const what = given === undefined ? `unknown tuner '${clip(name, 40)}'` : `unknown tuner kind ${clip(JSON.stringify(given) ?? '', 40)}`;
+      return { code: 'custom', path: ['tuners', name], message: `${what} (tuner kinds: ${TUNER_NAMES.join(', ')}; an entry under a name of its own needs "kind")`, input } as z.core.$ZodIssue;
+    }
     if (i.code !== 'unrecognized_keys') return i;
-    const known = keysAt(i.path);
+    const known = keysAt(i.path, raw);
     return known ? ({ ...i, known } as z.core.$ZodIssue) : i;
   });
 }
 
-function keysAt(path: readonly PropertyKey[]): string[] | undefined {
+function keysAt(path: readonly PropertyKey[], raw: unknown): string[] | undefined {
   let s: unknown = experimentConfig;
+  let value = raw;
   for (const p of path) {
-    const shape = shapeOf(s);
+    const shape = shapeOf(s, value);
     if (!shape || typeof p !== 'string') return undefined;
     s = shape[p];
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : undefined;
   }
-  const shape = shapeOf(s);
+  const shape = shapeOf(s, value);
   return shape ? Object.keys(shape) : undefined;
 }
 
-function shapeOf(s: unknown): Record<string, unknown> | undefined {
-  let cur = s as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
-  for (let k = 0; k < 5 && cur && !cur.shape; k++) cur = (cur.def?.innerType ?? cur.unwrap?.()) as typeof cur;
+/** The object shape of a schema node; for a union keyed by `kind` (engine, workload, rates), the member the value names. */
+function shapeOf(s: unknown, value: unknown): Record<string, unknown> | undefined {
+  type Node = { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown; options?: Node[] } } | undefined;
+  let cur = s as Node;
+  for (let k = 0; k < 5 && cur && !cur.shape; k++) {
+    const options = cur.def?.options;
+    if (options) {
+      const kind = value && typeof value === 'object' ? (value as { kind?: unknown }).kind : undefined;
+      cur = options.find((o) => (o?.shape?.kind as { value?: unknown } | undefined)?.value === kind);
+      continue;
+    }
+    cur = (cur.def?.innerType ?? cur.unwrap?.()) as Node;
+  }
   return cur?.shape;
 }
 

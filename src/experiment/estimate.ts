@@ -8,7 +8,8 @@ import type { Experiment } from './schema.js';
 import type { Workload } from '../workloads/index.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { SIMULATOR_DEFAULTS } from '../engines/simulator/simulator.js';
-import { TUNER_NAMES, type TunerName } from '../tuners/registry.js';
+import { tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntries, type TunerEntryConfig } from '../tuners/variants.js';
 
 /**
  * Above any of these the experiment needs `--allow-large`. Set above every committed config (the largest, the
@@ -30,9 +31,9 @@ const COST = {
   operatorStep: 1 / 2e7,
   /** Metrics, history and timeline rows of one operator in one window. */
   operatorWindow: 2e-5,
-  /** One decide() of a tuner on a 40-operator job (streamtune fine-tunes a GNN). */
-  decide: { streamtune: 0.06, conttune: 0.01 } as Partial<Record<TunerName, number>>,
-  decideDefault: 5e-4,
+  /** One decide() of a tuner without its own cost hook (registry decideSec), per operator; at least decideMin. */
+  decidePerOperator: 1.25e-5,
+  decideMin: 5e-4,
 } as const;
 
 export interface WorkEstimate {
@@ -59,7 +60,7 @@ export interface PointWork {
 export function estimateWork(points: readonly PointWork[]): WorkEstimate {
   const e: WorkEstimate = { runs: 0, episodes: 0, windows: 0, operatorWindows: 0, engineSec: 0, cpuSec: 0, realEngineSec: 0 };
   for (const { experiment: x, workload } of points) {
-    const tuners = TUNER_NAMES.filter((t) => x.tuners[t] !== undefined);
+    const tuners = tunerEntries(x.tuners);
     const runs = tuners.length * x.seeds.length;
     const schedule = rateSchedule(x.rates, workload.workloadUnit, x.seeds[0] ?? 1);
     const l = x.loop;
@@ -81,7 +82,7 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
     if (sim) {
       const steps = engineSec / sim.dt;
       const perRun = steps * ops * COST.operatorStep + windows * ops * COST.operatorWindow;
-      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + windows * decideCost(x, t) * Math.max(1, ops / 40));
+      for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + decideSeconds(t, ops, windows));
     } else {
       e.realEngineSec += runs * engineSec;
     }
@@ -89,15 +90,23 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
   return e;
 }
 
-/** Seconds of one decide(); StreamTune's scales with its fine-tuning (epochs x windows, width squared). */
-function decideCost(x: Experiment, t: TunerName): number {
-  const base = COST.decide[t] ?? COST.decideDefault;
-  const st = t === 'streamtune' ? x.tuners.streamtune : undefined;
-  if (!st) return base;
-  const epochs = st.fineTuneEpochs ?? 10;
-  const windows = st.fineTuneWindows ?? 16;
-  const hidden = st.hidden ?? 32;
-  return base * Math.max(0.2, (epochs / 10) * (windows / 16) * (hidden / 32) ** 2);
+/**
+ * Seconds of a run's decide() calls: the tuner's own cost hook (registry decideSec) summed over the windows, the
+ * i-th decide seeing i observed windows (a tuner whose cost grows with what it has observed, such as ContTune's
+ * history or StreamTune's fine-tuning set, grows here too); without a hook a constant per operator.
+ */
+const SAMPLES = 512;
+
+function decideSeconds(t: TunerEntryConfig, operators: number, windows: number): number {
+  const cost = tunerEntry(t.kind).decideSec;
+  if (!cost) return windows * Math.max(COST.decideMin, COST.decidePerOperator * operators);
+  const opts = tunerOptions(t.kind, t.options, t.name);
+  // Exact up to SAMPLES windows; beyond, the mean of SAMPLES evenly spaced decisions (the costs are monotone and
+  // piecewise linear in what was observed, so this is within a few percent and bounded in work).
+  const n = Math.min(windows, SAMPLES);
+  let sec = 0;
+  for (let k = 1; k <= n; k++) sec += cost(opts, { operators, observed: Math.round((k * windows) / n) });
+  return (sec * windows) / n;
 }
 
 /** The limits an estimate exceeds, as phrases ('' when none). */

@@ -11,11 +11,11 @@ import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse/sync';
 import { ConfigError } from './config.js';
 import { executeRun, episodeCount, type RunSpec } from './runs.js';
-import { unwritableFolder, writeAtomic, writeCsv } from './files.js';
-import { planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
+import { unwritableFolder, writeAtomic, writeCsv } from '../io/files.js';
+import { assetSeconds, planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
 import { duration, formatEstimate, overLimits } from './estimate.js';
 import { BOUNDS } from '../core/bounds.js';
-import { trainRecipe } from '../tuners/streamtune/pretrain.js';
+import { makeNamedCorpus } from '../corpus/generate.js';
 import { chooseBackendInfo } from '../learning/backend.js';
 import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from '../loop/rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
@@ -59,7 +59,7 @@ export interface ExperimentOptions {
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
 
-export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<void>;
+export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<string[] | void>;
 
 export interface Progress {
   start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
@@ -75,6 +75,8 @@ export interface ExperimentOutcome {
   failed: { key: string; error: string }[];
   /** Set when the folder is one shard of the experiment ('2/3'). */
   shard?: string;
+  /** Terms the simulator extrapolated past its profile's measurements ("exchange: 128 channels, measured up to 32"). */
+  extrapolations?: string[];
 }
 
 
@@ -89,7 +91,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   if (plan.pretraining.length > 0 && o.train === false) {
     const p = plan.pretraining[0] as Pretraining;
     throw new ConfigError(
-      `${p.where}: the pre-training recipe differs from ${p.setPath}'s (${p.status.differs.join(', ')}) and is not cached; training it takes ~${duration(p.status.estimateSec)}: run without --no-train`,
+      `${p.where}: ${p.asset.describe} is not cached; making it takes ~${duration(assetSeconds(p))}: run without --no-train`,
     );
   }
   const unwritable = unwritableFolder(dir);
@@ -97,7 +99,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   for (const p of plan.pretraining) {
     o.onTrain?.start(p, plan.pretraining.length);
     try {
-      await trainRecipe(p.setPath, p.recipe, (await chooseBackendInfo()).name, (what) => o.onTrain?.step(what));
+      await makeAssets(p, (what) => o.onTrain?.step(what));
     } finally {
       o.onTrain?.stop();
     }
@@ -149,17 +151,18 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
     o.progress?.stop();
   }
   if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
-  await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
-  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed };
+  const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
+  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, extrapolations };
 }
 
 /** The run folder's record of the measured oracle it used (sweep points on engines without ground truth). */
 export const MEASURED_ORACLE = 'measured-oracle.json';
 
 /** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
-async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<void> {
+async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<string[]> {
   mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  return notices ?? [];
 }
 
 /**
@@ -169,8 +172,8 @@ async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Exp
 export async function mergeExperimentShards(dirs: readonly string[], o: { out?: string; runId?: string; cwd?: string; report?: ReportWriter } = {}): Promise<ExperimentOutcome> {
   const plan = planMerge(dirs, o);
   copyShards(plan);
-  await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
-  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [] };
+  const extrapolations = await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
+  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], extrapolations };
 }
 
 function mergeResults(dir: string, done: readonly RunSpec[]): void {
@@ -224,3 +227,13 @@ function runInWorkers(
     }
   }).finally(() => Promise.all(workers.map((w) => w.terminate())));
 }
+
+/** Makes what one asset needs: the missing corpora it reads (generated on the simulator), then the asset itself. */
+export async function makeAssets(p: Pretraining, step: (what: string) => void): Promise<void> {
+  for (const f of p.corpora) {
+    step(`generating ${f}`);
+    await makeNamedCorpus(f);
+  }
+  await p.asset.make((await chooseBackendInfo()).name, step);
+}
+

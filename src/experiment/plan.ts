@@ -6,20 +6,19 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { clip, ConfigError, loadExperiment, readJson } from './config.js';
+import { clip, ConfigError, loadExperiment, readJson, validateExperiment } from './config.js';
 import { checkExperiment } from './checks.js';
 import { estimateWork, type WorkEstimate } from './estimate.js';
 import { expandSweep, type SweepPoint } from './sweep.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { canonical } from '../core/canonical.js';
-import { TUNERS } from '../tuners/registry.js';
-import { recipeOf } from '../tuners/streamtune/index.js';
-import { recipeStatus, type PretrainRecipe, type RecipeStatus } from '../tuners/streamtune/pretrain.js';
+import { parseCorpusName } from '../history/corpus-name.js';
+import { tunerEntry, tunerOptions } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
+import type { TunerAsset } from '../tuners/tuner.js';
 
 export const RESOLVED = 'config.resolved.json';
 
-/** StreamTune option names of the recipe keys whose names differ (streamtune/index.ts recipeOf). */
-const RECIPE_OPTION: Record<string, string> = { epochs: 'pretrainEpochs', lr: 'pretrainLr', batchSize: 'pretrainBatch', labelRule: 'labelRule' };
 
 export interface PlanOptions {
   config?: string;
@@ -28,16 +27,24 @@ export interface PlanOptions {
   seed?: number;
   cwd?: string;
   runId?: string;
+  /** A config given as its parsed text (the paper figures plan their derived configs without writing them). */
+  given?: { file: string; raw: Record<string, unknown> };
 }
 
-/** A StreamTune recipe that differs from its pretrained set's and is not cached yet: trained before the runs. */
+/**
+ * An asset a tuner needs made before the runs (a StreamTune recipe that differs from its pretrained set's and is
+ * not cached yet), with the inputs it reads that are not on disk: each a generated corpus the plan makes first.
+ */
 export interface Pretraining {
-  /** Where it is asked for, e.g. 'tuners.streamtune' of sweep point 2. */
+  /** Where it is asked for, e.g. 'tuners.streamtune.labelRule' of sweep point 2. */
   where: string;
-  setPath: string;
-  recipe: PretrainRecipe;
-  status: RecipeStatus;
+  asset: TunerAsset;
+  /** Missing corpus files the harness makes before the asset (generated on the simulator from their names). */
+  corpora: string[];
 }
+
+/** Rough seconds to generate a corpus of `windows` windows in all (measured: the default corpus, 3,840 windows, in 4.3 s). */
+export const CORPUS_SEC_PER_WINDOW = 1.5e-3;
 
 export interface Plan {
   /** The run folder: <results>/<name>/<run-id>/, or the resumed one. */
@@ -85,8 +92,8 @@ export function planExperiment(o: PlanOptions): Plan {
       throw new ConfigError(`--seed: ${o.seed} differs from the resumed folder's seeds ${clip(JSON.stringify(raw.seeds ?? [1]), 80)}; resume without --seed`);
     }
   } else {
-    if (o.config === undefined) throw new ConfigError('no config: give an experiment file, or --resume <run-dir>');
-    const loaded = loadExperiment(o.config, cwd);
+    if (o.config === undefined && o.given === undefined) throw new ConfigError('no config: give an experiment file, or --resume <run-dir>');
+    const loaded = o.given ? { ...o.given, experiment: validateExperiment(o.given.raw, o.given.file) } : loadExperiment(o.config as string, cwd);
     raw = loaded.raw;
     file = loaded.file;
     if (o.seed !== undefined) raw = { ...raw, seeds: [o.seed] };
@@ -105,21 +112,39 @@ export function planExperiment(o: PlanOptions): Plan {
     return { point: { ...p, experiment: checked.experiment }, workload: checked.workload, where };
   });
   const estimate = estimateWork(points.map((p) => ({ experiment: p.point.experiment, workload: p.workload })));
-  const pretraining: Pretraining[] = [];
-  const seen = new Set<string>();
-  for (const { point, where } of points) {
-    const options = point.experiment.tuners.streamtune;
-    if (options === undefined) continue;
-    const parsed = TUNERS.streamtune.options.parse(options);
-    if (parsed.pretrained === '') continue;
-    const recipe = recipeOf(parsed);
-    const status = recipeStatus(parsed.pretrained, recipe);
-    if (status.state !== 'train' || seen.has(status.cacheDir)) continue;
-    seen.add(status.cacheDir);
-    const keys = status.differs.map((k) => RECIPE_OPTION[k] ?? k);
-    pretraining.push({ where: `${where}: tuners.streamtune.${keys[0] ?? 'pretrained'}`, setPath: parsed.pretrained, recipe, status: { ...status, differs: keys } });
-  }
+  const pretraining = plannedAssets(points);
   const pts = points.map((p) => p.point);
   return { dir, root, file, raw, points: pts, runs: expandRuns(pts), estimate, pretraining, rootFrom };
+}
+
+/**
+ * The assets the sweep points' tuners need made before the runs (each once), with the corpora they read that are
+ * not on disk. A missing input the harness cannot make is refused here, naming the command that makes it.
+ */
+function plannedAssets(points: readonly { point: SweepPoint; where: string }[]): Pretraining[] {
+  const out: Pretraining[] = [];
+  const seen = new Set<string>();
+  for (const { point, where } of points)
+    for (const t of tunerEntries(point.experiment.tuners)) {
+      const hook = tunerEntry(t.kind).asset;
+      if (!hook) continue;
+      const asset = hook(tunerOptions(t.kind, t.options, t.name));
+      if (!asset || seen.has(asset.id)) continue;
+      seen.add(asset.id);
+      const at = `${where}: tuners.${t.name}.${asset.key}`;
+      for (const i of asset.inputs)
+        if (!parseCorpusName(i.file)) throw new ConfigError(`${at}: ${asset.describe} needs ${clip(i.file, 200)}, which is missing; make it with ${i.command}`);
+      out.push({ where: at, asset, corpora: asset.inputs.map((i) => i.file) });
+    }
+  return out;
+}
+
+/** Seconds to make what a plan needs before its runs: corpora first, then the assets. */
+export function assetSeconds(p: Pretraining): number {
+  const windows = p.corpora.reduce((s, f) => {
+    const c = parseCorpusName(f);
+    return s + (c ? c.jobs * c.windows : 0);
+  }, 0);
+  return windows * CORPUS_SEC_PER_WINDOW + p.asset.estimateSec;
 }
 

@@ -1,20 +1,26 @@
 /** Expanding an experiment into runs (sweep point x tuner x seed) and executing one run. */
 import { createEngine } from '../engines/registry.js';
+import { withTolerance } from '../loop/slo.js';
 import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
-import { createTuner, TUNER_NAMES } from '../tuners/registry.js';
+import { createTuner } from '../tuners/registry.js';
+import { tunerEntries } from '../tuners/variants.js';
 import { runLoop, type LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
 import type { TunerName } from '../tuners/registry.js';
 import type { SweepPoint } from './sweep.js';
+import type { Tuner } from '../tuners/tuner.js';
 
 export interface RunSpec {
   /** Folder-safe unique key, e.g. 'p0-ds2-s1'. */
   key: string;
   index: number;
   sweep: string;
-  tuner: TunerName;
+  /** The tuner's name in the experiment (its key under `tuners`). */
+  tuner: string;
+  /** Its kind: the key itself, or the entry's `kind` (a named variant). */
+  kind: TunerName;
   seed: number;
   experiment: Experiment;
   /** The measured oracle's total parallelism per rate (rateKey), read from its cache for an engine without ground truth. */
@@ -24,10 +30,9 @@ export interface RunSpec {
 export function expandRuns(points: readonly SweepPoint[]): RunSpec[] {
   const runs: RunSpec[] = [];
   for (const point of points) {
-    const tuners = TUNER_NAMES.filter((t) => point.experiment.tuners[t] !== undefined);
-    for (const tuner of tuners)
+    for (const t of tunerEntries(point.experiment.tuners))
       for (const seed of point.experiment.seeds)
-        runs.push({ key: `p${point.index}-${tuner}-s${seed}`, index: runs.length, sweep: point.label, tuner, seed, experiment: point.experiment });
+        runs.push({ key: `p${point.index}-${t.name}-s${seed}`, index: runs.length, sweep: point.label, tuner: t.name, kind: t.kind, seed, experiment: point.experiment });
   }
   return runs;
 }
@@ -37,10 +42,15 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
   const workload = buildWorkload(x.workload);
   const schedule = rateSchedule(x.rates, workload.workloadUnit, spec.seed);
   const engine = await createEngine(x.engine, spec.seed);
+  let tuner: Tuner | undefined;
   try {
-    const tuner = createTuner(spec.tuner, x.tuners[spec.tuner] ?? {});
-    const rng = new Rng(spec.seed).fork(`tuner:${spec.tuner}`);
-    const truth = engine.groundTruth?.(workload.job);
+    const entry = tunerEntries(x.tuners).find((t) => t.name === spec.tuner);
+    tuner = createTuner(spec.kind, entry?.options ?? {}, spec.tuner);
+    // Seeded by the kind: variants of one tuner see the same random stream (common random numbers).
+    const rng = new Rng(spec.seed).fork(`tuner:${spec.kind}`);
+    const model = engine.groundTruth?.(workload.job);
+    // The oracle tuner aims at the smallest configuration meeting the SLO the episodes are judged by.
+    const truth = model ? withTolerance(model, x.slo.maxLagTrend) : undefined;
     await tuner.prepare?.(workload.job, { rng, engineKind: engine.kind, ...(truth ? { groundTruth: truth } : {}) });
     return await runLoop({
       run: spec.key,
@@ -57,7 +67,11 @@ export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise
       ...(onEpisode ? { onEpisode } : {}),
     });
   } finally {
-    await engine.close();
+    try {
+      await tuner?.close?.();
+    } finally {
+      await engine.close();
+    }
   }
 }
 
@@ -66,3 +80,4 @@ export function episodeCount(spec: RunSpec): number {
   const workload = buildWorkload(spec.experiment.workload);
   return rateSchedule(spec.experiment.rates, workload.workloadUnit, spec.seed).length;
 }
+

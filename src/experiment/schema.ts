@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { BOUNDS as B } from '../core/bounds.js';
 import { ENGINE_KINDS, engineConfig } from '../engines/registry.js';
-import { TUNERS } from '../tuners/registry.js';
+import { TUNER_NAMES, TUNERS } from '../tuners/registry.js';
+import { TUNER_NAME_PATTERN } from '../tuners/variants.js';
 import { loopConfig, sloConfig } from '../loop/config.js';
 import { ratesConfig, workloadConfig } from '../workloads/config.js';
 import { measuredOracleConfig } from '../oracle/config.js';
@@ -21,18 +22,39 @@ const tunerShape = Object.fromEntries(
   Object.entries(TUNERS).map(([name, t]) => [name, t.options.optional().describe(t.doc)]),
 ) as unknown as { [K in keyof typeof TUNERS]: z.ZodOptional<(typeof TUNERS)[K]['options']> };
 
+/** A named variant: any tuner's options plus its `kind`, under a name of the experiment's own. */
+const tunerVariant = z.discriminatedUnion(
+  'kind',
+  TUNER_NAMES.map((n) =>
+    (TUNERS[n].options as unknown as z.ZodObject).extend({ kind: z.literal(n).describe('The tuner this entry configures') }).describe(`A named variant of ${n}: ${TUNERS[n].doc}`),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  { error: () => `an entry under a name that is not a tuner kind needs "kind" (one of ${TUNER_NAMES.join(', ')})` },
+);
+
+function tunerNames(tuners: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(tuners);
+  for (const name of names)
+    if (!TUNER_NAME_PATTERN.test(name) || name.length > B.nameLength)
+      ctx.addIssue({ code: 'custom', path: [name], message: `a tuner name is a letter or digit, then letters, digits, _ or - (at most ${B.nameLength} characters; no dots: sweep paths are dotted)` });
+  if (names.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'no tuner: name at least one (expected a tuner entry such as "ds2": {})' });
+}
+
 export const experimentConfig = z.strictObject({
   $schema: z.string().max(B.pathLength).optional().describe('Path of the JSON Schema, for editors'),
   name: z
     .string()
     .max(B.nameLength)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'one folder name: a letter or digit, then letters, digits, ., _ or -')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected one folder name: a letter or digit, then letters, digits, ., _ or -')
     .describe(`Names the results folder (one path segment, at most ${B.nameLength} characters)`),
   description: z.string().max(B.textLength).optional(),
   engine: engineConfig.default({ kind: 'simulator' } as never).describe(`Engine: ${ENGINE_KINDS.join(', ')}`),
   workload: workloadConfig,
   rates: ratesConfig,
-  tuners: z.strictObject(tunerShape).describe('Tuners to compare, each with its options'),
+  tuners: z
+    .strictObject(tunerShape)
+    .catchall(tunerVariant)
+    .superRefine(tunerNames)
+    .describe('Tuners to compare, each with its options: keyed by the tuner kind, or under a name of your own with a "kind" (a named variant, e.g. "ds2-op10": {"kind": "ds2", "overProvisioning": 0.1})'),
   seeds: z
     .array(z.int().min(-(2 ** 31)).max(2 ** 32 - 1))
     .min(1)
@@ -57,7 +79,7 @@ function noDuplicates(xs: readonly unknown[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   xs.forEach((x, i) => {
     const k = JSON.stringify(x);
-    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate value ${k} (each may appear once)` });
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate value ${k} (expected each value once)` });
     seen.add(k);
   });
 }

@@ -12,7 +12,7 @@ import { clip, ConfigError, readJson } from './config.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { canonical } from '../core/canonical.js';
 import { RESOLVED } from './plan.js';
-import { makeDirs, writeAtomic } from './files.js';
+import { makeDirs, writeAtomic } from '../io/files.js';
 import { codeVersion } from './version.js';
 import type { Experiment } from './schema.js';
 

@@ -40,7 +40,7 @@ function label(a: Record<string, unknown>): string {
 function setPath(obj: Record<string, unknown>, path: string, value: unknown, where: string): void {
   const parts = path.split('.');
   if (parts.some((p) => p === '')) throw new ConfigError(`${where}: sweep.${clip(path)}: not a dotted path`);
-  if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) throw new ConfigError(`${where}: sweep.${clip(path)}: not a config key`);
+  if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) throw new ConfigError(`${where}: sweep.${clip(path)}: not a config key (expected a dotted path of the config's own keys)`);
   let cur: Record<string, unknown> = obj;
   for (const p of parts.slice(0, -1)) {
     const next = cur[p];

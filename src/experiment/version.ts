@@ -24,8 +24,8 @@ export const VERSIONED = [
   'package-lock.json',
 ] as const;
 
-/** Left out: rendering and command-line code (no effect on rows), caches and generated files. */
-const IGNORED = ['src/report', 'src/cli', 'datasets/pretrained/cache'];
+/** Left out: rendering, command-line and batch-submission code (no effect on rows), caches and generated files. */
+const IGNORED = ['src/report', 'src/cli', 'src/batch', 'datasets/pretrained/cache'];
 
 function files(root: string, path: string): string[] {
   const abs = join(root, path);

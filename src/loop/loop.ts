@@ -14,7 +14,7 @@ import type { JobGraph } from '../core/job.js';
 import { totalLag, type EngineEvent, type Snapshot } from '../core/metrics.js';
 import { parallelismKey, totalParallelism, uniformParallelism, validateParallelism, type Parallelism } from '../core/parallelism.js';
 import { rateKey, type RatePhase } from '../core/rates.js';
-import type { Deployment, GroundTruth } from '../engines/engine.js';
+import type { Deployment, GroundTruth, OracleAnswer } from '../engines/engine.js';
 import type { Observation, RescaleOutcome, TunerView } from '../tuners/tuner.js';
 import type { LoopConfig } from './config.js';
 import { actuate, gate } from './gate.js';
@@ -94,26 +94,38 @@ class EpisodeTally {
     durationSec: number;
     final: Parallelism;
     shared: boolean;
-    oracle: Parallelism | undefined;
+    /** The ground truth's oracle for the rate, meeting the same SLO (absent without ground truth). */
+    oracle: OracleAnswer | undefined;
     /** The measured oracle's total parallelism at this rate (used only without ground truth). */
     measured: number | undefined;
   }): EpisodeRecord {
     const { ended, verdict } = o;
-    const outcome: Outcome = ended === 'capped' ? 'capped' : ended === 'sustained' || verdict.holds ? 'sustained' : 'violated';
+    // When no configuration meets the SLO at this rate, every tuner's episode (the oracle's included) is
+    // infeasible: its own outcome, never counted as a tuner's failure.
+    const infeasible = o.oracle !== undefined && !o.oracle.feasible;
+    const judged: Outcome = ended === 'capped' ? 'capped' : ended === 'sustained' || verdict.holds ? 'sustained' : 'violated';
+    const outcome: Outcome = infeasible ? 'infeasible' : judged;
+    const oracle = infeasible ? undefined : o.oracle?.parallelism;
     return {
       episode: o.episode,
       rate: o.rate,
       outcome,
-      violation: outcome === 'sustained' ? '' : outcome === 'capped' ? `wanted a rescale beyond the cap of ${o.cap}${verdict.holds ? '' : `; ${verdict.violation}`}` : verdict.violation,
+      violation: infeasible
+        ? `no configuration sustains ${Math.round(o.rate)} records/s: ${o.oracle?.reason ?? 'infeasible'}`
+        : outcome === 'sustained'
+          ? ''
+          : outcome === 'capped'
+            ? `wanted a rescale beyond the cap of ${o.cap}${verdict.holds ? '' : `; ${verdict.violation}`}`
+            : verdict.violation,
       reconfigurations: this.reconfigurations,
       failedRescales: this.failedRescales,
       ...(outcome === 'sustained' && o.sloSince !== undefined ? { timeToSloSec: o.sloSince } : {}),
       durationSec: o.durationSec,
       final: o.final,
       finalSize: deployedSize(o.final, o.shared),
-      ...(o.oracle
-        ? { oracleSize: deployedSize(o.oracle, o.shared), oracleSource: 'ground truth' as const }
-        : o.measured !== undefined
+      ...(oracle
+        ? { oracleSize: deployedSize(oracle, o.shared), oracleSource: 'ground truth' as const }
+        : o.oracle === undefined && o.measured !== undefined
           ? { oracleSize: o.measured, oracleSource: 'measured' as const }
           : {}),
       verdict,
@@ -253,7 +265,7 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
       durationSec: deployment.now() - start,
       final: deployment.parallelism,
       shared,
-      oracle: run.truth?.oracle(rate).parallelism,
+      oracle: run.truth?.oracle(rate, slo.maxLagTrend),
       measured: run.input.measuredOracle?.[rateKey(rate)],
     }),
   );

@@ -56,6 +56,9 @@ export type TimelineRow = Record<(typeof TIMELINE_COLUMNS)[number], string | num
 
 /**
  * Episode outcomes: the SLO held at the end (and the tuner kept, or time ran out with it holding), time ran out
- * without the SLO (the row's `violation` says which part failed), or the tuner wanted more than the cap.
+ * without the SLO (the row's `violation` says which part failed), the tuner wanted more than the cap, or the
+ * ground truth says no configuration within the operators' max parallelism (and a finite machine's cores) meets
+ * the SLO at this rate (`violation` says which operator at its max, or the cores): then every tuner's episode,
+ * the oracle's included, is infeasible, and it counts in neither the sustained share nor P / oracle.
  */
-export type Outcome = 'sustained' | 'violated' | 'capped';
+export type Outcome = 'sustained' | 'violated' | 'capped' | 'infeasible';

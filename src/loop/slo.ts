@@ -6,6 +6,7 @@
  * `maxLagSec` (off by default) adds an absolute bound for users who want a drained job: the lag at the end of the
  * hold, in seconds of input at the target rate. Pure functions, no engine.
  */
+import type { GroundTruth } from '../engines/engine.js';
 import type { SloConfig } from './config.js';
 
 /** One observed window, as the SLO sees it: the lag at its end. */
@@ -69,4 +70,17 @@ export function judgeSlo(windows: readonly LagPoint[], targetRate: number, slo: 
   if (slo.maxLagSec !== undefined && lagSec > slo.maxLagSec)
     return { holds: false, lagTrend, lagSec, violation: `lag ${fmt(lagSec)} s of input (SLO: at most ${slo.maxLagSec} s)` };
   return { holds: true, lagTrend, lagSec, violation: '' };
+}
+
+/**
+ * Ground truth whose oracle meets an SLO that tolerates lag growing at `tolerance` of the rate (its maxLagTrend):
+ * what a tuner that aims at the oracle is given, so it aims where the episodes are judged.
+ */
+export function withTolerance(truth: GroundTruth, tolerance: number): GroundTruth {
+  return {
+    demandedRates: (rate) => truth.demandedRates(rate),
+    capacities: (p) => truth.capacities(p),
+    bottlenecks: (p, rate) => truth.bottlenecks(p, rate),
+    oracle: (rate, t) => truth.oracle(rate, t ?? tolerance),
+  };
 }

@@ -20,14 +20,16 @@ import { z } from 'zod';
 import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
 import { writeReport } from '../report/report.js';
 import { runExperiment, type Progress } from '../experiment/experiment.js';
+import { duration, formatEstimate, type WorkEstimate } from '../experiment/estimate.js';
+import { assetSeconds, planExperiment, RESOLVED, type Pretraining } from '../experiment/plan.js';
 import { canonical } from '../core/canonical.js';
-import { RESOLVED } from '../experiment/plan.js';
-import { writeAtomic, writeCsv } from '../experiment/files.js';
+import { writeAtomic, writeCsv } from '../io/files.js';
 import { codeVersion, gitCommit } from '../experiment/version.js';
 import type { Experiment } from '../experiment/schema.js';
 import { binaryPath } from '../engines/timely/build.js';
 import { renderPng } from '../report/charts.js';
 import { renderSvgMeasured } from '../report/measure.js';
+import { EXTRAPOLATION_FILE } from '../report/report.js';
 import { renderPdf } from '../report/pdf.js';
 import {
   ablations,
@@ -43,6 +45,7 @@ import {
   type Labelled,
 } from '../report/paper-charts.js';
 import type { Row } from '../report/summary.js';
+import { timelyClaim, type ClaimSet } from '../report/timely-claim.js';
 
 export const DEFAULT_FIGURES = join(PROJECT_ROOT, 'experiments/paper/figures.json');
 export const DEFAULT_OUT = join(PROJECT_ROOT, 'results/paper');
@@ -54,6 +57,7 @@ export const FIGURE_KINDS = [
   'parallelism-by-workload',
   'tradeoff-by-workload',
   'timely-parallelism',
+  'timely-claim',
   'ablations',
   'episode-timelines',
   'fidelity-scatter',
@@ -70,7 +74,7 @@ const experimentEntry = z.strictObject({
   simulatorFallback: overrides.optional(),
 });
 const figureEntry = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lower-case letters, digits and dashes'),
   kind: z.enum(FIGURE_KINDS),
   caption: z.string(),
   experiments: z.array(z.string()).default([]),
@@ -93,6 +97,7 @@ const NEEDS_EXPERIMENTS: Record<FigureKind, number> = {
   'parallelism-by-workload': 1,
   'tradeoff-by-workload': 1,
   'timely-parallelism': 1,
+  'timely-claim': 1,
   ablations: 1,
   'episode-timelines': 1,
   'fidelity-scatter': 0,
@@ -174,6 +179,30 @@ export interface ExperimentRecord {
   runs: number;
   reused: boolean;
   wallSec: number;
+  /** Terms the simulator extrapolated past its profile's measurements in this experiment (none: omitted). */
+  extrapolations?: string[];
+}
+
+/**
+ * Plans every experiment of a figure set in full before the first runs (ConfigError on the first that cannot be
+ * made: config checks, sweep points, the pretrained sets and corpora each needs): the set's total work estimate and
+ * the assets made before the runs. A finished experiment is reused, so it plans to nothing.
+ */
+export function planFigureRuns(planned: readonly PlannedExperiment[]): { estimate: WorkEstimate; assets: Pretraining[]; assetSec: number } {
+  const estimates: WorkEstimate[] = [];
+  const assets = new Map<string, Pretraining>();
+  for (const p of planned) {
+    if (existsSync(join(p.dir, DONE)) && existsSync(join(p.dir, 'episodes.csv'))) continue;
+    const plan = planExperiment({ given: { file: p.file, raw: p.raw }, out: join(dirname(p.dir), '..'), runId: p.hash, cwd: dirname(p.file) });
+    estimates.push(plan.estimate);
+    for (const a of plan.pretraining) assets.set(a.asset.id, a);
+  }
+  const estimate = estimates.reduce(
+    (s, e) => ({ runs: s.runs + e.runs, episodes: s.episodes + e.episodes, windows: s.windows + e.windows, operatorWindows: s.operatorWindows + e.operatorWindows, engineSec: s.engineSec + e.engineSec, cpuSec: s.cpuSec + e.cpuSec, realEngineSec: s.realEngineSec + e.realEngineSec }),
+    { runs: 0, episodes: 0, windows: 0, operatorWindows: 0, engineSec: 0, cpuSec: 0, realEngineSec: 0 },
+  );
+  const list = [...assets.values()];
+  return { estimate, assets: list, assetSec: list.reduce((s, a) => s + assetSeconds(a), 0) };
 }
 
 /** Runs (or reuses, or resumes) one planned experiment; throws when a run failed. */
@@ -204,7 +233,10 @@ async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?
   const resolved = readJson(join(p.dir, RESOLVED)) as { points: { experiment: Experiment }[] };
   const engines = [...new Set(resolved.points.map((pt) => engineLabel(pt.experiment.engine)))];
   const seeds = resolved.points[0]?.experiment.seeds ?? [];
+  const beyond = existsSync(join(p.dir, EXTRAPOLATION_FILE)) ? ((readJson(join(p.dir, EXTRAPOLATION_FILE)) as { notices?: string[] }).notices ?? []) : [];
+  for (const b of beyond) o.log(`${p.id}: beyond the profile's measurements: ${b}`);
   return {
+    ...(beyond.length ? { extrapolations: beyond } : {}),
     id: p.id,
     label: p.entry.label ?? workloadLabel(resolved.points[0]?.experiment as Experiment),
     config: relative(PROJECT_ROOT, p.file),
@@ -279,6 +311,17 @@ export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; lab
       });
       return timelyParallelism(sets);
     }
+    case 'timely-claim': {
+      const sets: ClaimSet[] = f.experiments.flatMap((id) => {
+        const e = exp(id);
+        return e.points.map((pt) => {
+          const engine = pt.experiment.engine as { kind: string; parallelism?: string; profile?: string };
+          const label = engine.kind === 'simulator' ? `simulator (Timely mode, ${engine.profile === undefined || engine.profile === 'linear' ? 'uncalibrated' : engine.profile})` : engineLabel(pt.experiment.engine);
+          return { workload: e.label ?? workloadLabel(pt.experiment), mode: engine.parallelism === 'placement' ? 'placement' : 'workers', engine: label, episodes: e.episodes.filter((r) => r.sweep === pt.label) };
+        });
+      });
+      return timelyClaim(sets);
+    }
     case 'ablations': {
       const e = exp(f.experiments[0] as string);
       return ablations(e.episodes, e.points.map((p) => p.label));
@@ -346,6 +389,8 @@ export async function runFigures(list = DEFAULT_FIGURES, o: FiguresOptions = {})
   const ids = [...new Set(chosen.flatMap((f) => f.experiments))];
   // Plan every experiment first: a bad config is refused before anything runs.
   const planned = ids.map((id) => planFigureExperiment(id, set.experiments[id] as ExperimentEntry, set, { quick: o.quick ?? false, out, cwd, ...(o.realEngines !== undefined ? { realEngines: o.realEngines } : {}) }));
+  const plans = planFigureRuns(planned);
+  log(`plan: ${planned.length} experiments, ${formatEstimate(plans.estimate)}${plans.assets.length > 0 ? `; first making ${plans.assets.length} pre-trained set(s), ~${duration(plans.assetSec)}` : ''}`);
   const figDir = join(out, 'figures');
   const records: ExperimentRecord[] = [];
   for (const p of planned) records.push(await ensureExperiment(p, { figDir, ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.progress ? { progress: o.progress } : {}), log }));

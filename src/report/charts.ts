@@ -5,6 +5,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { isTunerName, TUNER_NAMES, TUNERS } from '../tuners/registry.js';
 import type { Row } from './summary.js';
 
 const FONT = 'DejaVu Sans';
@@ -18,18 +19,23 @@ export const CONFIG = {
 };
 
 /**
- * One colour per tuner in every chart (and every run): a fixed order of the known tuners over the Tableau-10
- * palette; an unknown name takes the next free colour after them.
+ * One colour per tuner in every chart (and every run and notebook): each registered tuner's own colour (the
+ * registry's `color`, Tableau-10); any other name (a variant, an external tuner) takes the next palette colour no
+ * registered tuner uses, in name order. TUNER_ORDER is the order of legends and bar groups.
  */
 export const TUNER_ORDER = ['streamtune', 'ds2', 'conttune', 'autoscaler', 'dhalion', 'static', 'oracle'] as const;
-const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'];
+const PALETTE = [
+  ...['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac'],
+  ...['#9ecae9', '#ffbf79', '#88d27a', '#d6a5c9', '#ff9d98', '#d8b5a5', '#83bcb6', '#f2cf5b', '#fcbfd2', '#79706e'],
+];
 
 export function tunerColors(tuners: readonly string[]): { domain: string[]; range: string[] } {
   const known: readonly string[] = TUNER_ORDER;
   const extra = [...new Set(tuners.filter((t) => !known.includes(t)))].sort();
-  const all = [...known, ...extra];
-  const domain = all.filter((t) => tuners.includes(t));
-  return { domain, range: domain.map((t) => PALETTE[all.indexOf(t) % PALETTE.length] as string) };
+  const domain = [...known, ...extra].filter((t) => tuners.includes(t));
+  const own = (t: string): string | undefined => (isTunerName(t) ? TUNERS[t].color : undefined);
+  const free = PALETTE.filter((c) => !TUNER_NAMES.some((t) => TUNERS[t].color === c));
+  return { domain, range: domain.map((t) => own(t) ?? (free[extra.indexOf(t) % free.length] as string)) };
 }
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -55,6 +61,12 @@ const meanOf = (rows: Row[], col: string): number => {
   return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
 };
 const sustainedOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
+/** Episodes at rates some configuration sustains: infeasible ones are counted in the titles, never averaged. */
+const feasibleOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome !== 'infeasible');
+const infeasibleNote = (rows: Row[]): string => {
+  const n = rows.length - feasibleOnly(rows).length;
+  return n > 0 ? ` (${n} infeasible episode${n === 1 ? '' : 's'} left out)` : '';
+};
 
 /** Bars of a per-seed value by tuner, error bars over seeds; an optional reference line. */
 function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof perSeed>, rule?: { y: number; label: string }): TopLevelSpec {
@@ -97,7 +109,7 @@ function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof per
 }
 
 export function reconfigurationsSpec(episodes: Row[]): TopLevelSpec {
-  return barsBySeed('Reconfigurations per tuning episode', 'Reconfigurations / episode', perSeed(episodes, (rows) => meanOf(rows, 'reconfigurations')));
+  return barsBySeed(`Reconfigurations per tuning episode${infeasibleNote(episodes)}`, 'Reconfigurations / episode', perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')));
 }
 
 /**
@@ -131,7 +143,7 @@ export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
   const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
   const yCol = hasOracle ? 'parallelismOverOracle' : 'finalTotalParallelism';
   const yTitle = hasOracle ? `Final total P / ${oracleName(episodes)} (sustained)` : 'Final total P (sustained)';
-  const seeds = perSeed(episodes, (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
+  const seeds = perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
     ...r,
     x: r.value,
     y: meanOf(sustainedOnly(episodes.filter((e) => e.sweep === r.sweep && e.tuner === r.tuner && e.seed === r.seed)), yCol),
@@ -291,4 +303,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export function renderPng(svg: string): Uint8Array {
   const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: 3 }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: 'white' });
   return r.render().asPng();
+}
+
+/** notebooks/tuners.json: the notebooks' colour table, generated from the registry (`npm run schema` writes it). */
+export function tunerTableText(): string {
+  const tuners = [...TUNER_ORDER, ...TUNER_NAMES.filter((t) => !(TUNER_ORDER as readonly string[]).includes(t))].map((name) => ({ name, color: TUNERS[name].color }));
+  return `${JSON.stringify({ order: TUNER_ORDER, tuners, palette: PALETTE }, null, 2)}\n`;
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { toCsv, writeAtomic } from '../experiment/files.js';
+import { toCsv, writeAtomic } from '../io/files.js';
 import { renderPng, renderSvg } from './charts.js';
 import { renderPdf } from './pdf.js';
 import type { TopLevelSpec } from 'vega-lite';

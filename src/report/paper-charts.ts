@@ -32,12 +32,21 @@ const mean = (xs: number[]): number => (xs.length > 0 ? xs.reduce((a, b) => a + 
 const sd = (xs: number[]): number => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : Number.NaN);
 const meanOf = (rows: Row[], col: string): number => mean(rows.map((r) => num(r[col])).filter(Number.isFinite));
 const sustained = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
+/** Infeasible episodes (no configuration meets the SLO) are counted in their own column, never averaged. */
+const feasible = (rows: Row[]): Row[] => rows.filter((r) => r.outcome !== 'infeasible');
+const share = (rows: Row[]): number | null => (feasible(rows).length ? sustained(rows).length / feasible(rows).length : null);
 
-/** Tuners in the fixed order (TUNER_ORDER first), the order of every legend and bar group. */
+/**
+ * Tuners in the fixed order, the order of every legend and bar group: the known tuners of TUNER_ORDER, each
+ * followed by its named variants (names starting with it and '-': ds2, ds2-op10, ds2-py), then every other name.
+ */
 export function tunerOrder(tuners: Iterable<string>): string[] {
   const all = [...new Set(tuners)];
   const known: readonly string[] = TUNER_ORDER;
-  return [...known.filter((t) => all.includes(t)), ...all.filter((t) => !known.includes(t)).sort()];
+  const extra = all.filter((t) => !known.includes(t)).sort();
+  const variants = (k: string): string[] => extra.filter((t) => t.startsWith(`${k}-`));
+  const placed = known.flatMap((k) => [...(all.includes(k) ? [k] : []), ...variants(k)]);
+  return [...placed, ...extra.filter((t) => !placed.includes(t))];
 }
 
 function groupBy<T>(rows: T[], key: (r: T) => string[]): Map<string, { key: string[]; rows: T[] }> {
@@ -64,15 +73,16 @@ export function perSeedByWorkload(sets: Labelled[]): Datum[] {
         tuner,
         seed: Number(seed),
         episodes: rows.length,
-        sustainedShare: sustained(rows).length / rows.length,
-        reconfigurations: meanOf(rows, 'reconfigurations'),
+        infeasible: rows.length - feasible(rows).length,
+        sustainedShare: share(rows),
+        reconfigurations: meanOf(feasible(rows), 'reconfigurations'),
         parallelismOverOracle: Number.isFinite(over) ? over : null,
       });
     }
   return out;
 }
 const subtitleConfig = { ...CONFIG, title: { ...CONFIG.title, subtitleFontSize: 9 } };
-const BY_WORKLOAD_COLUMNS = ['workload', 'tuner', 'seed', 'episodes', 'sustainedShare', 'reconfigurations', 'parallelismOverOracle'];
+const BY_WORKLOAD_COLUMNS = ['workload', 'tuner', 'seed', 'episodes', 'infeasible', 'sustainedShare', 'reconfigurations', 'parallelismOverOracle'];
 
 const legendBelow = { orient: 'bottom', columns: 4, symbolType: 'square', title: null, columnPadding: 6, symbolSize: 60 } as const;
 
@@ -184,7 +194,8 @@ export function timelyParallelism(sets: { engine: string; episodes: Row[]; workl
         seeds: rows.length,
         finalTotalParallelism: mean(finals),
         finalTotalParallelismSd: Number.isFinite(sd(finals)) ? sd(finals) : null,
-        sustainedShare: sustained(rows).length / rows.length,
+        infeasible: rows.length - feasible(rows).length,
+        sustainedShare: share(rows),
         oracleTotalParallelism: Number.isFinite(oracle) ? oracle : null,
       });
     }
@@ -212,7 +223,7 @@ export function timelyParallelism(sets: { engine: string; episodes: Row[]; workl
       ],
     },
   } as TopLevelSpec;
-  return { spec, data, columns: ['engine', 'tuner', 'episode', 'rate', 'seeds', 'finalTotalParallelism', 'finalTotalParallelismSd', 'sustainedShare', 'oracleTotalParallelism'] };
+  return { spec, data, columns: ['engine', 'tuner', 'episode', 'rate', 'seeds', 'finalTotalParallelism', 'finalTotalParallelismSd', 'infeasible', 'sustainedShare', 'oracleTotalParallelism'] };
 }
 
 /**
@@ -245,7 +256,7 @@ export function ablations(episodes: Row[], sweeps: string[]): Figure {
   for (const { key, rows } of groupBy(episodes, (e) => [e.sweep ?? '', e.seed ?? '']).values()) {
     const [sweep, seed] = key as [string, string];
     const over = meanOf(sustained(rows), 'parallelismOverOracle');
-    data.push({ variant: ablationLabel(sweep), sweep, seed: Number(seed), episodes: rows.length, sustainedShare: sustained(rows).length / rows.length, reconfigurations: meanOf(rows, 'reconfigurations'), parallelismOverOracle: Number.isFinite(over) ? over : null });
+    data.push({ variant: ablationLabel(sweep), sweep, seed: Number(seed), episodes: rows.length, infeasible: rows.length - feasible(rows).length, sustainedShare: share(rows), reconfigurations: meanOf(feasible(rows), 'reconfigurations'), parallelismOverOracle: Number.isFinite(over) ? over : null });
   }
   const variants = sweeps.map(ablationLabel);
   const colour = tunerColors(['streamtune']).range[0] as string;
@@ -273,7 +284,7 @@ export function ablations(episodes: Row[], sweeps: string[]): Figure {
     hconcat: [panel('reconfigurations', 'Reconfig. / episode', true), { ...panel('parallelismOverOracle', 'P / oracle (sust.)', false), transform: [{ filter: 'isValid(datum.parallelismOverOracle)' }] }],
     spacing: 8,
   } as TopLevelSpec;
-  return { spec, data, columns: ['variant', 'sweep', 'seed', 'episodes', 'sustainedShare', 'reconfigurations', 'parallelismOverOracle'] };
+  return { spec, data, columns: ['variant', 'sweep', 'seed', 'episodes', 'infeasible', 'sustainedShare', 'reconfigurations', 'parallelismOverOracle'] };
 }
 
 /**

@@ -2,23 +2,47 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { writeAtomic } from '../experiment/files.js';
+import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
 import { existsSync } from 'node:fs';
 import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type OracleMissing, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
+import { simulatorTerms } from '../engines/registry.js';
+import { profileExtrapolations } from '../engines/simulator/range.js';
+import { buildWorkload } from '../workloads/index.js';
+
+/** The run folder's file of extrapolation notices (read by npm run figures for its manifest). */
+export const EXTRAPOLATION_FILE = 'extrapolation.json';
+
+/**
+ * Where an experiment on the simulator drove it beyond the range its profile was measured on: the configurations
+ * each episode ended in (every tuner's, the oracle's included) at its target rate, against the profile's
+ * measuredRange (src/engines/simulator/range.ts). Timely mode: only parallelism, total rate, cores, load.
+ */
+export function experimentExtrapolations(x: Experiment, episodes: readonly Row[]): string[] {
+  if (x.engine.kind !== 'simulator') return [];
+  const job = buildWorkload(x.workload).job;
+  const points = episodes.map((e) => ({ parallelism: Object.fromEntries((e.finalParallelism ?? '').split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])), rate: Number(e.targetRate) }));
+  const notices = profileExtrapolations(x.engine.profile ?? 'linear', job, points, simulatorTerms(x.engine).cores);
+  const timely = x.engine.mode === 'timely';
+  return notices.filter((n) => !timely || (n.term !== 'exchange' && n.term !== 'channel rate')).map((n) => n.text);
+}
 
 const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
 
-export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean }): Promise<void> {
+export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean }): Promise<string[]> {
   const episodes = readRows(join(dir, 'episodes.csv'));
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
   const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
   const missing = readMissing(dir);
   const notes = [summaryNotes(x.slo), measuredOracleNotes(summary, missing)].filter((s) => s !== '').join('\n');
-  const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing);
+  const beyond = experimentExtrapolations(x, episodes);
+  const profile = x.engine.kind === 'simulator' ? (x.engine.profile ?? 'linear') : '';
+  const beyondMd = beyond.length ? `\n## Beyond the measurements of profile '${profile}'\n\nThe simulator extrapolates these terms past the range its profile was measured on:\n\n${beyond.map((b) => `- ${b}`).join('\n')}\n` : '';
+  const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing) + beyondMd;
+  writeAtomic(join(dir, EXTRAPOLATION_FILE), `${JSON.stringify({ profile, notices: beyond }, null, 2)}\n`);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];
   if (o.charts && episodes.length > 0) {
@@ -39,7 +63,8 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
       charts.push({ name, svg });
     }
   }
-  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryHeader(summary), summaryCells(summary, missing), charts));
+  writeAtomic(join(dir, 'index.html'), html(title, x.description ?? '', notes, summaryHeader(summary), summaryCells(summary, missing), charts, beyond.length ? { profile, notices: beyond } : null));
+  return beyond;
 }
 
 /** Per sweep point, why the measured oracle is missing (measured-oracle.json, written by the experiment). */
@@ -51,7 +76,7 @@ function readMissing(dir: string): OracleMissing {
 }
 
 /** A self-contained page (inline SVG, no scripts) that opens offline; the summary as an HTML table. */
-function html(title: string, description: string, notes: string, header: readonly string[], cells: string[][], charts: { name: string; svg: string }[]): string {
+function html(title: string, description: string, notes: string, header: readonly string[], cells: string[][], charts: { name: string; svg: string }[], beyond: { profile: string; notices: string[] } | null): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const row = (tag: string, xs: readonly string[]) => `<tr>${xs.map((x) => `<${tag}>${esc(x)}</${tag}>`).join('')}</tr>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
@@ -61,7 +86,7 @@ function html(title: string, description: string, notes: string, header: readonl
 ${cells.map((c) => row('td', c)).join('\n')}
 </tbody></table>
 <p>${esc(notes)}</p>
-${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.name)} (<a href="charts/${c.name}.vl.json">spec</a>, <a href="charts/${c.name}.png">png</a>)</figcaption></figure>`).join('\n')}
+${beyond ? `<div id="extrapolation"><h2>Beyond the measurements of profile '${esc(beyond.profile)}'</h2><p>The simulator extrapolates these terms past the range its profile was measured on:</p><ul>${beyond.notices.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></div>\n` : ''}${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.name)} (<a href="charts/${c.name}.vl.json">spec</a>, <a href="charts/${c.name}.png">png</a>)</figcaption></figure>`).join('\n')}
 </body></html>
 `;
 }

@@ -12,8 +12,10 @@ export interface TunerSummary {
   sweep: string;
   tuner: string;
   episodes: number;
+  /** Episodes at rates no configuration sustains (ground truth): counted here, left out of every other figure. */
+  infeasible: number;
   seeds: number;
-  /** Share of episodes that ended sustained (0..1) and its spread over seeds. */
+  /** Share of the feasible episodes that ended sustained (0..1) and its spread over seeds. */
   sustained: number;
   sustainedSeedSd: number;
   capped: number;
@@ -46,6 +48,7 @@ const sd = (xs: number[]): number => (xs.length > 1 ? sampleStandardDeviation(xs
 const p90 = (xs: number[]): number => quantileSorted([...xs].sort((a, b) => a - b), 0.9);
 
 export const isSustained = (r: Row): boolean => r.outcome === 'sustained';
+export const isInfeasible = (r: Row): boolean => r.outcome === 'infeasible';
 
 export function summarise(episodes: Row[]): TunerSummary[] {
   const groups = new Map<string, Row[]>();
@@ -53,20 +56,23 @@ export function summarise(episodes: Row[]): TunerSummary[] {
     const k = `${e.sweep}\u0000${e.tuner}`;
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
-  return [...groups.entries()].map(([k, rows]) => {
+  return [...groups.entries()].map(([k, all]) => {
     const [sweep, tuner] = k.split('\u0000') as [string, string];
-    const seeds = [...new Set(rows.map((r) => r.seed))];
+    const seeds = [...new Set(all.map((r) => r.seed))];
+    // Infeasible episodes (no configuration meets the SLO) are counted, not judged.
+    const rows = all.filter((r) => !isInfeasible(r));
     const sustained = rows.filter(isSustained);
     const perSeed = (f: (xs: Row[]) => number): number[] => seeds.map((s) => f(rows.filter((r) => r.seed === s))).filter(Number.isFinite);
-    const share = (xs: Row[]): number => xs.filter(isSustained).length / xs.length;
+    const share = (xs: Row[]): number => (xs.length ? xs.filter(isSustained).length / xs.length : Number.NaN);
     return {
       sweep,
       tuner,
-      episodes: rows.length,
+      episodes: all.length,
+      infeasible: all.length - rows.length,
       seeds: seeds.length,
       sustained: share(rows),
       sustainedSeedSd: sd(perSeed(share)),
-      capped: rows.filter((r) => r.outcome === 'capped').length / rows.length,
+      capped: rows.length ? rows.filter((r) => r.outcome === 'capped').length / rows.length : Number.NaN,
       reconfigMean: safe(mean, numbers(rows, 'reconfigurations')),
       reconfigMedian: safe(median, numbers(rows, 'reconfigurations')),
       reconfigSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs, 'reconfigurations')))),
@@ -98,8 +104,9 @@ export const SUMMARY_HEADER = [
   'sweep',
   'tuner',
   'episodes',
+  'infeasible',
   'seeds',
-  'sustained',
+  'sustained (of feasible)',
   'reconfigurations (mean)',
   'median',
   'P / oracle (sustained)',
@@ -133,6 +140,7 @@ export function summaryCells(rows: TunerSummary[], missing: OracleMissing = new 
     r.sweep,
     r.tuner,
     String(r.episodes),
+    String(r.infeasible),
     String(r.seeds),
     pct(r.sustained, r.sustainedSeedSd),
     pm(r.reconfigMean, r.reconfigSeedSd),
@@ -161,8 +169,11 @@ export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLag
   return [
     `An episode is sustained when the SLO holds at its end: over the last ${slo.holdSec} s of one configuration the source`,
     `lag grows by at most ${slo.maxLagTrend} of the target rate${slo.maxLagSec !== undefined ? `, and the lag is at most ${slo.maxLagSec} s of input` : ''}; violated when time ran out without it;`,
-    'capped when the tuner wanted more reconfigurations than the cap. "P / oracle" is the final total parallelism over the',
-    "simulator's minimal sustaining parallelism, averaged over sustained episodes only (– without an oracle). Backlog is a",
+    'capped when the tuner wanted more reconfigurations than the cap; infeasible when the ground truth says no configuration',
+    "within the operators' max parallelism (and a finite machine's cores) meets the SLO at that rate: then every tuner's",
+    'episode is infeasible, the oracle\'s included, counted in "infeasible" and left out of every other column (the',
+    'sustained share is of the feasible episodes). "P / oracle" is the final total parallelism over the smallest',
+    "configuration meeting the same SLO (the simulator's ground truth), averaged over sustained episodes only (– without an oracle). Backlog is a",
     'cost, not a pass/fail: the lag integral is the source lag summed over the episode (record-seconds), the end lag in',
     'seconds of input at the target rate. ± is the standard deviation over seeds of the per-seed values. "final total P',
     '(sustained)" averages over each tuner\'s own sustained episodes, a different subset per tuner (a tuner that fails',

@@ -6,7 +6,7 @@ import type { Decision } from '../core/decision.js';
 import type { JobGraph } from '../core/job.js';
 import type { Snapshot } from '../core/metrics.js';
 import type { Parallelism } from '../core/parallelism.js';
-import type { GroundTruth } from '../engines/engine.js';
+import type { EngineCapabilities, GroundTruth } from '../engines/engine.js';
 import type { Rng } from '../core/random.js';
 
 export interface Observation {
@@ -60,6 +60,8 @@ export interface Tuner {
   /** Called when a new rate phase (episode) begins. */
   startEpisode?(targetRate: number): void;
   decide(view: TunerView): Decision | Promise<Decision>;
+  /** Optional: release what prepare() took (an external tuner's process). Called once the run ends, however it ends. */
+  close?(): Promise<void>;
 }
 
 export class TunerSetupError extends Error {
@@ -67,4 +69,42 @@ export class TunerSetupError extends Error {
     super(message);
     this.name = 'TunerSetupError';
   }
+}
+
+// The registry's hooks (registry.ts): what the harness asks of a tuner besides decide(), all before the runs.
+
+/** What a tuner's config checks see of the experiment: the engine it runs on. */
+export interface TunerCheckContext {
+  readonly engineKind: string;
+  readonly capabilities: EngineCapabilities;
+}
+
+/** A problem a tuner's check finds: the option's key below `tuners.<name>` ('' for the entry) and what is wrong. */
+export interface TunerProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** What one decide() costs, for the work estimate: seconds on one core after `observed` valid windows of the run. */
+export interface DecideCostContext {
+  readonly operators: number;
+  readonly observed: number;
+}
+
+/**
+ * Assets a tuner needs made before the runs (StreamTune's pre-trained models for a recipe that differs from its
+ * set's): what to make, how long it takes, and how to make it. `inputs` are files the making reads; a missing one
+ * the harness can make is listed with its maker (`makeInputs`), else the plan refuses with `command`.
+ */
+export interface TunerAsset {
+  /** The option that asks for it, below `tuners.<name>`. */
+  readonly key: string;
+  /** Identifies the asset: two sweep points asking for the same one make it once. */
+  readonly id: string;
+  readonly describe: string;
+  readonly estimateSec: number;
+  /** Files the making reads (absolute), each with the command that makes it. */
+  readonly inputs: readonly { readonly file: string; readonly command: string }[];
+  /** Makes the asset (may do I/O; runs before any run starts). */
+  readonly make: (backend: string, step: (what: string) => void) => Promise<void>;
 }

@@ -61,7 +61,7 @@ export function readTrace(file: string, lastDurationSec: number): RateSchedule {
   } catch (e) {
     throw new RateError(`rate trace ${file}: ${(e as Error).message}`);
   }
-  if (rows.length === 0) throw new RateError(`rate trace ${file}: no rows`);
+  if (rows.length === 0) throw new RateError(`rate trace ${file}: no rows (expected a header time,rate and at least one row)`);
   const pts = rows.map((r, i) => {
     const time = Number(r.time);
     const rate = Number(r.rate);

@@ -10,8 +10,8 @@ export function cliArgs(script: string, args: readonly string[]): string[] {
   return ['--import', loader, join(PROJECT_ROOT, script), ...args];
 }
 
-export function runCli(script: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, cliArgs(script, args), { cwd, encoding: 'utf8' });
+export function runCli(script: string, args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, cliArgs(script, args), { cwd, encoding: 'utf8', ...(env ? { env } : {}) });
 }
 
 export function startCli(script: string, args: readonly string[], cwd: string): ChildProcess {

@@ -231,6 +231,12 @@ const inside = (root: string, p: string): boolean => {
 };
 
 /** Checks a refusal message: bounded lines, the first naming the config file or a flag. */
+/**
+ * What a refusal line must carry besides the file and the path: what was expected (a form, a range, the accepted
+ * values) or what to do instead. 'Invalid input' alone fails.
+ */
+export const EXPECTATION = /expected|must|at (?:most|least)|takes no|give it|run without|run `|make it with|pass --|is (?:above|below|longer|shorter|not)|needs|no such|differs|holds another|outside|would lie|only|at the|of at|none|name at least/i;
+
 function lineProblem(message: string, file: string): string | undefined {
   const lines = message.split('\n');
   if (lines.length > MAX_LINES + 1) return `${lines.length} lines`;
@@ -239,6 +245,8 @@ function lineProblem(message: string, file: string): string | undefined {
   const first = lines[0] ?? '';
   if (!(first.startsWith(`${file}`) || first.startsWith('--'))) return `does not start with the file or a flag: ${first.slice(0, 120)}`;
   if (!/: \S/.test(first.slice(file.length))) return `names no JSON path: ${first.slice(0, 120)}`;
+  const vague = lines.find((l) => l !== '' && !EXPECTATION.test(l));
+  if (vague !== undefined) return `says what is wrong but not what was expected: ${vague.slice(0, 160)}`;
   return undefined;
 }
 

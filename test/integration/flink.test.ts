@@ -136,6 +136,39 @@ describe('Flink engine on a real local Flink', function () {
     }
   });
 
+  for (const [q, aggregate] of [
+    ['q4', 'average'],
+    ['q6', 'sellerAvg'],
+  ] as const) {
+    it(`runs Nexmark ${q}: winning bids close when the watermark passes the expiry, at most one per auction, into ${aggregate}`, async () => {
+      const engine = new FlinkEngine({ slots: 4 });
+      const { job } = nexmark(q, { calibration: null });
+      try {
+        const d = await engine.deploy(job, ones(job), 4000);
+        // auctions expire 0-20 s after they open and the watermark trails by 4 s: the first close after ~4 s
+        await d.advance(6);
+        const s = await observeValid(d, 5);
+        console.log(`      ${describeSnapshot(s)}`);
+        assert.equal(s.valid, true, s.note);
+        assert.deepEqual(Object.keys(s.operators).sort(), [...job.operatorIds].sort(), 'metrics under the template operator ids');
+        const near = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol * Math.max(a, b), `${what}: ${a} vs ${b}`);
+        const bids = s.operators.bids!;
+        const auctions = s.operators.auctions!;
+        const win = s.operators.winningBid!;
+        const agg = s.operators[aggregate]!;
+        near(bids.recordsOutPerSecond, (46 / 50) * bids.recordsInPerSecond, 0.05, 'bids out = in x 46/50');
+        near(auctions.recordsOutPerSecond, (3 / 50) * auctions.recordsInPerSecond, 0.15, 'auctions out = in x 3/50');
+        near(win.recordsInPerSecond, bids.recordsOutPerSecond + auctions.recordsOutPerSecond, 0.1, 'winningBid reads both inputs');
+        assert.ok(win.recordsOutPerSecond > 0, 'auctions close at their expiry');
+        assert.ok(win.recordsOutPerSecond <= 1.1 * auctions.recordsOutPerSecond, `at most one winning bid per auction: ${win.recordsOutPerSecond} vs ${auctions.recordsOutPerSecond}`);
+        assert.ok(agg.recordsInPerSecond > 0, `${aggregate} reads the winning bids`);
+        near(agg.recordsOutPerSecond, agg.recordsInPerSecond, 0.15, `${aggregate} emits one average per winning bid`);
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+
   it('drives an existing cluster over REST (remote mode): submits, observes, rescales, cancels', async () => {
     const jar = await ensureJobJar();
     const stateDir = mkdtempSync(join(tmpdir(), 'streamtune-flink-remote-'));

@@ -106,6 +106,41 @@ describe('Timely engine on the real jobs/timely binary', function () {
     }
   });
 
+  for (const [q, aggregate] of [
+    ['q4', 'average'],
+    ['q6', 'sellerAvg'],
+  ] as const) {
+    it(`runs Nexmark ${q}: winning bids close on the event-time frontier, at most one per auction, into ${aggregate}`, async () => {
+      const job = nexmark(q).job;
+      const engine = new TimelyEngine({});
+      try {
+        const d = await engine.deploy(job, uniform(job, 2), 20_000);
+        await d.advance(1);
+        const s = await observeValid(d, 3);
+        console.log(`      ${describeSnapshot(s)}`);
+        assert.equal(s.valid, true, s.note);
+        assert.deepEqual(Object.keys(s.operators).sort(), [...job.operatorIds].sort(), 'metrics under the template operator ids');
+        const near = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol * Math.max(a, b), `${what}: ${a} vs ${b}`);
+        const src = s.operators.source!;
+        const bids = s.operators.bids!;
+        const auctions = s.operators.auctions!;
+        const win = s.operators.winningBid!;
+        const agg = s.operators[aggregate]!;
+        assert.ok(src.recordsInPerSecond > 0.9 * 20_000, `the source keeps up: ${src.recordsInPerSecond}`);
+        near(bids.recordsOutPerSecond, (46 / 50) * bids.recordsInPerSecond, 0.03, 'bids out = in x 46/50');
+        near(auctions.recordsOutPerSecond, (3 / 50) * auctions.recordsInPerSecond, 0.1, 'auctions out = in x 3/50');
+        near(win.recordsInPerSecond, bids.recordsOutPerSecond + auctions.recordsOutPerSecond, 0.05, 'winningBid reads both inputs');
+        assert.ok(win.recordsOutPerSecond > 0, 'auctions close at their expiry');
+        assert.ok(win.recordsOutPerSecond <= 1.05 * auctions.recordsOutPerSecond, `at most one winning bid per auction: ${win.recordsOutPerSecond} vs ${auctions.recordsOutPerSecond}`);
+        near(agg.recordsInPerSecond, win.recordsOutPerSecond, 0.05, `${aggregate} in = winningBid out`);
+        near(agg.recordsOutPerSecond, agg.recordsInPerSecond, 0.05, `${aggregate} emits one average per winning bid`);
+        for (const id of ['bids', 'auctions', 'winningBid']) assert.ok((s.operators[id]?.busyMsPerSecond ?? 0) > 0, `${id} has busy time`);
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+
   it('changes W by a restart that resumes the generator, visible in the next snapshot', async () => {
     const engine = new TimelyEngine({});
     try {

@@ -27,7 +27,7 @@ describe('command-line edges', () => {
     assert.match(lines[0] as string, pattern);
   };
 
-  for (const script of ['src/cli/experiment.ts', 'src/cli/schema.ts', 'bench/run.ts', 'src/cli/history.ts', 'src/cli/pretrain.ts', 'src/cli/figures.ts', 'src/cli/calibrate.ts', 'src/cli/merge.ts', 'src/cli/notebooks.ts', 'src/cli/flink-cluster.ts', 'bench/fidelity.ts'])
+  for (const script of ['src/cli/experiment.ts', 'src/cli/schema.ts', 'bench/run.ts', 'src/cli/history.ts', 'src/cli/pretrain.ts', 'src/cli/figures.ts', 'src/cli/calibrate.ts', 'src/cli/merge.ts', 'src/cli/submit.ts', 'src/cli/notebooks.ts', 'src/cli/flink-cluster.ts', 'bench/fidelity.ts'])
     it(`${script} --help shows help and does nothing else`, () => {
       const schema = join(PROJECT_ROOT, 'schema/experiment.schema.json');
       const before = statSync(schema).mtimeMs;
@@ -69,25 +69,27 @@ describe('command-line edges', () => {
     oneLine(runCli('src/cli/experiment.ts', ['--resume', runDir, '--seed', '9'], dir), /--seed: 9 differs from the resumed folder's seeds/);
     rmSync(join(dir, 'res'), { recursive: true, force: true });
   });
-  it('an interrupted experiment prints the folder to resume', async () => {
-    writeFileSync(join(dir, 'long.json'), JSON.stringify({ ...tiny, name: 'long', rates: { kind: 'permutation', levels: 10, repeat: 2, durationSec: 900 }, seeds: [1, 2, 3, 4, 5, 6] }));
-    const child = startCli('src/cli/experiment.ts', ['long.json', '--out', 'long-out', '--jobs', '1'], dir);
-    let stdout = '';
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (/^work: /m.test(stdout)) resolve();
+  // Ctrl-C, and SIGTERM as a batch scheduler sends it on scancel or at the time limit.
+  for (const [signal, exit, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 143, 'terminated']] as const)
+    it(`an experiment stopped by ${signal} exits ${exit} and prints the folder to resume`, async () => {
+      writeFileSync(join(dir, 'long.json'), JSON.stringify({ ...tiny, name: 'long', rates: { kind: 'permutation', levels: 10, repeat: 2, durationSec: 900 }, seeds: [1, 2, 3, 4, 5, 6] }));
+      const child = startCli('src/cli/experiment.ts', ['long.json', '--out', 'long-out', '--jobs', '1'], dir);
+      let stdout = '';
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      await new Promise<void>((resolve) => {
+        child.stdout?.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (/^work: /m.test(stdout)) resolve();
+        });
+        child.on('exit', () => resolve());
       });
-      child.on('exit', () => resolve());
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));
+      const runDir = /run folder: (.*)/.exec(stdout)?.[1] as string;
+      assert.ok(runDir, stdout);
+      assert.equal(code, exit, stderr);
+      assert.ok(stderr.includes(`${word}: finished runs are saved; continue with --resume ${runDir}`), stderr);
+      rmSync(join(dir, 'long-out'), { recursive: true, force: true });
     });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));
-    const runDir = /run folder: (.*)/.exec(stdout)?.[1] as string;
-    assert.ok(runDir, stdout);
-    assert.equal(code, 130, stderr);
-    assert.ok(stderr.includes(`continue with --resume ${runDir}`), stderr);
-    rmSync(join(dir, 'long-out'), { recursive: true, force: true });
-  });
 });

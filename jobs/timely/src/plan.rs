@@ -2,7 +2,7 @@
 //! strategy and share) and a factory for its per-worker logic. Nexmark queries (operator ids as
 //! src/workloads/nexmark/templates.ts and jobs/flink's Queries) and the synthetic job from any JobSpec.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -306,6 +306,132 @@ impl Logic for Sessions {
     }
 }
 
+/// q4 and q6 winningBid: bids (port 0, by auction) joined with auctions (port 1, by id); the highest bid with
+/// a date in [auction date, expires] wins, emitted as (category, price, seller) once the frontier passes the
+/// expiry (at the expiry rounded up to `step`, so that few distinct times are held). A bid that arrives before
+/// its auction waits until the frontier passes the bid's time (by then every auction dated at or before it has
+/// arrived); bids after an auction closed, or with no such auction, are dropped. Auctions without a bid in
+/// their interval emit nothing (Nexmark's SQL join).
+pub struct WinningBids {
+    step: u64,
+    open: HashMap<u64, OpenAuction>,
+    closing: BTreeMap<u64, Vec<u64>>,
+    early: HashMap<u64, Vec<(u64, u64)>>,
+    early_by_time: BTreeMap<Time, Vec<u64>>,
+}
+
+struct OpenAuction {
+    category: u64,
+    seller: u64,
+    date_time: u64,
+    expires: u64,
+    best: Option<u64>,
+}
+
+impl OpenAuction {
+    fn offer(&mut self, date_time: u64, price: u64) {
+        if date_time >= self.date_time && date_time <= self.expires && self.best.is_none_or(|b| price > b) {
+            self.best = Some(price);
+        }
+    }
+}
+
+impl WinningBids {
+    pub fn new(step: u64) -> Self {
+        WinningBids { step: step.max(1), open: HashMap::new(), closing: BTreeMap::new(), early: HashMap::new(), early_by_time: BTreeMap::new() }
+    }
+}
+
+impl Logic for WinningBids {
+    fn on_batch(&mut self, port: usize, time: Time, data: &mut Batch, out: &mut Out) {
+        for m in data.drain(..) {
+            match (port, m) {
+                (0, Msg::Event(Event::Bid(b))) => match self.open.get_mut(&b.auction) {
+                    Some(a) => a.offer(b.date_time, b.price),
+                    None => {
+                        self.early.entry(b.auction).or_default().push((b.date_time, b.price));
+                        self.early_by_time.entry(time).or_default().push(b.auction);
+                    }
+                },
+                (1, Msg::Event(Event::Auction(a))) => {
+                    let mut open = OpenAuction { category: a.category, seller: a.seller, date_time: a.date_time, expires: a.expires, best: None };
+                    for (d, p) in self.early.remove(&a.id).unwrap_or_default() {
+                        open.offer(d, p);
+                    }
+                    let end = (a.expires / self.step + 1) * self.step;
+                    self.closing.entry(end).or_default().push(a.id);
+                    out.holds.push(end);
+                    self.open.insert(a.id, open);
+                }
+                _ => {}
+            }
+        }
+    }
+    fn on_frontier(&mut self, f: Time, out: &mut Out) {
+        while let Some((&end, _)) = self.closing.iter().next() {
+            if end > f {
+                break;
+            }
+            for id in self.closing.remove(&end).unwrap_or_default() {
+                if let Some(OpenAuction { category, seller, best: Some(price), .. }) = self.open.remove(&id) {
+                    out.items.push((end, Msg::Tup(category, price, seller)));
+                }
+            }
+        }
+        while let Some((&t, _)) = self.early_by_time.iter().next() {
+            if t >= f {
+                break;
+            }
+            for id in self.early_by_time.remove(&t).unwrap_or_default() {
+                self.early.remove(&id);
+            }
+        }
+    }
+}
+
+/// q4 average: per category (the key of (category, price, seller)), the running average of the winning prices,
+/// emitted on every winning bid as (category, average, count).
+#[derive(Default)]
+pub struct CategoryAverage {
+    sums: HashMap<u64, (u64, u64)>,
+}
+
+impl Logic for CategoryAverage {
+    fn on_batch(&mut self, _port: usize, time: Time, data: &mut Batch, out: &mut Out) {
+        for m in data.drain(..) {
+            if let Msg::Tup(category, price, _) = m {
+                let s = self.sums.entry(category).or_insert((0, 0));
+                s.0 += price;
+                s.1 += 1;
+                out.items.push((time, Msg::Tup(category, s.0 / s.1, s.1)));
+            }
+        }
+    }
+}
+
+/// q6 sellerAvg: per seller (the third field of (category, price, seller)), the average of the winning prices of
+/// its last `last` closed auctions, emitted on every winning bid as (seller, average, auctions averaged).
+pub struct SellerAverage {
+    last: usize,
+    recent: HashMap<u64, VecDeque<u64>>,
+}
+
+impl Logic for SellerAverage {
+    fn on_batch(&mut self, _port: usize, time: Time, data: &mut Batch, out: &mut Out) {
+        for m in data.drain(..) {
+            if let Msg::Tup(_, price, seller) = m {
+                let r = self.recent.entry(seller).or_default();
+                if r.len() == self.last {
+                    r.pop_front();
+                }
+                r.push_back(price);
+                let avg = r.iter().sum::<u64>() / r.len() as u64;
+                out.items.push((time, Msg::Tup(seller, avg, r.len() as u64)));
+            }
+        }
+    }
+}
+
 /// A sink: counts (through the logging) and drops.
 pub struct Discard;
 
@@ -318,7 +444,7 @@ impl Logic for Discard {
 // ------------------------------------------------------------------------------------------------------------
 // Nexmark.
 
-pub const NEXMARK_QUERIES: [&str; 8] = ["q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11"];
+pub const NEXMARK_QUERIES: [&str; 10] = ["q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q11"];
 
 fn op(id: &str, inputs: Vec<PlanEdge>, logic: LogicFactory) -> Node {
     Node::Op(PlanOp { id: id.to_owned(), inputs, logic, sink: id == "sink" })
@@ -434,6 +560,37 @@ pub fn nexmark(query: &str, seed: u64) -> Result<Plan, String> {
                 op("auctions", vec![edge("source", Ship::Rebalance)], auctions),
                 op("join", vec![edge("persons", key(person_id)), edge("auctions", key(seller))], join),
                 sink("join"),
+            ]
+        }
+        "q4" | "q6" => {
+            let q4 = query == "q4";
+            let auctions = stateless(|m: Msg, out: &mut Vec<Msg>| {
+                if matches!(m, Msg::Event(Event::Auction(_))) {
+                    out.push(m)
+                }
+            });
+            let auction_of_bid = |m: &Msg| if let Msg::Event(Event::Bid(b)) = m { b.auction } else { 0 };
+            let auction_id = |m: &Msg| if let Msg::Event(Event::Auction(a)) = m { a.id } else { 0 };
+            let (id, by, aggregate): (&str, fn(&Msg) -> u64, LogicFactory) = if q4 {
+                ("average", |m| if let Msg::Tup(c, _, _) = m { *c } else { 0 }, Arc::new(|| Box::new(CategoryAverage::default()) as Box<dyn Logic>))
+            } else {
+                (
+                    "sellerAvg",
+                    |m| if let Msg::Tup(_, _, s) = m { *s } else { 0 },
+                    Arc::new(|| Box::new(SellerAverage { last: 10, recent: HashMap::new() }) as Box<dyn Logic>),
+                )
+            };
+            vec![
+                source,
+                bids("source"),
+                op("auctions", vec![edge("source", Ship::Rebalance)], auctions),
+                op(
+                    "winningBid",
+                    vec![edge("bids", key(auction_of_bid)), edge("auctions", key(auction_id))],
+                    Arc::new(|| Box::new(WinningBids::new(1_000)) as Box<dyn Logic>),
+                ),
+                op(id, vec![edge("winningBid", key(by))], aggregate),
+                sink(id),
             ]
         }
         "q5" => vec![
@@ -660,4 +817,60 @@ pub fn synthetic(spec_json: &str, o: &SyntheticOptions) -> Result<Plan, String> 
         nodes.push(Node::Op(PlanOp { id: op.id.clone(), inputs: edges, logic, sink: op.typ == "sink" || !spec.edges.iter().any(|e| e.from == op.id) }));
     }
     Ok(Plan { nodes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nexmark::{Auction, Bid};
+
+    fn auction(id: u64, seller: u64, category: u64, date_time: u64, expires: u64) -> Msg {
+        Msg::Event(Event::Auction(Auction { id, seller, category, initial_bid: 1, reserve: 2, date_time, expires }))
+    }
+
+    fn bid(auction: u64, price: u64, date_time: u64) -> Msg {
+        Msg::Event(Event::Bid(Bid { auction, bidder: 1, price, channel: 0, date_time }))
+    }
+
+    #[test]
+    fn the_highest_bid_in_the_interval_wins_at_expiry() {
+        let mut w = WinningBids::new(1_000);
+        let mut out = Out::default();
+        // a bid that arrives before its auction (same time) still counts; one dated before the auction does not
+        w.on_batch(0, 1_000, &mut vec![bid(7, 50, 1_200), bid(7, 900, 1_000)], &mut out);
+        w.on_batch(1, 1_000, &mut vec![auction(7, 3, 12, 1_100, 4_500)], &mut out);
+        assert_eq!(out.holds, vec![5_000]);
+        w.on_batch(0, 2_000, &mut vec![bid(7, 80, 2_000), bid(7, 70, 2_100), bid(8, 1_000, 2_100)], &mut out);
+        w.on_batch(0, 4_000, &mut vec![bid(7, 999, 4_501)], &mut out); // after expiry
+        w.on_frontier(4_900, &mut out);
+        assert!(out.items.is_empty(), "nothing before the frontier passes the expiry");
+        w.on_frontier(5_000, &mut out);
+        assert_eq!(out.items.len(), 1);
+        match &out.items[0] {
+            (5_000, Msg::Tup(12, 80, 3)) => {}
+            other => panic!("unexpected {:?}", other),
+        }
+        // the auction is closed; the early bid for auction 8 was dropped once the frontier passed it
+        assert!(w.open.is_empty());
+        assert!(w.early.is_empty());
+    }
+
+    #[test]
+    fn averages_per_category_and_over_the_last_ten_auctions_per_seller() {
+        let mut c = CategoryAverage::default();
+        let mut out = Out::default();
+        c.on_batch(0, 0, &mut vec![Msg::Tup(10, 100, 1), Msg::Tup(11, 7, 1), Msg::Tup(10, 300, 2)], &mut out);
+        let last = |out: &Out| match out.items.last() {
+            Some((_, Msg::Tup(k, v, n))) => (*k, *v, *n),
+            _ => panic!("no output"),
+        };
+        assert_eq!(last(&out), (10, 200, 2));
+        let mut s = SellerAverage { last: 10, recent: HashMap::new() };
+        let mut out = Out::default();
+        for p in 1..=12u64 {
+            s.on_batch(0, 0, &mut vec![Msg::Tup(10, p * 10, 5)], &mut out);
+        }
+        // the last ten of 10..120 are 30..120: average 75
+        assert_eq!(last(&out), (5, 75, 10));
+    }
 }

@@ -12,9 +12,53 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../core/project.js';
 import { PARTITIONINGS } from '../../core/operators.js';
-import { LINEAR, PHYSICS_TERMS, type PhysicsTerms } from './physics.js';
+import { EXCHANGE_KEYS, LINEAR, PHYSICS_TERMS, TIMELY_EXCHANGE_KEYS, type PhysicsTerms } from './physics.js';
 
-const EXCHANGE_KEYS = ['baseUs', 'perChannelUs', 'receiveUs'];
+/**
+ * The range a profile's real measurements covered (written by npm run calibrate; src/calibration/range.ts):
+ * beyond it the simulator extrapolates its terms (range.ts says which and how far).
+ */
+export interface MeasuredRange {
+  /** Largest parallelism of any operator measured. */
+  parallelism: number;
+  /** Most channels one sender instance wrote to on any edge. */
+  channels: number;
+  /** Largest total source rate the real jobs achieved, records/s. */
+  totalRate: number;
+  /** Records/s on one channel: the lowest and highest measured. */
+  channelRate: { min: number; max: number };
+  /** Cores of the machine measured on. */
+  cores: number;
+}
+
+/** What a profile file says about where it was measured (null for built-in profiles: nothing was measured). */
+export interface ProfileProvenance {
+  range: MeasuredRange | null;
+  /** The profile's real runs were measured on a loaded machine. */
+  loaded: boolean;
+  /** Load average at the start of its real runs, when recorded. */
+  loadAverage: number | null;
+  /** The profile is derived (not measured as is): what it changed. */
+  derivedFrom: string | null;
+}
+
+/** Where a named profile was measured: its file's measuredRange and load (built in: nothing). */
+export function profileProvenance(name: string, dir?: string): ProfileProvenance {
+  const none: ProfileProvenance = { range: null, loaded: false, loadAverage: null, derivedFrom: null };
+  if (BUILTIN_PROFILES[name] || !PROFILE_NAME.test(name)) return none;
+  const file = profilePath(name, dir);
+  if (!existsSync(file)) return none;
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { measuredRange?: MeasuredRange; measuredOnLoadedMachine?: boolean; load?: { loadAverageAtStart?: number[] }; host?: { loadAverageAtStart?: number[] }; derivedFrom?: { profile?: string } };
+  const from = raw.derivedFrom?.profile;
+  // A derived profile was measured where the profile it derives from was.
+  if (from && from !== name && !raw.measuredRange) return { ...profileProvenance(from, dir), derivedFrom: from };
+  return {
+    range: raw.measuredRange ?? null,
+    loaded: raw.measuredOnLoadedMachine === true,
+    loadAverage: raw.load?.loadAverageAtStart?.[0] ?? raw.host?.loadAverageAtStart?.[0] ?? null,
+    derivedFrom: from ?? null,
+  };
+}
 
 /** Profiles that need no file. */
 export const BUILTIN_PROFILES: Readonly<Record<string, Readonly<PhysicsTerms>>> = { linear: LINEAR };
@@ -61,6 +105,16 @@ export function checkTerms(terms: unknown, where: string): PhysicsTerms {
   num('subtaskOverheadMs', 0, 500);
   num('backgroundCores', 0, 1024);
   num('waitFraction', 0, 1);
+  num('bufferBytes', 1, 2 ** 30);
+  num('bufferTimeoutMs', 0, 3_600_000);
+  num('recordBytes', 1, 2 ** 30);
+  const tx = t.timelyExchange as Record<string, unknown> | null;
+  if (typeof tx !== 'object' || tx === null || Array.isArray(tx)) throw new ProfileError(`${where}: term 'timelyExchange' must be an object of ${TIMELY_EXCHANGE_KEYS.join(', ')}`);
+  for (const k of Object.keys(tx)) if (!(TIMELY_EXCHANGE_KEYS as readonly string[]).includes(k)) throw new ProfileError(`${where}: unknown term 'timelyExchange.${k}' (expected ${TIMELY_EXCHANGE_KEYS.join(', ')})`);
+  for (const k of TIMELY_EXCHANGE_KEYS) {
+    if (!(k in tx)) throw new ProfileError(`${where}: missing term 'timelyExchange.${k}'`);
+    num(`timelyExchange.${k}`, k === 'batchBytes' ? 1 : 0, k === 'batchBytes' ? 2 ** 30 : 1e6, tx[k]);
+  }
   if (t.cores !== null) num('cores', 0.1, 100_000);
   if (typeof t.cpuQueueing !== 'boolean') throw new ProfileError(`${where}: term 'cpuQueueing' must be true or false, got ${JSON.stringify(t.cpuQueueing)}`);
   if (typeof t.keySkew !== 'boolean') throw new ProfileError(`${where}: term 'keySkew' must be true or false, got ${JSON.stringify(t.keySkew)}`);
@@ -70,7 +124,7 @@ export function checkTerms(terms: unknown, where: string): PhysicsTerms {
   for (const s of PARTITIONINGS) {
     const e = ex[s] as Record<string, unknown> | undefined;
     if (typeof e !== 'object' || e === null) throw new ProfileError(`${where}: missing term 'exchange.${s}'`);
-    for (const k of Object.keys(e)) if (!EXCHANGE_KEYS.includes(k)) throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected ${EXCHANGE_KEYS.join(', ')})`);
+    for (const k of Object.keys(e)) if (!(EXCHANGE_KEYS as readonly string[]).includes(k)) throw new ProfileError(`${where}: unknown term 'exchange.${s}.${k}' (expected ${EXCHANGE_KEYS.join(', ')})`);
     for (const k of EXCHANGE_KEYS) {
       if (!(k in e)) throw new ProfileError(`${where}: missing term 'exchange.${s}.${k}'`);
       num(`exchange.${s}.${k}`, 0, 1e6, e[k]);

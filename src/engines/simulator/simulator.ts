@@ -19,7 +19,9 @@ import { sameParallelism, validateParallelism, workersParallelism, type Parallel
 import { Rng } from '../../core/random.js';
 import type { Deployment, Engine, EngineCapabilities, GroundTruth, RescaleReport } from '../engine.js';
 import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
-import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, processingRate, queueingStretch, timing, utilisation, type OperatorTiming } from './physics.js';
+import { processedRate, progressMs, timelyBudget, timelyUs, workerSpeed, withTimelyCosts, type TimelyTerms } from './timely-physics.js';
+import { cpuBudget, cpuStretch, efficiency, hotShare, instanceBusy, LINEAR, operatorCpu, processingRate, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming } from './physics.js';
+import { clipToWorkers, PlacedJob, PlacementTruth } from './placement.js';
 
 export interface SimulatorOptions extends ModelOptions {
   /** Step of the fluid model, seconds. */
@@ -33,6 +35,15 @@ export interface SimulatorOptions extends ModelOptions {
   /** Downtime per MB of state of every operator whose parallelism changes, seconds. */
   rescaleSecPerMb: number;
   seed: number;
+  /** Timely mode: the terms of a Timely profile (timely-physics.ts); null keeps the shared-W model of kappa alone. */
+  timely: TimelyTerms | null;
+  /**
+   * Timely mode only. 'workers': every operator on all W workers (W = the largest value); 'placement': operator v
+   * confined to p_v of the W workers, each worker's time shared by its operators (placement.ts).
+   */
+  parallelism: 'workers' | 'placement';
+  /** Placement mode: the worker count W (default: the largest p_v); every p_v is clipped to it. */
+  workers?: number | undefined;
 }
 
 /** Defaults: the `linear` physics (physics.ts); the registry resolves a named profile on top. */
@@ -45,6 +56,8 @@ export const SIMULATOR_DEFAULTS: SimulatorOptions = {
   rescaleBaseSec: 5,
   rescaleSecPerMb: 0.01,
   seed: 1,
+  timely: null,
+  parallelism: 'workers',
 };
 
 export class SimulatorEngine implements Engine {
@@ -52,20 +65,22 @@ export class SimulatorEngine implements Engine {
   readonly options: SimulatorOptions;
   constructor(options: Partial<SimulatorOptions> = {}) {
     this.options = { ...SIMULATOR_DEFAULTS, ...options };
+    if (this.options.parallelism === 'placement' && this.options.mode !== 'timely') throw new RangeError("simulator: parallelism 'placement' needs mode 'timely'");
   }
   get capabilities(): EngineCapabilities {
-    return { groundTruth: true, parallelDeployments: true, inPlaceRescale: true, sharedWorkers: this.options.mode === 'timely' };
+    return { groundTruth: true, parallelDeployments: true, inPlaceRescale: true, sharedWorkers: this.options.mode === 'timely' && this.options.parallelism !== 'placement' };
   }
   async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<SimulatedDeployment> {
-    return new SimulatedDeployment(job, this.normalise(job, parallelism), rate, this.options);
+    const timely = this.options.mode === 'timely' ? this.options.timely : null;
+    return new SimulatedDeployment(timely ? withTimelyCosts(job, timely) : job, this.normalise(job, parallelism), rate, this.options);
   }
   groundTruth(job: JobGraph): GroundTruth {
+    if (this.options.parallelism === 'placement') return new PlacementTruth(job, this.options, this.options.workers);
     return new ModelTruth(job, this.options);
   }
-  /** Timely mode runs every operator on all W workers: W is the largest requested value. */
+  /** Timely mode runs every operator on all W workers (W the largest requested value), or places each on p_v. */
   normalise(job: JobGraph, p: Parallelism): Parallelism {
-    validateParallelism(job, p);
-    return this.options.mode === 'timely' ? uniformMax(job, p) : p;
+    return normalised(job, p, this.options);
   }
   async close(): Promise<void> {}
 }
@@ -94,10 +109,14 @@ export class SimulatedDeployment implements Deployment {
   private readonly overhead: Float64Array; // busy seconds per second of one instance at zero load
   private readonly pInst: Float64Array; // instances per operator
   private timings: OperatorTiming[] = [];
+  private placed: PlacedJob | undefined; // placement mode: the workers each operator runs on
+  private workerLoad = new Float64Array(0);
   private budget = Infinity; // cores left to the records (finite machine)
   private readonly claim: Float64Array; // records each operator could process this step (finite machine)
   private utilEma = 0; // utilisation of the cores, smoothed over about a second (cpuQueueing)
   private cpuUsed = 0; // CPU seconds the records used in the current step
+  private sigma = 1; // CPU stretch of the current step (finite machine)
+  private readonly stepMu: Float64Array; // Timely mode: records per busy second this step (timely's exchange cost depends on the rate)
   private readonly baseRate: Float64Array; // instance rate without overhead
   private readonly queue: Float64Array; // input buffer (records); for a source: its lag
   private downtime = 0;
@@ -143,6 +162,7 @@ export class SimulatedDeployment implements Deployment {
     this.overhead = new Float64Array(n);
     this.pInst = new Float64Array(n);
     this.claim = new Float64Array(n);
+    this.stepMu = new Float64Array(n);
     this.queue = new Float64Array(n);
     this.aIn = new Float64Array(n);
     this.aBusy = new Float64Array(n);
@@ -164,6 +184,8 @@ export class SimulatedDeployment implements Deployment {
     this.checkRunning();
     if (!(rate >= 0)) throw new RangeError(`simulator: rate must be >= 0, got ${rate}`);
     this.rate = rate;
+    // A Timely profile's costs grow with the rate per worker.
+    if (this.o.mode === 'timely' && this.o.timely) this.configure();
   }
 
   async advance(seconds: number): Promise<void> {
@@ -213,8 +235,7 @@ export class SimulatedDeployment implements Deployment {
 
   async rescale(parallelism: Parallelism): Promise<RescaleReport> {
     this.checkRunning();
-    validateParallelism(this.job, parallelism);
-    const next = this.o.mode === 'timely' ? uniformMax(this.job, parallelism) : parallelism;
+    const next = normalised(this.job, parallelism, this.o);
     if (sameParallelism(next, this.p)) return { downtimeSeconds: 0, tookEffect: true, parallelism: this.p };
     const stateMb = this.job.operators().reduce((s, op) => s + (next[op.id] !== this.p[op.id] ? op.stateSizeMb : 0), 0);
     const downtime = this.o.rescaleBaseSec + stateMb * this.o.rescaleSecPerMb;
@@ -237,13 +258,26 @@ export class SimulatedDeployment implements Deployment {
     const timely = this.o.mode === 'timely';
     this.timings = this.job.operators().map((op) => timing(this.job, op, this.p, this.o));
     this.budget = timely ? Infinity : cpuBudget(this.o, this.p);
+    this.placed = this.o.parallelism === 'placement' ? new PlacedJob(this.job, this.p, this.o, this.o.workers) : undefined;
+    this.workerLoad = new Float64Array(this.placed?.workers ?? 0);
     this.job.operators().forEach((op, i) => {
       const p = this.instances(op.id);
       const t = this.timings[i] as OperatorTiming;
-      // Timely mode keeps the model it was calibrated with: kappa and the workload's skew only.
-      this.mu[i] = timely ? (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead) : processingRate(t);
-      this.hot[i] = timely ? hotShare(this.job, op, p, this.o) : t.hot;
-      this.avail[i] = timely ? 1 : t.available;
+      const tt = timely ? this.o.timely : null;
+      if (tt) {
+        // A Timely profile: measured per-record cost growing with the rate per worker, the exchange and the
+        // per-operator progress overhead of W workers.
+        const w = Math.max(...Object.values(this.p));
+        const r = processedRate(this.job, w, this.rate, tt);
+        this.mu[i] = (workerSpeed(tt, w) * 1e6) / Math.max(1e-6, timelyUs(this.job, op.id, op.cost, w, r, tt));
+        this.hot[i] = hotShare(this.job, op, p, this.o);
+        this.avail[i] = 1 - progressMs(tt, w) / 1000;
+      } else {
+        // Timely mode without a Timely profile: kappa and the workload's skew only.
+        this.mu[i] = timely ? (this.baseRate[i] as number) * efficiency(p, this.o.coordinationOverhead) : processingRate(t);
+        this.hot[i] = timely ? hotShare(this.job, op, p, this.o) : t.hot;
+        this.avail[i] = timely ? 1 : t.available;
+      }
       this.overhead[i] = 1 - (this.avail[i] as number);
       this.pInst[i] = p;
       this.buffer[i] = (this.mu[i] as number) * this.o.bufferSeconds * p;
@@ -255,6 +289,7 @@ export class SimulatedDeployment implements Deployment {
     this.claims(this.claim);
     let sigma = cpuStretch(this.timings, this.claim, this.budget, this.o.dt);
     if (this.o.cpuQueueing && this.o.cores !== null) sigma = Math.max(sigma, queueingStretch(this.utilEma, this.o.cores));
+    this.sigma = sigma;
     for (let i = 0; i < this.n; i++) out[i] = sigma === 1 ? (this.mu[i] as number) : processingRate(this.timings[i] as OperatorTiming, sigma);
   }
 
@@ -283,17 +318,25 @@ export class SimulatedDeployment implements Deployment {
       for (let i = 0; i < this.n; i++) if (this.isSource[i]) q[i] = (q[i] as number) + this.rate * (this.share[i] as number) * dt * frac;
       if (frac >= 1) return;
     }
-    if (budgets) this.timelyBudgets(budgets);
+    if (budgets && this.placed) {
+      this.claims(budgets);
+      this.placed.share(budgets, dt, this.workerLoad);
+      this.stepMu.set(this.mu); // placement: each operator's own per-record rate (placement.ts shares the workers)
+    } else if (budgets) this.timelyBudgets(budgets);
     if (rates) this.stretchRates(rates);
     this.cpuUsed = 0;
     // Sinks first: downstream buffers drain before upstream operators push into them.
+    if (!rates) this.sigma = 1;
     for (let i = this.n - 1; i >= 0; i--) {
-      const mu = rates ? (rates[i] as number) : (this.mu[i] as number);
+      const mu = budgets ? (this.stepMu[i] as number) : rates ? (rates[i] as number) : (this.mu[i] as number);
       const h = this.hot[i] as number;
       const a = this.avail[i] as number;
       const cap = budgets ? Math.min(budgets[i] as number, (mu * dt) / h) : (a * mu * dt) / h;
       const avail = this.isSource[i] ? this.rate * (this.share[i] as number) * dt + (q[i] as number) : (q[i] as number);
       const want = avail < cap ? avail : cap;
+      // Placement mode reports a source's flow-control wait as backpressure, as the real Timely engine does: the
+      // records due that it could have emitted but its consumers had no room for.
+      const held = this.placed && this.isSource[i] ? Math.min(avail, (mu * dt) / h) : want;
       let x = want;
       const to = this.downTo[i] as Int32Array;
       const f = this.downFactor[i] as Float64Array;
@@ -318,13 +361,18 @@ export class SimulatedDeployment implements Deployment {
         this.edgeQueue[out[k] as number] = (this.edgeQueue[out[k] as number] as number) + add;
       }
       this.aIn[i] = (this.aIn[i] as number) + x;
-      if (rates) this.cpuUsed += x * (this.timings[i] as OperatorTiming).cpu;
+      const ti = this.timings[i] as OperatorTiming;
+      if (rates) this.cpuUsed += ti.buffers.length ? operatorCpu(ti, x / dt) * dt : x * ti.cpu;
       const fixed = (this.overhead[i] as number) * dt; // each instance's fixed busy time this step
-      this.aBusy[i] = (this.aBusy[i] as number) + x / mu + fixed * (this.pInst[i] as number);
-      this.aBp[i] = (this.aBp[i] as number) + (want - x) / mu;
-      const hb = (x * h) / mu + fixed;
+      const pi = this.pInst[i] as number;
+      // Busy time of the records: per record, and (Flink mode) per buffer handed on or received at the step's rate.
+      const buffered = !budgets && ti.buffers.length > 0;
+      const work = buffered ? instanceBusy(ti, x / (pi * dt), this.sigma) * pi * dt : x / mu;
+      this.aBusy[i] = (this.aBusy[i] as number) + work + fixed * pi;
+      this.aBp[i] = (this.aBp[i] as number) + (held - x) / mu;
+      const hb = (buffered ? instanceBusy(ti, (x * h) / dt, this.sigma) * dt : (x * h) / mu) + fixed;
       this.aBusyMax[i] = (this.aBusyMax[i] as number) + (hb < dt ? hb : dt);
-      const hbp = ((want - x) * h) / mu;
+      const hbp = ((held - x) * h) / mu;
       this.aBpMax[i] = (this.aBpMax[i] as number) + (hbp < dt ? hbp : dt);
     }
     if (rates && this.o.cpuQueueing) {
@@ -360,10 +408,25 @@ export class SimulatedDeployment implements Deployment {
   private timelyBudgets(out: Float64Array): void {
     const dt = this.o.dt;
     const w = Math.max(...Object.values(this.p));
-    const budget = w * efficiency(w, this.o.coordinationOverhead) * dt;
+    const tt = this.o.timely;
+    const budget = tt ? timelyBudget(tt, w, this.n) * dt : w * efficiency(w, this.o.coordinationOverhead) * dt;
     this.claims(out);
     let work = 0;
-    for (let i = 0; i < this.n; i++) work += (out[i] as number) / (this.baseRate[i] as number);
+    const ops = this.job.operators();
+    for (let i = 0; i < this.n; i++) {
+      if (tt) {
+        // A Timely profile: its measured per-record cost (configure()) already holds the exchange.
+        this.stepMu[i] = this.mu[i] as number;
+        work += (out[i] as number) / (this.mu[i] as number);
+        continue;
+      }
+      const op = ops[i] as (typeof ops)[number];
+      // Timely's exchange cost per record at this step's rate (containers fill as the rate grows).
+      const xUs = timelyExchangeUs(this.job, op, this.p, (out[i] as number) / dt, this.o);
+      const us = op.cost + xUs;
+      this.stepMu[i] = (us > 0 ? 1e6 / us : 1e12) * efficiency(this.pInst[i] as number, this.o.coordinationOverhead);
+      work += xUs === 0 ? (out[i] as number) / (this.baseRate[i] as number) : ((out[i] as number) * us) / 1e6;
+    }
     const scale = work > budget ? budget / work : 1;
     for (let i = 0; i < this.n; i++) out[i] = (out[i] as number) * scale;
   }
@@ -372,4 +435,11 @@ export class SimulatedDeployment implements Deployment {
 /** Timely: W = the largest requested value; each operator's entry is W bounded by its own max parallelism. */
 function uniformMax(job: JobGraph, p: Parallelism): Parallelism {
   return workersParallelism(job, Math.max(...Object.values(p)));
+}
+
+/** What a requested configuration runs: Flink as asked; Timely on all W workers, or placed (clipped to `workers`). */
+function normalised(job: JobGraph, p: Parallelism, o: SimulatorOptions): Parallelism {
+  validateParallelism(job, p);
+  if (o.mode !== 'timely') return p;
+  return o.parallelism === 'placement' ? clipToWorkers(job, p, o.workers) : uniformMax(job, p);
 }

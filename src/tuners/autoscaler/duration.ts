@@ -19,7 +19,7 @@ const DURATION_RE = new RegExp(DURATION_PATTERN, 'i');
 /** A zod schema for a Flink duration option with its default. */
 export function duration(defaultValue: string, description: string) {
   return z
-    .union([z.number().min(0), z.string().regex(DURATION_RE, 'a Flink duration with a unit, e.g. "30 s", "5 min", "1 h"')])
+    .union([z.number().min(0), z.string().regex(DURATION_RE, 'expected a Flink duration with a unit, e.g. "30 s", "5 min", "1 h", or seconds as a number')])
     .default(defaultValue)
     .describe(`${description} Seconds, or a Flink duration string (default ${defaultValue}).`);
 }

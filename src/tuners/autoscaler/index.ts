@@ -21,6 +21,8 @@ import { computeScaleTargetParallelism, DelayedScaleDown, type ScalingSummary } 
 
 export type { AutoscalerConfig } from './evaluator.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#b279a2';
 export const doc = 'Flink Kubernetes Operator autoscaler: per-vertex busy-time TPR at 0.7 target utilisation, scale-down delay.';
 
 const fraction = (d: number, text: string) => z.number().min(0).max(1).default(d).describe(text);

@@ -25,6 +25,8 @@ import type { Tuner, TunerView } from '../tuner.js';
 import { maxBusyFraction } from '../shared/metrics.js';
 import { deployedWorkers, workersDecision } from '../shared/workers.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#e45756';
 export const doc = 'Dhalion (Floratou et al., PVLDB 2017): backpressure detectors and diagnosers, one component scaled up per round.';
 
 export const options = z.strictObject({

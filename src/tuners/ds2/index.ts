@@ -17,6 +17,8 @@ import { clampParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Tuner, TunerView } from '../tuner.js';
 import { deployedWorkers, reduceToWorkers, workersDecision } from '../shared/workers.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#f58518';
 export const doc = 'DS2 (Kalavri et al., OSDI 2018): one linear step on true processing rates, all operators at once.';
 
 export const options = z.strictObject({

@@ -10,9 +10,11 @@ import { z } from 'zod';
 import { keep, rescale, type Decision } from '../../core/decision.js';
 import type { JobGraph } from '../../core/job.js';
 import type { GroundTruth } from '../../engines/engine.js';
-import { TunerSetupError, type Tuner, type TunerContext, type TunerView } from '../tuner.js';
+import { TunerSetupError, type Tuner, type TunerCheckContext, type TunerContext, type TunerProblem, type TunerView } from '../tuner.js';
 import { deployedWorkers, workersDecision } from '../shared/workers.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#72b7b2';
 export const doc = "Oracle baseline: one step to the simulator's ground-truth minimal parallelism, then keep.";
 
 export const options = z.strictObject({});
@@ -41,4 +43,9 @@ export function create(_opts: OracleOptions): Tuner {
       return rescale(view.parallelism, answer.parallelism, why);
     },
   };
+}
+
+/** The oracle deploys the engine's ground truth: only an engine that has one can run it. */
+export function check(_o: OracleOptions, ctx: TunerCheckContext): TunerProblem[] {
+  return ctx.capabilities.groundTruth ? [] : [{ key: '', message: `the oracle tuner needs ground truth; engine '${ctx.engineKind}' has none` }];
 }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { keep, type Decision } from '../../core/decision.js';
 import type { Tuner } from '../tuner.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#9d755d';
 export const doc = 'Static baseline: always keeps the initial parallelism.';
 
 export const options = z.strictObject({});

@@ -41,6 +41,8 @@ import { bottleneckOperators, lagging, windowLabels, type LabelOptions } from '.
 import { featureNames, jobFeatures } from './features.js';
 import { lossWeight, modelConfigOf, obtainSet, replaySample, type PretrainRecipe } from './pretrain.js';
 
+/** Its colour in every chart (Tableau-10). */
+export const color = '#4c78a8';
 export const doc =
   'StreamTune (Han et al., ICDE 2025), reconstructed: GED-clustered pre-trained GNN encoders, fine-tuned online; monotone bottleneck head, smallest safe parallelism per operator.';
 

@@ -12,7 +12,7 @@ const SRC = join(PROJECT_ROOT, 'src');
 
 /** Rooms bottom to top; rooms on one line are peers and never import each other. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['core'],
+  ['core', 'io'],
   ['graph', 'workloads'],
   ['engines', 'learning'],
   ['history'],

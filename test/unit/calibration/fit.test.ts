@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { calibrationPlan, calExchangeJob, grid, type Plan } from '../../../src/calibration/design.js';
-import { compare, fitLinearTerms, fitProfile, nnls, simulatePlan } from '../../../src/calibration/fit.js';
+import { compare, fitLinearTerms, fitProfile, nnls, REAL_BUFFERS, simulatePlan } from '../../../src/calibration/fit.js';
 import { measureBlock, SIM_TIMING, type Measurement } from '../../../src/calibration/measure.js';
 import { LINEAR, type PhysicsTerms } from '../../../src/engines/simulator/physics.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
@@ -16,11 +16,12 @@ const TRUTH: PhysicsTerms = {
   cores: 2,
   backgroundCores: 0.3,
   waitFraction: 0.8,
+  ...REAL_BUFFERS,
   exchange: {
-    forward: { baseUs: 0.5, perChannelUs: 0, receiveUs: 0.5 },
-    hash: { baseUs: 2, perChannelUs: 0.3, receiveUs: 1.5 },
-    rebalance: { baseUs: 1.5, perChannelUs: 0.2, receiveUs: 1 },
-    broadcast: { baseUs: 1, perChannelUs: 1, receiveUs: 1 },
+    forward: { serializeUs: 0.5, perBufferUs: 4, deserializeUs: 0.5, receivePerBufferUs: 2, perChannelUs: 0 },
+    hash: { serializeUs: 2, perBufferUs: 10, deserializeUs: 1.5, receivePerBufferUs: 5, perChannelUs: 0 },
+    rebalance: { serializeUs: 1.5, perBufferUs: 8, deserializeUs: 1, receivePerBufferUs: 4, perChannelUs: 0 },
+    broadcast: { serializeUs: 1, perBufferUs: 6, deserializeUs: 1, receivePerBufferUs: 3, perChannelUs: 0 },
   },
 };
 const near = (a: number, b: number, abs: number, msg: string): void => assert.ok(Math.abs(a - b) <= abs, `${msg}: ${a} vs ${b}`);
@@ -50,11 +51,11 @@ describe('calibration: fitting the physics terms', () => {
     const measured = await simulatePlan(plan, TRUTH, {});
     const fit = fitLinearTerms(plan, measured);
     near(fit.f, 3, 0.05, 'f');
-    near(fit.exchange.hash.baseUs, 2, 0.05, 'hash base');
-    near(fit.exchange.hash.perChannelUs, 0.3, 0.02, 'hash per channel');
-    near(fit.exchange.hash.receiveUs, 1.5, 0.05, 'hash receive');
-    near(fit.exchange.rebalance.perChannelUs, 0.2, 0.02, 'rebalance per channel');
-    near(fit.exchange.broadcast.perChannelUs, 1, 0.05, 'broadcast per channel');
+    near(fit.exchange.hash.serializeUs, 2, 0.05, 'hash serialize');
+    near(fit.exchange.hash.perBufferUs, 10, 0.5, 'hash per buffer');
+    near(fit.exchange.hash.deserializeUs, 1.5, 0.05, 'hash deserialize');
+    near(fit.exchange.rebalance.perBufferUs, 8, 0.5, 'rebalance per buffer');
+    near(fit.exchange.broadcast.perBufferUs, 6, 0.5, 'broadcast per buffer');
     const q3 = plan.blocks.find((b) => b.name === 'nexmark-q3')?.job;
     near(fit.costs['nexmark-q3']?.join ?? 0, q3?.operator('join').cost ?? -1, 0.05, 'q3 join cost');
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toCsv } from '../../../src/experiment/files.js';
+import { toCsv } from '../../../src/io/files.js';
 import { generateHistory, historyJobs, HISTORY_GEN_DEFAULTS } from '../../../src/corpus/generate.js';
 import { HISTORY_COLUMNS } from '../../../src/history/record.js';
 import { dagStructure, readHistoryWindows } from '../../../src/tuners/streamtune/dataset.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { JobGraph, type EdgeSpec, type OperatorSpecInput } from '../../../src/core/job.js';
 import { capacity, ModelTruth } from '../../../src/engines/simulator/model.js';
-import { channels, cpuStretch, LINEAR, timing, type PhysicsTerms } from '../../../src/engines/simulator/physics.js';
+import { buffersPerSecond, channels, cpuStretch, inputChannels, instanceBusy, LINEAR, recordsPerBuffer, timelyBatch, timelyExchangeUs, timing, type ExchangeCost, type PhysicsTerms } from '../../../src/engines/simulator/physics.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
 
 const terms = (t: Partial<PhysicsTerms> = {}): PhysicsTerms => ({ ...structuredClone(LINEAR), coordinationOverhead: 0, ...t }) as PhysicsTerms;
@@ -52,7 +52,7 @@ describe('simulator physics terms (hand-computed)', () => {
     });
   });
 
-  describe('exchange cost by ship strategy (exchange)', () => {
+  describe('exchange cost by ship strategy, channel-linear model of older profiles (exchange.perChannelUs)', () => {
     // a (10 us) -> b with a's output edge of the given strategy; b at parallelism 4.
     const job = (ship: EdgeSpec['ship']): JobGraph =>
       JobGraph.create({
@@ -64,7 +64,7 @@ describe('simulator physics terms (hand-computed)', () => {
         ],
         edges: [{ from: 'src', to: 'a' }, { from: 'a', to: 'b', ...(ship ? { ship } : {}) }],
       });
-    const ex = { baseUs: 2, perChannelUs: 0.5, receiveUs: 0 };
+    const ex = { serializeUs: 2, perBufferUs: 0, deserializeUs: 0, receivePerBufferUs: 0, perChannelUs: 0.5 };
     const t = terms({ exchange: { forward: ex, hash: ex, rebalance: ex, broadcast: ex } });
     it('channels: hash/rebalance/broadcast write to every consumer, forward (pointwise rescale) to ceil(p_down / p_up)', () => {
       assert.equal(channels('hash', 1, 4), 4);
@@ -89,15 +89,138 @@ describe('simulator physics terms (hand-computed)', () => {
       const j = job('rebalance');
       near(capacity(j, j.operator('a'), 1, terms({ exchange: { ...structuredClone(LINEAR.exchange), hash: ex } }), { b: 4 }), 100_000);
     });
-    it('the receiver pays receiveUs per record: b (free) receiving hash at 1 us per record: capacity 1,000,000/s at p = 1', () => {
+    it('the receiver pays deserializeUs per record: b (free) receiving hash at 1 us per record: capacity 1,000,000/s at p = 1', () => {
       const j = job('hash');
-      const r = terms({ exchange: { ...structuredClone(LINEAR.exchange), hash: { baseUs: 0, perChannelUs: 0, receiveUs: 1 } } });
+      const r = terms({ exchange: { ...structuredClone(LINEAR.exchange), hash: { serializeUs: 0, perBufferUs: 0, deserializeUs: 1, receivePerBufferUs: 0, perChannelUs: 0 } } });
       near(capacity(j, j.operator('b'), 1, r), 1e6);
       near(capacity(j, j.operator('a'), 1, r, { b: 4 }), 100_000, 1e-9, 'the sender does not pay it');
     });
     it('the engine agrees: a at 1 instance saturates at 1e6 / 13.5 records/s', async () => {
       const s = await run(job('hash'), t, { src: 1, a: 1, b: 4 }, 200_000);
       near(s.achievedRate, 1e6 / 13.5, 1e-3);
+    });
+  });
+
+  describe('exchange cost by the buffer mechanism (serializeUs, perBufferUs, deserializeUs, receivePerBufferUs, bufferBytes, bufferTimeoutMs, recordBytes)', () => {
+    // Flink's defaults: 32 KiB buffers, 100 ms timeout; 100-byte records: n = floor(32768 / 100) = 327 per buffer.
+    const cost = (x: Partial<ExchangeCost>): ExchangeCost => ({ serializeUs: 0, perBufferUs: 0, deserializeUs: 0, receivePerBufferUs: 0, perChannelUs: 0, ...x });
+    const only = (ship: EdgeSpec['ship'] & string, x: Partial<ExchangeCost>): PhysicsTerms => terms({ exchange: { ...structuredClone(LINEAR.exchange), [ship]: cost(x) }, recordBytes: 100 });
+    const job = (ship: EdgeSpec['ship'], aCost = 10, pMax = 1024): JobGraph =>
+      JobGraph.create({
+        name: 'nexmark-x',
+        operators: [
+          { id: 'src', type: 'source', cost: 0, maxParallelism: pMax },
+          { id: 'a', type: 'map', cost: aCost, maxParallelism: pMax },
+          { id: 'b', type: 'map', cost: 0, maxParallelism: pMax },
+        ],
+        edges: [{ from: 'src', to: 'a' }, { from: 'a', to: 'b', ...(ship ? { ship } : {}) }],
+      });
+    it('defaults are Flink\'s: 32 KiB buffers, 100 ms timeout; 100-byte records give 327 records per buffer', () => {
+      assert.equal(LINEAR.bufferBytes, 32_768);
+      assert.equal(LINEAR.bufferTimeoutMs, 100);
+      assert.equal(recordsPerBuffer({ bufferBytes: 32_768, recordBytes: 100 }), 327);
+      assert.equal(recordsPerBuffer({ bufferBytes: 32_768, recordBytes: 1e6 }), 1, 'a record larger than a buffer still takes one');
+    });
+    it('buffers per second on 4 channels: 5/s -> 5 (each record alone), 1,000/s -> 40 (timeout: 4 / 0.1 s), 100,000/s -> 305.8 (full: 100,000 / 327); timeout 0 -> every record', () => {
+      near(buffersPerSecond(5, 4, 327, 0.1), 5);
+      near(buffersPerSecond(1000, 4, 327, 0.1), 40);
+      near(buffersPerSecond(100_000, 4, 327, 0.1), 100_000 / 327);
+      near(buffersPerSecond(1000, 4, 327, 0), 1000);
+      assert.equal(buffersPerSecond(0, 4, 327, 0.1), 0);
+    });
+    it('channels in: a receiver of hash/rebalance/broadcast reads p_up channels, of forward ceil(p_up / p_down)', () => {
+      assert.equal(inputChannels('hash', 8, 2), 8);
+      assert.equal(inputChannels('forward', 8, 2), 4);
+      assert.equal(inputChannels('forward', 2, 8), 1);
+    });
+    it('hash to 4 consumers, 10 + 2 us per record and 20 us per buffer: full buffers at capacity, 1 / (12 + 20 / 327) us = 82,914/s', () => {
+      const j = job('hash');
+      near(capacity(j, j.operator('a'), 1, only('hash', { serializeUs: 2, perBufferUs: 20 }), { b: 4 }), 1 / (12e-6 + 20e-6 / 327));
+    });
+    it('hash to 128 consumers: the timeout regime at capacity, 1,280 buffers/s x 20 us = 25.6 ms/s: (1 - 0.0256) / 12 us = 81,200/s', () => {
+      const j = job('hash');
+      near(capacity(j, j.operator('a'), 1, only('hash', { serializeUs: 2, perBufferUs: 20 }), { b: 128 }), (1 - 0.0256) / 12e-6);
+    });
+    it('busy at 1,000/s to 4 consumers: 1,000 x 12 us + 40 buffers x 20 us = 12.8 ms/s; the engine agrees', async () => {
+      const j = job('hash');
+      const t = only('hash', { serializeUs: 2, perBufferUs: 20 });
+      near(instanceBusy(timing(j, j.operator('a'), { src: 1, a: 1, b: 4 }, t), 1000), 0.0128);
+      near((await run(j, t, { src: 1, a: 1, b: 4 }, 1000)).operators.a?.busyMsPerSecond ?? 0, 12.8, 1e-6);
+      near((await run(j, t, { src: 1, a: 1, b: 4 }, 200_000)).achievedRate, 1 / (12e-6 + 20e-6 / 327), 1e-3, 'saturated at capacity');
+    });
+    it('broadcast shares one buffer among its channels (serialised once, handed to each): at 100,000/s to 8, 0.2 + 305.8 x 8 x 20 us = 248.9 ms/s; hash 206.1', () => {
+      const x = { serializeUs: 2, perBufferUs: 20 };
+      const bc = job('broadcast', 0);
+      const h = job('hash', 0);
+      near(instanceBusy(timing(bc, bc.operator('a'), { src: 1, a: 1, b: 8 }, only('broadcast', x)), 100_000), 0.2 + (100_000 / 327) * 8 * 20e-6);
+      near(instanceBusy(timing(h, h.operator('a'), { src: 1, a: 1, b: 8 }, only('hash', x)), 100_000), 0.2 + (100_000 / 327) * 20e-6);
+    });
+    it('the receiver pays per buffer it receives: b at 1,000/s from 4 hash senders: 1,000 x 1 us + 40 x 5 us = 1.2 ms/s', () => {
+      const j = job('hash');
+      const t = only('hash', { deserializeUs: 1, receivePerBufferUs: 5 });
+      near(instanceBusy(timing(j, j.operator('b'), { src: 1, a: 4, b: 1 }, t), 1000), 0.0012);
+    });
+    it('cost per record at a fixed total rate is bounded as the channels grow (at most serialize + perBuffer) and never falls', () => {
+      const j = job('hash');
+      const t = only('hash', { serializeUs: 2, perBufferUs: 20 });
+      let last = 0;
+      for (const ch of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]) {
+        const perRecordUs = (instanceBusy(timing(j, j.operator('a'), { src: 1, a: 1, b: ch }, t), 10_000) / 10_000) * 1e6;
+        assert.ok(perRecordUs >= last - 1e-12, `${ch} channels: ${perRecordUs} after ${last}`);
+        assert.ok(perRecordUs <= 10 + 2 + 20 + 1e-9, `${ch} channels: ${perRecordUs} us per record`);
+        last = perRecordUs;
+      }
+      near(last, 32, 1e-9, 'at 1,024 channels and 10,000/s, every record its own buffer');
+    });
+    it('the old channel-linear term grows without bound: 0.5 us x 127 extra channels = 63.5 us more per record at 128', () => {
+      const j = job('hash');
+      const x = timing(j, j.operator('a'), { src: 1, a: 1, b: 128 }, only('hash', { serializeUs: 2, perChannelUs: 0.5 }));
+      near(x.cpu * 1e6, 10 + 2 + 0.5 * 127);
+    });
+  });
+
+  describe("Timely mode's exchange (timelyExchange: containers of 8 KiB pushed when full or when the activation ends)", () => {
+    const tx = (x: Partial<PhysicsTerms['timelyExchange']>): PhysicsTerms => terms({ recordBytes: 100, timelyExchange: { ...LINEAR.timelyExchange, ...x } });
+    const job = (ship: EdgeSpec['ship']): JobGraph =>
+      JobGraph.create({
+        name: 'nexmark-x',
+        operators: [
+          { id: 'src', type: 'source', cost: 0, maxParallelism: 64 },
+          { id: 'a', type: 'map', cost: 10, maxParallelism: 64 },
+          { id: 'b', type: 'map', cost: 0, maxParallelism: 64 },
+        ],
+        edges: [{ from: 'src', to: 'a' }, { from: 'a', to: 'b', ...(ship ? { ship } : {}) }],
+      });
+    it("container of 8 KiB / 100 B = 81 records (timely's default_capacity); a batch holds min(81, rate x 1 ms), at least 1", () => {
+      const t = tx({});
+      assert.equal(LINEAR.timelyExchange.batchBytes, 8192);
+      near(timelyBatch(6250, t), 6.25);
+      near(timelyBatch(1e7, t), 81);
+      near(timelyBatch(10, t), 1);
+    });
+    it('hash on 4 workers at 100,000/s: 16 channels of 6,250/s, 6.25 records a batch: 0.1 + 5 / 6.25 = 0.9 us per record; 1 worker: none', () => {
+      const t = tx({ perRecordUs: 0.1, perBatchUs: 5 });
+      const j = job('hash');
+      near(timelyExchangeUs(j, j.operator('a'), { src: 4, a: 4, b: 4 }, 100_000, t), 0.9);
+      assert.equal(timelyExchangeUs(j, j.operator('a'), { src: 1, a: 1, b: 1 }, 100_000, t), 0);
+      assert.equal(timelyExchangeUs(job('forward'), job('forward').operator('a'), { src: 4, a: 4, b: 4 }, 100_000, t), 0, 'forward is a pipeline');
+      // Broadcast: each record to all 4, on channels of 25,000/s (25 a batch): 4 x (0.1 + 5 / 25) = 1.2 us.
+      near(timelyExchangeUs(job('broadcast'), job('broadcast').operator('a'), { src: 4, a: 4, b: 4 }, 100_000, t), 1.2);
+    });
+    it('per record bounded as workers grow at a fixed total rate: at most perRecordUs + perBatchUs', () => {
+      const t = tx({ perRecordUs: 0.1, perBatchUs: 5 });
+      const j = job('hash');
+      for (const w of [2, 8, 32, 128, 512]) assert.ok(timelyExchangeUs(j, j.operator('a'), { src: w, a: w, b: w }, 100_000, t) <= 5.1 + 1e-12);
+    });
+    it('capacity on 2 workers, 10 us + 10 us per batch: C = 2e6 / (10 + 10 / (C / 4 x 1 ms)) -> 10 C + 40,000 = 2e6: C = 196,000/s; the engine agrees', async () => {
+      const t = tx({ perBatchUs: 10 });
+      const j = job('hash');
+      const truth = new ModelTruth(j, { ...t, mode: 'timely' });
+      near(truth.capacities({ src: 2, a: 2, b: 2 }).a ?? 0, 196_000, 1e-6);
+      const d = await new SimulatorEngine({ ...t, mode: 'timely', noise: 0 }).deploy(j, { src: 2, a: 2, b: 2 }, 400_000);
+      await d.advance(30);
+      near((await d.observe(20)).achievedRate, 196_000, 0.01);
+      assert.equal(truth.oracle(150_000).parallelism.a, 2);
     });
   });
 
@@ -140,7 +263,8 @@ describe('simulator physics terms (hand-computed)', () => {
     });
     it('ground truth: the per-operator minimum is infeasible when the machine is short; the bottleneck is the operator short at the stretch', () => {
       const truth = new ModelTruth(job, { ...t, mode: 'flink' });
-      assert.deepEqual(truth.oracle(30_000), { parallelism: { src: 1, a: 3, sink: 1 }, feasible: false });
+      // 30,000/s x 100 us = 3 cores of records on 2.
+      assert.deepEqual(truth.oracle(30_000), { parallelism: { src: 1, a: 3, sink: 1 }, feasible: false, reason: "the machine's 2 cores: the per-operator minimum needs 3.00 cores for its records, 2.00 are left (background, per-subtask overhead)" });
       assert.deepEqual(truth.oracle(15_000), { parallelism: { src: 1, a: 2, sink: 1 }, feasible: true });
       assert.deepEqual(truth.bottlenecks({ src: 1, a: 4, sink: 1 }, 30_000), { src: false, a: true, sink: false });
       assert.deepEqual(truth.bottlenecks({ src: 1, a: 4, sink: 1 }, 15_000), { src: false, a: false, sink: false });

@@ -40,21 +40,26 @@ describe('simulator machine profiles', () => {
     delete (t.exchange as Record<string, unknown>).broadcast;
     assert.throws(() => checkTerms(t, 'p'), /missing term 'exchange.broadcast'/);
     const u = full();
-    delete ((u.exchange as Record<string, Record<string, unknown>>).hash as Record<string, unknown>).receiveUs;
-    assert.throws(() => checkTerms(u, 'p'), /missing term 'exchange.hash.receiveUs'/);
+    delete ((u.exchange as Record<string, Record<string, unknown>>).hash as Record<string, unknown>).deserializeUs;
+    assert.throws(() => checkTerms(u, 'p'), /missing term 'exchange.hash.deserializeUs'/);
+    const v = full();
+    delete (v.timelyExchange as Record<string, unknown>).perBatchUs;
+    assert.throws(() => checkTerms(v, 'p'), /missing term 'timelyExchange.perBatchUs'/);
   });
 
   it('refuses a profile with an unknown term, naming it', () => {
     write('unknown', { ...full(), corez: 4 });
     assert.throws(() => loadProfile('unknown', dir), /unknown term 'corez' \(expected coordinationOverhead, /);
     const t = full();
-    (t.exchange as Record<string, unknown>).shuffle = { baseUs: 1, perChannelUs: 0, receiveUs: 0 };
+    (t.exchange as Record<string, unknown>).shuffle = { serializeUs: 1, perBufferUs: 0, deserializeUs: 0, receivePerBufferUs: 0, perChannelUs: 0 };
     assert.throws(() => checkTerms(t, 'p'), /unknown term 'exchange.shuffle'/);
   });
 
   it('refuses a term of the wrong type or out of range, and a missing or non-profile file', () => {
     assert.throws(() => checkTerms({ ...full(), cores: -1 }, 'p'), /term 'cores' must be a number/);
     assert.throws(() => checkTerms({ ...full(), keySkew: 'yes' }, 'p'), /term 'keySkew' must be true or false/);
+    assert.throws(() => checkTerms({ ...full(), bufferBytes: 0 }, 'p'), /term 'bufferBytes' must be a number/);
+    assert.throws(() => checkTerms({ ...full(), bufferTimeoutMs: -1 }, 'p'), /term 'bufferTimeoutMs' must be a number/);
     assert.throws(() => loadProfile('absent', dir), /simulator profile 'absent': no such profile/);
     writeFileSync(join(dir, 'q5.json'), JSON.stringify({ query: 'q5', operators: {} }));
     assert.throws(() => loadProfile('q5', dir), /no "terms" object/);
@@ -64,13 +69,14 @@ describe('simulator machine profiles', () => {
     const bad = simulatorConfig.safeParse({ kind: 'simulator', profile: 'no-such-profile' });
     assert.equal(bad.success, false);
     assert.match(JSON.stringify(bad.error?.issues), /no-such-profile': no such profile/);
-    const c = simulatorConfig.parse({ kind: 'simulator', cores: 8, exchange: { hash: { baseUs: 1, perChannelUs: 0.1 } } });
+    const c = simulatorConfig.parse({ kind: 'simulator', cores: 8, bufferTimeoutMs: 10, exchange: { hash: { serializeUs: 1, perBufferUs: 3 } } });
     assert.equal(c.profile, 'linear');
     const t = simulatorTerms(c);
     assert.equal(t.cores, 8);
     assert.equal(t.coordinationOverhead, 0.01);
-    assert.deepEqual(t.exchange.hash, { baseUs: 1, perChannelUs: 0.1, receiveUs: 0 });
-    assert.deepEqual(t.exchange.forward, { baseUs: 0, perChannelUs: 0, receiveUs: 0 });
+    assert.equal(t.bufferTimeoutMs, 10);
+    assert.deepEqual(t.exchange.hash, { serializeUs: 1, perBufferUs: 3, deserializeUs: 0, receivePerBufferUs: 0, perChannelUs: 0 });
+    assert.deepEqual(t.exchange.forward, { serializeUs: 0, perBufferUs: 0, deserializeUs: 0, receivePerBufferUs: 0, perChannelUs: 0 });
   });
 });
 

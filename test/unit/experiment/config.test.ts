@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadExperiment, PROJECT_ROOT, validateExperiment } from '../../../src/experiment/config.js';
 import { expandSweep } from '../../../src/experiment/sweep.js';
+import { planExperiment } from '../../../src/experiment/plan.js';
 import { runCli } from '../../helpers/cli.js';
 
 const good = () => ({
@@ -36,7 +37,7 @@ describe('experiment config', () => {
     assert.match(m, /^x\.json: loop\.windowSec: expected number/);
   });
   it('rejects an unknown tuner and lists the known ones', () => {
-    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners: unknown key 'ds3' \(expected one of ds2, .*static/);
+    assert.match(errorOf({ ...good(), tuners: { ds3: {} } }), /x\.json: tuners\.ds3: unknown tuner 'ds3' \(tuner kinds: ds2, .*static/);
   });
   it('rejects an unknown engine', () => {
     assert.match(errorOf({ ...good(), engine: { kind: 'storm' } }), /x\.json: engine\.kind: expected one of "simulator"/);
@@ -46,6 +47,34 @@ describe('experiment config', () => {
   });
   it('rejects a tuner option of the wrong type', () => {
     assert.match(errorOf({ ...good(), tuners: { ds2: { overProvisioning: 'lots' } } }), /tuners\.ds2\.overProvisioning: expected number/);
+  });
+  it('an unknown key in a tuner without options says it takes none', () => {
+    assert.match(errorOf({ ...good(), tuners: { oracle: { bogus: 1 } } }), /x\.json: tuners\.oracle: unknown key 'bogus' \(this entry takes no options: give it as \{\}\)/);
+  });
+  it('an unknown key in an engine, workload or rate schedule lists the keys of its kind', () => {
+    assert.match(errorOf({ ...good(), rates: { kind: 'constant', rate: 2, levels: 3 } }), /x\.json: rates: unknown key 'levels' \(expected one of kind, rate, durationSec\)/);
+    assert.match(errorOf({ ...good(), workload: { kind: 'nexmark', query: 'q1', colour: 1 } }), /workload: unknown key 'colour' \(expected one of kind, query, calibrated/);
+  });
+  it('a value that fits no form of a union names each accepted form', () => {
+    assert.match(errorOf({ ...good(), loop: { initialParallelism: 'a' } }), /x\.json: loop\.initialParallelism: expected a number, or an object of per-key values$/);
+    assert.match(errorOf({ ...good(), loop: { initialParallelism: { a: 'b' } } }), /loop\.initialParallelism: expected a number, or an object \(a: expected number/);
+    assert.match(errorOf({ ...good(), tuners: { streamtune: { k: 'x' } } }), /tuners\.streamtune\.k: expected a number, or "auto", or "silhouette"/);
+    assert.match(errorOf({ ...good(), tuners: { autoscaler: { 'job.autoscaler.metrics.window': 'soon' } } }), /metrics\.window: expected a Flink duration with a unit/);
+  });
+  it('refuses a key given twice in one object, naming its JSON path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dup-'));
+    try {
+      const f = join(dir, 'd.json');
+      writeFileSync(f, '{"name":"t","workload":{"kind":"nexmark","query":"q1"},"rates":{"kind":"constant","rate":2},"tuners":{"ds2":{"overProvisioning":0.1,"overProvisioning":0}}}');
+      assert.throws(() => loadExperiment(f), /d\.json: tuners\.ds2\.overProvisioning: the key is given twice in one object/);
+      writeFileSync(f, '{"name":"t","workload":{"kind":"nexmark","query":"q1"},"rates":{"kind":"steps","rates":[1,2]},"tuners":{"ds2":{}},"sweep":{"a":[{"x":1},{"x":2}]}}');
+      assert.doesNotThrow(() => loadExperiment(f), 'equal keys in different objects are fine');
+      writeFileSync(f, '{"name":"t","workload":{"kind":"nexmark","query":"q1"},"rates":{"kind":"constant","rate":2},"tuners":{}}');
+      assert.throws(() => planExperiment({ config: f, out: join(dir, 'out') }), /d\.json: tuners: no tuner: name at least one/);
+      assert.ok(!readdirSync(dir).includes('out'), 'refused before anything is written');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('resolves configs/x.json against experiments/', () => {
     const { file } = loadExperiment('configs/nexmark-q5.json', tmpdir());
@@ -76,7 +105,7 @@ describe('experiment CLI: bad input gets one line and exit 2', () => {
     ['a missing file', () => 'nope.json', /nope\.json: no such file/],
     ['malformed JSON', () => write('bad.json', '{"name": "x",'), /bad\.json: malformed JSON/],
     ['a wrong type', () => write('type.json', JSON.stringify({ ...good(), seeds: 'one' })), /type\.json: seeds: expected array/],
-    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners: unknown key 'magic'/],
+    ['an unknown tuner', () => write('tuner.json', JSON.stringify({ ...good(), tuners: { magic: {} } })), /tuners\.magic: unknown tuner 'magic'/],
     ['an unknown engine', () => write('engine.json', JSON.stringify({ ...good(), engine: { kind: 'storm' } })), /engine\.kind: expected one of/],
     ['an unknown key', () => write('key.json', JSON.stringify({ ...good(), colour: 'red' })), /\(top level\): unknown key 'colour'/],
   ];

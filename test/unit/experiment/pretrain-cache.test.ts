@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../../src/experiment/config.js';
 import { runExperiment } from '../../../src/experiment/experiment.js';
 import { planExperiment } from '../../../src/experiment/plan.js';
-import { toCsv } from '../../../src/experiment/files.js';
+import { toCsv } from '../../../src/io/files.js';
 import { generateHistory } from '../../../src/corpus/generate.js';
 import { HISTORY_COLUMNS } from '../../../src/history/record.js';
 import { chooseBackend } from '../../../src/learning/backend.js';
@@ -64,7 +64,7 @@ describe('streamtune pre-training before the runs, cached by recipe', () => {
     const out = join(dir, 'refused');
     await assert.rejects(runExperiment({ config: join(dir, 'lr.json'), out, train: false }), (e: Error) => {
       assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /lr\.json: tuners\.streamtune\.pretrainLr: the pre-training recipe differs from .*set's \(pretrainLr\) and is not cached; training it takes ~.*: run without --no-train/);
+      assert.match(e.message, /lr\.json: tuners\.streamtune\.pretrainLr: pre-training .*set's recipe with pretrainLr changed is not cached; making it takes ~.*: run without --no-train/);
       return true;
     });
     assert.ok(!existsSync(out));
@@ -78,7 +78,7 @@ describe('streamtune pre-training before the runs, cached by recipe', () => {
       config: join(dir, 'lr.json'),
       out: join(dir, 'out'),
       jobs: 1,
-      onTrain: { start: (p) => trained.push(p.status.cacheDir), step: () => {}, stop: () => {} },
+      onTrain: { start: (p) => trained.push(p.asset.id), step: () => {}, stop: () => {} },
     });
     assert.equal(r.failed.length, 0, JSON.stringify(r.failed));
     assert.equal(r.runs, 4);

@@ -9,6 +9,7 @@ import type { Deployment, Engine } from '../../../src/engines/engine.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
 import { gate, runLoop, type GateState, type RecordedLoopInput } from '../../../src/loop/index.js';
 import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/loop/config.js';
+import { withTolerance } from '../../../src/loop/slo.js';
 import type { EpisodeRow } from '../../../src/loop/rows.js';
 import { summarise } from '../../../src/report/summary.js';
 import { createTuner } from '../../../src/tuners/registry.js';
@@ -190,7 +191,7 @@ describe('control loop: the oracle is exact', () => {
       for (const w of workloads) {
         const engine = new SimulatorEngine({ seed: 1, mode });
         const oracle = createTuner('oracle', {});
-        await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
+        await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: withTolerance(engine.groundTruth(w.job), SLO_DEFAULTS.maxLagTrend) });
         const { episodes } = await loop({ engine, tuner: oracle, j: w.job, rates: rates.map((u) => [u * w.workloadUnit, 900]) });
         for (const e of episodes) {
           const at = `${w.job.name} episode ${e.episode}`;

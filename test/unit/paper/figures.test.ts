@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FIGURES, loadFigureSet, planFigureExperiment, runFigures, type FiguresOutcome } from '../../../src/paper/figures.js';
+import { DEFAULT_FIGURES, loadFigureSet, planFigureExperiment, planFigureRuns, runFigures, type FiguresOutcome } from '../../../src/paper/figures.js';
 import { expandSweep } from '../../../src/experiment/sweep.js';
 import { ablationLabel } from '../../../src/report/paper-charts.js';
 import { notebookPython, runNotebooks } from '../../../src/report/notebooks.js';
@@ -164,6 +164,40 @@ describe('paper figures', function () {
         assert.ok(expandSweep(p.raw, p.file).length >= 1, id);
       }
     assert.ok(!existsSync(join(dir, 'plan')), 'planning writes nothing');
+  });
+
+  it('a clean clone can make every figure: the full and quick sets plan in full (checks, sweep points, pretrained sets and the corpora they need) without the caches', function () {
+    this.timeout(300_000);
+    const set = loadFigureSet(DEFAULT_FIGURES);
+    const cache = process.env.STREAMTUNE_PRETRAINED_CACHE;
+    process.env.STREAMTUNE_PRETRAINED_CACHE = join(dir, 'empty-cache');
+    try {
+      for (const quick of [false, true]) {
+        const planned = Object.entries(set.experiments).map(([id, entry]) => planFigureExperiment(id, entry, set, { quick, out: join(dir, 'plan-full'), cwd: dir, realEngines: false }));
+        const plan = planFigureRuns(planned);
+        assert.ok(plan.estimate.runs > 0 && plan.estimate.cpuSec > 0, 'a work estimate for the whole set');
+        // The ablation sweeps change recipe keys: their sets are made before the runs, each with a time estimate,
+        // and a corpus the set was trained on that is not on disk is made first (never an ENOENT after minutes of work).
+        assert.ok(plan.assets.length > 0, 'the recipe-side ablation points need pre-training');
+        for (const a of plan.assets) {
+          assert.ok(a.asset.estimateSec > 0, a.where);
+          for (const f of a.corpora) assert.ok(!existsSync(f) && /datasets\/history\/generated\/j\d+-w\d+-s\d+-\w+\.csv$/.test(f), `${a.where}: ${f}`);
+        }
+      }
+    } finally {
+      if (cache === undefined) delete process.env.STREAMTUNE_PRETRAINED_CACHE;
+      else process.env.STREAMTUNE_PRETRAINED_CACHE = cache;
+    }
+    assert.ok(!existsSync(join(dir, 'plan-full')) && !existsSync(join(dir, 'empty-cache')), 'planning writes nothing');
+  });
+
+  it('a figure set whose pretrained set cannot be made is refused before any run, naming the command that makes its input', () => {
+    const set = loadFigureSet(DEFAULT_FIGURES);
+    const bad = structuredClone(set);
+    const [id, entry] = Object.entries(bad.experiments)[0] as [string, (typeof bad.experiments)[string]];
+    const p = planFigureExperiment(id, entry, bad, { quick: true, out: join(dir, 'plan-bad'), cwd: dir, realEngines: false });
+    p.raw.tuners = { streamtune: { pretrained: 'datasets/pretrained/nope' } };
+    assert.throws(() => planFigureRuns([p]), /tuners\.streamtune\.pretrained: no pretrained set at .*nope/);
   });
 
   it('figures and notebooks CLIs: --help, and bad input is one line with exit 2', () => {

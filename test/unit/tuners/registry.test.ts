@@ -4,20 +4,22 @@ import { createTuner, isTunerName, TUNER_NAMES, TUNERS } from '../../../src/tune
 import { TunerSetupError } from '../../../src/tuners/tuner.js';
 
 describe('tuner registry', () => {
-  it('lists the six baselines and StreamTune', () => {
-    assert.deepEqual([...TUNER_NAMES].sort(), ['autoscaler', 'conttune', 'dhalion', 'ds2', 'oracle', 'static', 'streamtune']);
+  it('lists the six baselines, StreamTune and the external (any-language) tuner', () => {
+    assert.deepEqual([...TUNER_NAMES].sort(), ['autoscaler', 'conttune', 'dhalion', 'ds2', 'external', 'oracle', 'static', 'streamtune']);
     assert.equal(isTunerName('ds2'), true);
     assert.equal(isTunerName('toString'), false);
   });
 
-  it('every option has a default and a description; {} parses', () => {
+  it('every option has a description and a default (the external tuner: all but its command); {} parses', () => {
     for (const name of TUNER_NAMES) {
       const schema = TUNERS[name].options as unknown as z.ZodObject;
-      assert.doesNotThrow(() => schema.parse({}), name);
+      const required = name === 'external' ? ['command'] : [];
+      assert.doesNotThrow(() => schema.parse(name === 'external' ? { command: ['x'] } : {}), name);
       for (const [key, field] of Object.entries(schema.shape)) {
         const f = field as z.ZodType;
         assert.ok(f.description && f.description.length > 10, `${name}.${key} has no description`);
-        assert.equal(f.def.type, 'default', `${name}.${key} has no default`);
+        if (required.includes(key)) assert.notEqual(f.def.type, 'default', `${name}.${key} is required`);
+        else assert.ok(f.def.type === 'default' || (name === 'external' && key === 'cwd'), `${name}.${key} has no default`);
       }
       assert.ok(TUNERS[name].doc.length > 10);
       assert.doesNotThrow(() => z.toJSONSchema(schema), `${name}: options must be representable as JSON Schema`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { JobGraph } from '../../../src/core/job.js';
 import { Rng } from '../../../src/core/random.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { toCsv } from '../../../src/experiment/files.js';
+import { toCsv } from '../../../src/io/files.js';
 import { jobVariant } from '../../../src/corpus/families.js';
 import { generateHistory } from '../../../src/corpus/generate.js';
 import { HISTORY_COLUMNS } from '../../../src/history/record.js';

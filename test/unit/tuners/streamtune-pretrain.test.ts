@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobGraph } from '../../../src/core/job.js';
-import { toCsv } from '../../../src/experiment/files.js';
+import { toCsv } from '../../../src/io/files.js';
 import { generateHistory } from '../../../src/corpus/generate.js';
 import { HISTORY_COLUMNS } from '../../../src/history/record.js';
 import { chooseBackend } from '../../../src/learning/backend.js';

@@ -12,6 +12,7 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
@@ -40,6 +41,8 @@ import lab.streamtune.flink.JobContext;
  * (src/workloads/nexmark/templates.ts):
  *   q0: source, bids, project, sink          q1: source, bids, currency, sink
  *   q2: source, select, project, sink        q3: source, persons, auctions, join, sink
+ *   q4: source, bids, auctions, winningBid, average, sink
+ *   q6: source, bids, auctions, winningBid, sellerAvg, sink
  *   q5: source, bids, hotCount, maxCount, sink
  *   q7: source, bids, preMax, globalMax, sink
  *   q8: source, persons, auctions, join, sink
@@ -47,7 +50,7 @@ import lab.streamtune.flink.JobContext;
  * Stateless edges use rebalance (so any operator can be rescaled on its own); keyed edges hash-partition.
  */
 public final class Queries {
-    public static final List<String> NAMES = List.of("q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11");
+    public static final List<String> NAMES = List.of("q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q11");
     static final TypeInformation<Event> EVENT = TypeInformation.of(Event.class);
     static final TypeInformation<Bid> BID = TypeInformation.of(Bid.class);
     static final TypeInformation<Person> PERSON = TypeInformation.of(Person.class);
@@ -75,6 +78,21 @@ public final class Queries {
                 DataStream<Auction> auctions = c.op(events.rebalance().flatMap(new AuctionsIn(10)).returns(AUCTION), "auctions");
                 sink(c, c.op(persons.keyBy(p -> p.id, Types.LONG).connect(auctions.keyBy(a -> a.seller, Types.LONG))
                         .process(new IncrementalJoin()).returns(Types.TUPLE(Types.STRING, Types.STRING, Types.STRING, Types.LONG)), "join"));
+                break;
+            }
+            case "q4":
+            case "q6": {
+                DataStream<Auction> auctions = c.op(events.rebalance().flatMap(new AuctionsIn(-1)).returns(AUCTION), "auctions");
+                DataStream<Tuple3<Long, Long, Long>> winning = c.op(bids(c, events).keyBy(b -> b.auction, Types.LONG)
+                        .connect(auctions.keyBy(a -> a.id, Types.LONG))
+                        .process(new WinningBid()).returns(Types.TUPLE(Types.LONG, Types.LONG, Types.LONG)), "winningBid");
+                if (query.equals("q4")) {
+                    sink(c, c.op(winning.keyBy(t -> t.f0, Types.LONG).process(new CategoryAverage())
+                            .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.LONG)), "average"));
+                } else {
+                    sink(c, c.op(winning.keyBy(t -> t.f2, Types.LONG).process(new SellerAverage(10))
+                            .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.LONG)), "sellerAvg"));
+                }
                 break;
             }
             case "q5": {
@@ -280,6 +298,114 @@ public final class Queries {
             long w = timestamp + 1 - sizeMs;
             persons.remove(w);
             auctions.remove(w);
+        }
+    }
+
+    /**
+     * q4 and q6 winningBid, keyed by auction id: bids (input 1) joined with their auction (input 2); the highest
+     * bid dated in [auction date, expires] wins, emitted as (category, price, seller) when the watermark passes
+     * the expiry. A bid that arrives before its auction waits until the watermark passes the bid's date; bids
+     * after the auction closed, or for no auction, are dropped; an auction without such a bid emits nothing
+     * (Nexmark's SQL join).
+     */
+    public static final class WinningBid extends KeyedCoProcessFunction<Long, Bid, Auction, Tuple3<Long, Long, Long>> {
+        private transient ValueState<Auction> auction;
+        private transient ValueState<Long> best;
+        private transient ListState<Tuple2<Long, Long>> early;
+
+        @Override
+        public void open(OpenContext ctx) {
+            auction = getRuntimeContext().getState(new ValueStateDescriptor<>("auction", AUCTION));
+            best = getRuntimeContext().getState(new ValueStateDescriptor<>("best", Types.LONG));
+            early = getRuntimeContext().getListState(new ListStateDescriptor<>("early-bids", Types.TUPLE(Types.LONG, Types.LONG)));
+        }
+
+        private void offer(Auction a, long dateTime, long price) throws Exception {
+            Long b = best.value();
+            if (dateTime >= a.dateTime && dateTime <= a.expires && (b == null || price > b)) best.update(price);
+        }
+
+        @Override
+        public void processElement1(Bid b, Context ctx, Collector<Tuple3<Long, Long, Long>> out) throws Exception {
+            Auction a = auction.value();
+            if (a != null) {
+                offer(a, b.dateTime, b.price);
+            } else {
+                early.add(Tuple2.of(b.dateTime, b.price));
+                ctx.timerService().registerEventTimeTimer(b.dateTime);
+            }
+        }
+
+        @Override
+        public void processElement2(Auction a, Context ctx, Collector<Tuple3<Long, Long, Long>> out) throws Exception {
+            auction.update(a);
+            Iterable<Tuple2<Long, Long>> waiting = early.get();
+            if (waiting != null) for (Tuple2<Long, Long> w : waiting) offer(a, w.f0, w.f1);
+            early.clear();
+            ctx.timerService().registerEventTimeTimer(a.expires);
+        }
+
+        @Override
+        public void onTimer(long timestamp, OnTimerContext ctx, Collector<Tuple3<Long, Long, Long>> out) throws Exception {
+            Auction a = auction.value();
+            if (a == null) {
+                early.clear(); // the watermark passed an early bid's date: its auction, if any, would have come
+            } else if (timestamp >= a.expires) {
+                Long b = best.value();
+                if (b != null) out.collect(Tuple3.of(a.category, b, a.seller));
+                auction.clear();
+                best.clear();
+            }
+        }
+    }
+
+    /** q4 average, keyed by category: the running average of the winning prices, as (category, average, count). */
+    public static final class CategoryAverage extends KeyedProcessFunction<Long, Tuple3<Long, Long, Long>, Tuple3<Long, Long, Long>> {
+        private transient ValueState<Tuple2<Long, Long>> sum;
+
+        @Override
+        public void open(OpenContext ctx) {
+            sum = getRuntimeContext().getState(new ValueStateDescriptor<>("sum-count", Types.TUPLE(Types.LONG, Types.LONG)));
+        }
+
+        @Override
+        public void processElement(Tuple3<Long, Long, Long> t, Context ctx, Collector<Tuple3<Long, Long, Long>> out) throws Exception {
+            Tuple2<Long, Long> s = sum.value();
+            s = s == null ? Tuple2.of(t.f1, 1L) : Tuple2.of(s.f0 + t.f1, s.f1 + 1);
+            sum.update(s);
+            out.collect(Tuple3.of(t.f0, s.f0 / s.f1, s.f1));
+        }
+    }
+
+    /**
+     * q6 sellerAvg, keyed by seller: the average winning price of the seller's last n closed auctions, as
+     * (seller, average, auctions averaged).
+     */
+    public static final class SellerAverage extends KeyedProcessFunction<Long, Tuple3<Long, Long, Long>, Tuple3<Long, Long, Long>> {
+        private final int last;
+        private transient ValueState<long[]> recent;
+
+        SellerAverage(int last) {
+            this.last = last;
+        }
+
+        @Override
+        public void open(OpenContext ctx) {
+            recent = getRuntimeContext().getState(new ValueStateDescriptor<>("recent-prices", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        }
+
+        @Override
+        public void processElement(Tuple3<Long, Long, Long> t, Context ctx, Collector<Tuple3<Long, Long, Long>> out) throws Exception {
+            long[] r = recent.value();
+            if (r == null) r = new long[0];
+            int keep = Math.min(r.length, last - 1);
+            long[] next = new long[keep + 1];
+            System.arraycopy(r, r.length - keep, next, 0, keep);
+            next[keep] = t.f1;
+            recent.update(next);
+            long total = 0;
+            for (long p : next) total += p;
+            out.collect(Tuple3.of(t.f2, total / next.length, (long) next.length));
         }
     }
 

@@ -119,6 +119,7 @@ await guard(async () => {
       console.log(`run folder: ${plan.dir}`);
       console.log(formatEstimate(plan.estimate));
     },
+    onReclaim: (line) => console.error(`resume: ${line}`),
     onTrain: trainingProgress(),
     ...(bar ? { progress: bar } : {}),
   });

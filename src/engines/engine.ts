@@ -41,6 +41,19 @@ export interface Deployment {
   /** Engine time in seconds since deploy. */
   now(): number;
   stop(): Promise<void>;
+  /**
+   * What this deployment would leave behind if the harness were killed (a job on a remote cluster): plain JSON
+   * the caller keeps beside the run and hands to Engine.reclaim when it resumes. Absent or undefined: nothing
+   * outlives the harness.
+   */
+  leftovers?(): Leftovers | undefined;
+}
+
+/** A description of what a deployment could leave behind, for Engine.reclaim (plain JSON). */
+export interface Leftovers {
+  /** The engine kind that wrote it. */
+  readonly engine: string;
+  readonly [key: string]: unknown;
 }
 
 export interface OracleAnswer {
@@ -88,4 +101,10 @@ export interface Engine {
   groundTruth?(job: JobGraph): GroundTruth;
   /** Releases engine-wide resources (a JVM, a binary). */
   close(): Promise<void>;
+  /**
+   * Cleans up after deployments of an interrupted harness (called on resume): the leftovers their runs kept,
+   * and whatever else such a harness leaves on this machine (temporary folders). Returns one line per thing
+   * found, saying what was done with it. Never throws.
+   */
+  reclaim?(leftovers: readonly Leftovers[]): Promise<string[]>;
 }

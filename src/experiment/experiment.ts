@@ -4,7 +4,7 @@
  * order into episodes.csv, timeline.csv and history.csv and write summary.md, charts and index.html.
  * Results never depend on the number of workers: runs are independent and seeded, and merged in a fixed order.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,7 +21,8 @@ import { EPISODE_COLUMNS, TIMELINE_COLUMNS } from '../loop/rows.js';
 import { HISTORY_COLUMNS } from '../history/record.js';
 import type { LoopResult } from '../loop/index.js';
 import type { Experiment } from './schema.js';
-import { engineCapabilities } from '../engines/registry.js';
+import { createEngine, engineCapabilities } from '../engines/registry.js';
+import type { Leftovers } from '../engines/engine.js';
 import { WHAT } from '../oracle/measure.js';
 import { measuredOracles, measureOracle, type MeasureOptions } from './oracle.js';
 import { copyShards, planMerge, shardOf, shardRuns, type Shard } from './shard.js';
@@ -52,6 +53,8 @@ export interface ExperimentOptions {
   oracleCacheDir?: string;
   /** Progress of --measure-oracle. */
   onOracle?: Pick<MeasureOptions, 'onPlan' | 'onProbe' | 'onRate'>;
+  /** Called with each thing found and cleaned up after an interrupted harness (on resume), before the runs. */
+  onReclaim?: (line: string) => void;
   /** Writes the finished folder's report (summary, charts, index.html): the report room's writeReport, passed by the
    *  caller so this room does not import the one above it. Without it only the CSVs are written. */
   report?: ReportWriter;
@@ -59,7 +62,8 @@ export interface ExperimentOptions {
   onTrain?: { start(p: Pretraining, count: number): void; step(what: string): void; stop(): void };
 }
 
-export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean }) => Promise<string[] | void>;
+/** The report writer; `failed` lists the runs that stopped with an error (their kept rows are in the CSVs); it may return the profile-range notices. */
+export type ReportWriter = (dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly { key: string; error: string }[] }) => Promise<string[] | void>;
 
 export interface Progress {
   start(totalRuns: number, totalEpisodes: number, skippedRuns: number): void;
@@ -73,6 +77,8 @@ export interface ExperimentOutcome {
   runs: number;
   skipped: number;
   failed: { key: string; error: string }[];
+  /** What was found and cleaned up after an interrupted harness (on resume). */
+  reclaimed: string[];
   /** Set when the folder is one shard of the experiment ('2/3'). */
   shard?: string;
   /** Terms the simulator extrapolated past its profile's measurements ("exchange: 128 channels, measured up to 32"). */
@@ -118,28 +124,38 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   const pending = mine.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
   const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
   const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
+  const reclaimed = o.resume ? await reclaimLeftovers(dir, pending) : [];
+  for (const line of reclaimed) o.onReclaim?.(line);
   o.progress?.start(mine.length, pending.reduce((s, r) => s + episodeCount(r), 0), mine.length - pending.length);
   const failed: { key: string; error: string }[] = [];
-  const persist = (spec: RunSpec, result: LoopResult): void => {
-    const d = join(dir, 'runs', spec.key);
+  const rows = (d: string, result: LoopResult): void => {
     writeCsv(join(d, 'episodes.csv'), EPISODE_COLUMNS, result.episodes);
     writeCsv(join(d, 'timeline.csv'), TIMELINE_COLUMNS, result.timeline);
     writeCsv(join(d, 'history.csv'), HISTORY_COLUMNS, result.history);
+  };
+  const persist = (spec: RunSpec, result: LoopResult): void => {
+    const d = join(dir, 'runs', spec.key);
+    rows(d, result);
+    rmSync(join(d, ERROR), { force: true }); // a resumed run that failed before
     writeAtomic(join(d, 'done.json'), `${JSON.stringify({ key: spec.key, tuner: spec.tuner, seed: spec.seed, sweep: spec.sweep })}\n`);
     o.progress?.run(spec.key, true);
   };
-  const fail = (spec: RunSpec, error: string): void => {
+  /** A failed run keeps what it recorded before the failure (finished episodes, observed windows) beside its error. */
+  const fail = (spec: RunSpec, error: string, partial?: LoopResult): void => {
     failed.push({ key: spec.key, error });
-    writeAtomic(join(dir, 'runs', spec.key, 'error.txt'), `${error}\n`);
+    const d = join(dir, 'runs', spec.key);
+    for (const f of ['episodes.csv', 'timeline.csv', 'history.csv']) rmSync(join(d, f), { force: true });
+    if (partial) rows(d, partial);
+    writeAtomic(join(d, ERROR), `${error}\n`);
     o.progress?.run(spec.key, false);
   };
   try {
     if (jobs <= 1) {
       for (const spec of pending) {
         try {
-          persist(spec, await executeRun(spec, () => o.progress?.episode()));
+          persist(spec, await executeRun(spec, () => o.progress?.episode(), { leftoversFile: join(dir, 'runs', spec.key, LEFTOVERS) }));
         } catch (e) {
-          fail(spec, (e as Error).message);
+          fail(spec, (e as Error).message, partialResult(e));
         }
         // A run on the simulator yields only to microtasks: let signals (Ctrl-C) and timers in between runs.
         await new Promise((r) => setImmediate(r));
@@ -150,18 +166,70 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   } finally {
     o.progress?.stop();
   }
-  if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, shard: `${shard.index}/${shard.count}` };
+  if (shard) return { dir, runs: mine.length, skipped: mine.length - pending.length, failed, reclaimed, shard: `${shard.index}/${shard.count}` };
   const extrapolations = await finishRunFolder(dir, runs, points[0]?.experiment as Experiment, o.report);
-  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, extrapolations };
+  return { dir, runs: runs.length, skipped: runs.length - pending.length, failed, reclaimed, extrapolations };
 }
 
 /** The run folder's record of the measured oracle it used (sweep points on engines without ground truth). */
 export const MEASURED_ORACLE = 'measured-oracle.json';
 
-/** The merged CSVs (finished runs, in run order), summary, charts and index.html of a run folder. */
+/** A run's leftovers file (runs/<key>/): present from deploy until stop, so a killed harness leaves it behind. */
+export const LEFTOVERS = 'leftovers.json';
+
+/**
+ * On resume, before the runs: each engine of the pending runs cleans up what an interrupted harness left (the
+ * leftovers files of its runs, and its own kind of debris, e.g. temporary folders). One line per thing found.
+ */
+async function reclaimLeftovers(dir: string, pending: readonly RunSpec[]): Promise<string[]> {
+  const byEngine = new Map<string, { spec: RunSpec; files: string[] }>();
+  for (const spec of pending) {
+    const key = JSON.stringify(spec.experiment.engine);
+    const entry = byEngine.get(key) ?? { spec, files: [] };
+    byEngine.set(key, entry);
+    const f = join(dir, 'runs', spec.key, LEFTOVERS);
+    if (existsSync(f)) entry.files.push(f);
+  }
+  const lines: string[] = [];
+  for (const { spec, files } of byEngine.values()) {
+    const engine = await createEngine(spec.experiment.engine, spec.seed);
+    try {
+      if (!engine.reclaim) continue;
+      const leftovers = files.flatMap((f) => {
+        try {
+          return [JSON.parse(readFileSync(f, 'utf8')) as Leftovers];
+        } catch {
+          return [];
+        }
+      });
+      lines.push(...(await engine.reclaim(leftovers)));
+      for (const f of files) rmSync(f, { force: true });
+    } finally {
+      await engine.close();
+    }
+  }
+  return lines;
+}
+
+/** A failed run's error (runs/<key>/), beside the rows it recorded before it failed. */
+const ERROR = 'error.txt';
+
+/** What a run recorded before it failed, when the error carries it (the loop's failure does). */
+function partialResult(e: unknown): LoopResult | undefined {
+  const p = (e as { partial?: LoopResult } | undefined)?.partial;
+  return p && Array.isArray(p.timeline) ? p : undefined;
+}
+
+/**
+ * The merged CSVs (in run order: finished runs, and what failed runs recorded before they failed), summary (with
+ * the failed runs and their errors), charts and index.html of a run folder.
+ */
 async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<string[]> {
-  mergeResults(dir, runs.filter((r) => existsSync(join(dir, 'runs', r.key, 'done.json'))));
-  const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png });
+  const done = (r: RunSpec): boolean => existsSync(join(dir, 'runs', r.key, 'done.json'));
+  const failedRun = (r: RunSpec): boolean => !done(r) && existsSync(join(dir, 'runs', r.key, ERROR));
+  mergeResults(dir, runs.filter((r) => done(r) || failedRun(r)));
+  const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readFileSync(join(dir, 'runs', r.key, ERROR), 'utf8').trim() }));
+  const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png, failed });
   return notices ?? [];
 }
 
@@ -173,7 +241,7 @@ export async function mergeExperimentShards(dirs: readonly string[], o: { out?: 
   const plan = planMerge(dirs, o);
   copyShards(plan);
   const extrapolations = await finishRunFolder(plan.dir, plan.runs, plan.experiment, o.report);
-  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], extrapolations };
+  return { dir: plan.dir, runs: plan.runs.length, skipped: 0, failed: [], reclaimed: [], extrapolations };
 }
 
 function mergeResults(dir: string, done: readonly RunSpec[]): void {
@@ -190,7 +258,7 @@ function runInWorkers(
   specs: RunSpec[],
   jobs: number,
   persist: (s: RunSpec, r: LoopResult) => void,
-  fail: (s: RunSpec, e: string) => void,
+  fail: (s: RunSpec, e: string, partial?: LoopResult) => void,
   onEpisode: () => void,
 ): Promise<void> {
   const queue = [...specs];
@@ -211,12 +279,12 @@ function runInWorkers(
       const w = new Worker(new URL('./worker-entry.mjs', import.meta.url));
       workers.push(w);
       active++;
-      w.on('message', (m: { kind: string; key: string; result?: LoopResult; error?: string }) => {
+      w.on('message', (m: { kind: string; key: string; result?: LoopResult; error?: string; partial?: LoopResult }) => {
         const spec = byKey.get(m.key) as RunSpec;
         if (m.kind === 'episode') return onEpisode();
         try {
           if (m.kind === 'done') persist(spec, m.result as LoopResult);
-          else fail(spec, m.error ?? 'unknown error');
+          else fail(spec, m.error ?? 'unknown error', m.partial);
         } catch (e) {
           rejectPool(e);
         }

@@ -1,6 +1,9 @@
 /** Expanding an experiment into runs (sweep point x tuner x seed) and executing one run. */
+import { rmSync } from 'node:fs';
 import { createEngine } from '../engines/registry.js';
 import { withTolerance } from '../loop/slo.js';
+import type { Deployment, Engine } from '../engines/engine.js';
+import { writeAtomic } from '../io/files.js';
 import { Rng } from '../core/random.js';
 import { rateSchedule } from '../workloads/rates.js';
 import { buildWorkload } from '../workloads/index.js';
@@ -37,11 +40,42 @@ export function expandRuns(points: readonly SweepPoint[]): RunSpec[] {
   return runs;
 }
 
-export async function executeRun(spec: RunSpec, onEpisode?: () => void): Promise<LoopResult> {
+/**
+ * The engine, with each deployment's leftovers (Deployment.leftovers: what a killed harness would leave, e.g. a
+ * job on a remote cluster) kept in `file` from deploy until stop, so a resumed run can reclaim them.
+ */
+export function keepingLeftovers(engine: Engine, file: string): Engine {
+  const wrap = (d: Deployment): Deployment => {
+    const leftovers = d.leftovers?.();
+    if (!leftovers) return d;
+    writeAtomic(file, `${JSON.stringify(leftovers)}\n`);
+    const stop = async (): Promise<void> => {
+      await d.stop();
+      rmSync(file, { force: true });
+    };
+    return new Proxy(d, {
+      get(target, key) {
+        if (key === 'stop') return stop;
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  };
+  return new Proxy(engine, {
+    get(target, key) {
+      if (key === 'deploy') return async (...a: Parameters<Engine['deploy']>) => wrap(await target.deploy(...a));
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+export async function executeRun(spec: RunSpec, onEpisode?: () => void, o: { leftoversFile?: string } = {}): Promise<LoopResult> {
   const x = spec.experiment;
   const workload = buildWorkload(x.workload);
   const schedule = rateSchedule(x.rates, workload.workloadUnit, spec.seed);
-  const engine = await createEngine(x.engine, spec.seed);
+  const created = await createEngine(x.engine, spec.seed);
+  const engine = o.leftoversFile ? keepingLeftovers(created, o.leftoversFile) : created;
   let tuner: Tuner | undefined;
   try {
     const entry = tunerEntries(x.tuners).find((t) => t.name === spec.tuner);

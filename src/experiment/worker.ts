@@ -7,6 +7,7 @@ parentPort?.on('message', async (spec: RunSpec) => {
     const result = await executeRun(spec, () => parentPort?.postMessage({ kind: 'episode', key: spec.key }));
     parentPort?.postMessage({ kind: 'done', key: spec.key, result });
   } catch (e) {
-    parentPort?.postMessage({ kind: 'failed', key: spec.key, error: (e as Error).message ?? String(e) });
+    const partial = (e as { partial?: unknown } | undefined)?.partial;
+    parentPort?.postMessage({ kind: 'failed', key: spec.key, error: (e as Error).message ?? String(e), ...(partial ? { partial } : {}) });
   }
 });

@@ -9,7 +9,12 @@ import type { JobGraph } from '../core/job.js';
 import { OPERATOR_METRIC_NAMES, type Snapshot } from '../core/metrics.js';
 import type { Parallelism } from '../core/parallelism.js';
 
-export const HISTORY_KEY_COLUMNS = ['job', 'run', 'seed', 'episode', 'window', 'time', 'targetRate', 'achievedRate', 'lagRecords'] as const;
+/**
+ * `valid`: 1, or 0 for a window the engine invalidated (a restart, metrics that did not arrive): its metrics are
+ * zeros and its labels empty, and readers that learn from history leave it out. Files without the column are
+ * read as all valid.
+ */
+export const HISTORY_KEY_COLUMNS = ['job', 'run', 'seed', 'episode', 'window', 'time', 'targetRate', 'achievedRate', 'lagRecords', 'valid'] as const;
 export const HISTORY_OPERATOR_COLUMNS = ['operator', 'type', 'upstream', 'cost', 'selectivity', 'keySkew', 'stateSizeMb', 'windowSizeSec', 'maxParallelism'] as const;
 export const HISTORY_LABEL_COLUMNS = ['labelMetric', 'labelTruth', 'demandTruth', 'capacityTruth'] as const;
 export const HISTORY_COLUMNS = [...HISTORY_KEY_COLUMNS, ...HISTORY_OPERATOR_COLUMNS, ...OPERATOR_METRIC_NAMES, ...HISTORY_LABEL_COLUMNS];
@@ -51,6 +56,7 @@ export function historyRows(w: WindowContext): HistoryRow[] {
       targetRate: w.snapshot.targetRate,
       achievedRate: w.snapshot.achievedRate,
       lagRecords: lag,
+      valid: w.snapshot.valid ? 1 : 0,
       operator: op.id,
       type: op.type,
       upstream: upstreamField(w.job, op.id),
@@ -62,12 +68,17 @@ export function historyRows(w: WindowContext): HistoryRow[] {
       maxParallelism: op.maxParallelism,
       ...metrics,
       parallelism: w.parallelism[op.id] ?? '',
-      labelMetric: w.labelMetric[op.id] ? 1 : 0,
+      labelMetric: w.snapshot.valid ? (w.labelMetric[op.id] ? 1 : 0) : '',
       labelTruth: w.truth ? (w.truth.labels[op.id] ? 1 : 0) : '',
       demandTruth: w.truth ? (w.truth.demand[op.id] ?? '') : '',
       capacityTruth: w.truth ? (w.truth.capacity[op.id] ?? '') : '',
     } as HistoryRow;
   });
+}
+
+/** Whether a history row belongs to a valid window (files written before the `valid` column are all valid). */
+export function validRow(r: Readonly<Record<string, string | number>>): boolean {
+  return r.valid === undefined || r.valid === '' || Number(r.valid) !== 0;
 }
 
 /** Reads history rows from a CSV written by historyRows (numbers parsed). */

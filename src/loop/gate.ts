@@ -15,7 +15,8 @@ import type { SloVerdict } from './slo.js';
 export type GateResult =
   | { readonly kind: 'observe'; readonly event: 'wait' | 'keep' | 'same' | 'pending'; readonly reason: string }
   | { readonly kind: 'end'; readonly event: 'sustained' | 'capped'; readonly reason: string }
-  | { readonly kind: 'actuate'; readonly parallelism: Parallelism; readonly reason: string };
+  /** parallelism: what is asked of the engine (within its cap); requested: what the tuner asked for. */
+  | { readonly kind: 'actuate'; readonly parallelism: Parallelism; readonly requested: Parallelism; readonly reason: string };
 
 export interface GateState {
   readonly job: JobGraph;
@@ -46,24 +47,35 @@ export function gate(d: Decision, s: GateState, loop: Pick<LoopConfig, 'activati
     return keepOrEnd('same', `${d.reason} (${s.cap === undefined ? 'the configuration already running' : `all that the cap of ${s.cap} allows is running`})`);
   if (s.sinceRescale < loop.activation) return { kind: 'observe', event: 'pending', reason: d.reason };
   if (s.reconfigurations >= loop.maxReconfigurations) return { kind: 'end', event: 'capped', reason: d.reason };
-  return { kind: 'actuate', parallelism: target, reason: d.reason };
+  return { kind: 'actuate', parallelism: target, requested: effectiveRequest({ job: s.job, sharedWorkers: s.sharedWorkers }, d.parallelism), reason: d.reason };
 }
 
-/** Actuate: rescale and classify what happened from the engine's report (tookEffect, what runs now). */
+/**
+ * Actuate: rescale to `target` (the request within the engine's cap) and classify what happened against what the
+ * tuner `requested`: as asked (rescale), changed but short of the request, whether the cap or the engine cut it
+ * (rescale-partial), or unchanged (rescale-failed).
+ */
 export async function actuate(
   deployment: Deployment,
   target: Parallelism,
+  requested: Parallelism = target,
+  cap?: number,
 ): Promise<{ event: 'rescale' | 'rescale-partial' | 'rescale-failed'; counted: boolean; downtime: number; outcome: RescaleOutcome; note: string }> {
   const before = deployment.parallelism;
   const report = await deployment.rescale(target);
   const changed = !sameParallelism(report.parallelism, before);
-  const event = !changed ? 'rescale-failed' : report.tookEffect ? 'rescale' : 'rescale-partial';
-  const note = report.note ?? (event === 'rescale-failed' ? 'the engine did not apply it' : event === 'rescale-partial' ? 'granted in part' : '');
+  const asked = report.requested && !sameParallelism(report.requested, target) ? report.requested : requested;
+  const event = !changed ? 'rescale-failed' : report.tookEffect && sameParallelism(report.parallelism, asked) ? 'rescale' : 'rescale-partial';
+  const capNote =
+    cap !== undefined && !sameParallelism(target, requested)
+      ? `the engine allows at most ${cap} per operator now: asked ${parallelismKey(requested)}, granted ${parallelismKey(report.parallelism)}`
+      : '';
+  const note = [capNote, report.note ?? ''].filter(Boolean).join('; ') || (event === 'rescale-failed' ? 'the engine did not apply it' : event === 'rescale-partial' ? 'granted in part' : '');
   return {
     event,
     counted: changed,
     downtime: report.downtimeSeconds,
-    outcome: { requested: report.requested ?? target, running: report.parallelism, tookEffect: changed, ...(note ? { note } : {}) },
+    outcome: { requested: asked, running: report.parallelism, tookEffect: changed, ...(note ? { note } : {}) },
     note,
   };
 }

@@ -3,6 +3,6 @@ export { SLO_DEFAULTS, loopConfig, sloConfig, type LoopConfig, type SloConfig } 
 export { actuate, effectiveRequest, gate, type GateResult, type GateState } from './gate.js';
 export { deployedSize, driveLoop, initialParallelism } from './loop.js';
 export type { EpisodeRecord, LoopEvent, LoopInput, LoopSink, WindowRecord } from './records.js';
-export { runLoop, type LoopResult, type RecordedLoopInput } from './run.js';
+export { LoopFailedError, runLoop, type LoopResult, type RecordedLoopInput } from './run.js';
 export { EPISODE_COLUMNS, TIMELINE_COLUMNS, type EpisodeRow, type Outcome, type TimelineRow } from './rows.js';
 export { judgeSlo, type LagPoint, type SloVerdict } from './slo.js';

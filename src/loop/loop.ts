@@ -45,6 +45,9 @@ class Emitter {
   episode(e: EpisodeRecord): void {
     for (const s of this.sinks) s.episode?.(e);
   }
+  failure(k: number, time: number, rate: number, error: string): void {
+    for (const s of this.sinks) s.failure?.(k, time, rate, error);
+  }
 }
 
 /** What one episode counted: reconfigurations, failures, downtime and the lag over time (trapezoid integral). */
@@ -54,6 +57,9 @@ class EpisodeTally {
   downtime = 0;
   failovers = 0;
   invalid = 0;
+  windows = 0;
+  /** The note of the last invalid window. */
+  lastInvalid = '';
   private lagStart: number;
   private lagEnd: number;
   private lagPeak: number;
@@ -125,7 +131,7 @@ class EpisodeTally {
       finalSize: deployedSize(o.final, o.shared),
       ...(oracle
         ? { oracleSize: deployedSize(oracle, o.shared), oracleSource: 'ground truth' as const }
-        : o.oracle === undefined && o.measured !== undefined
+        : o.measured !== undefined && o.oracle === undefined
           ? { oracleSize: o.measured, oracleSource: 'measured' as const }
           : {}),
       verdict,
@@ -179,6 +185,7 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
     if (extra > 0) await deployment.advance(extra);
     const snapshot = await deployment.observe(loop.windowSec);
     run.windowIndex++;
+    tally.windows++;
     const p = snapshot.parallelism ?? deployment.parallelism;
     for (const e of snapshot.events ?? []) {
       emit.engineEvent(k, e, snapshot);
@@ -197,6 +204,7 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
     const base = { episode: k, window: run.windowIndex, rate, snapshot, parallelism: p, size: deployedSize(p, shared), verdict };
     if (!snapshot.valid) {
       tally.invalid++;
+      tally.lastInvalid = snapshot.note ?? '';
       emit.window({ ...base, event: 'invalid', reason: snapshot.note ?? 'window invalidated by the engine' });
       continue;
     }
@@ -236,9 +244,9 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
     }
 
     // actuate
-    const a = await actuate(deployment, g.parallelism);
+    const a = await actuate(deployment, g.parallelism, g.requested, cap);
     tally.downtime += a.downtime;
-    emit.window({ ...decided, event: a.event, reason: a.note ? `${g.reason} [${a.note}]` : g.reason });
+    emit.window({ ...decided, event: a.event, reason: a.note ? `${g.reason} [${a.note}]` : g.reason, rescale: { requested: a.outcome.requested, granted: a.outcome.running } });
     lastRescale = a.event === 'rescale' ? undefined : a.outcome;
     if (!a.counted) {
       tally.failedRescales++;
@@ -253,6 +261,10 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
     await deployment.advance(loop.warmupSec);
   }
 
+  if (tally.windows > 0 && tally.invalid === tally.windows)
+    throw new Error(
+      `episode ${k} (rate ${rate}/s) had no valid window: all ${tally.windows} were invalid, so nothing was measured or decided (the last: ${tally.lastInvalid || 'invalidated by the engine'})`,
+    );
   run.lastLag = tally.endLag;
   emit.episode(
     tally.record({
@@ -271,7 +283,11 @@ async function runEpisode(run: RunState, k: number, phase: RatePhase): Promise<v
   );
 }
 
-/** Deploys the job, runs every phase of the schedule as one episode, and always stops the deployment. */
+/**
+ * Deploys the job, runs every phase of the schedule as one episode, and always stops the deployment. An error
+ * after the deploy (the engine's job failed, an episode had no valid window) is told to the sinks (failure) and
+ * thrown on.
+ */
 export async function driveLoop(input: LoopInput): Promise<void> {
   const { job, engine, schedule, loop } = input;
   const first = schedule[0];
@@ -290,11 +306,16 @@ export async function driveLoop(input: LoopInput): Promise<void> {
     windowIndex: 0,
     lastLag: 0,
   };
+  let k = 0;
   try {
-    for (const [k, phase] of schedule.entries()) {
-      await runEpisode(run, k, phase);
+    for (const [i, phase] of schedule.entries()) {
+      k = i;
+      await runEpisode(run, i, phase);
       input.onEpisode?.();
     }
+  } catch (e) {
+    run.emit.failure(k, deployment.now(), schedule[k]?.rate ?? first.rate, (e as Error).message ?? String(e));
+    throw e;
   } finally {
     await deployment.stop();
   }

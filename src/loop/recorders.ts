@@ -22,9 +22,17 @@ interface RunIds {
   seed: number;
 }
 
+/** A parallelism as `op=p;op=p` in the job's operator order (the CSVs' per-operator cell). */
+export function parallelismCell(job: JobGraph, p: Readonly<Record<string, number>>): string {
+  return job.operatorIds.map((id) => `${id}=${p[id]}`).join(';');
+}
+
 export class TimelineRecorder implements LoopSink {
   readonly rows: TimelineRow[] = [];
-  constructor(private readonly ids: RunIds) {}
+  constructor(
+    private readonly ids: RunIds,
+    private readonly job: JobGraph,
+  ) {}
 
   window(w: WindowRecord): void {
     const s = w.snapshot;
@@ -41,7 +49,13 @@ export class TimelineRecorder implements LoopSink {
       sloHolds: w.verdict.holds ? 1 : 0,
       event: w.event,
       reason: w.reason,
+      requestedParallelism: w.rescale ? parallelismCell(this.job, w.rescale.requested) : '',
+      grantedParallelism: w.rescale ? parallelismCell(this.job, w.rescale.granted) : '',
     });
+  }
+
+  failure(episode: number, time: number, rate: number, error: string): void {
+    this.rows.push({ ...this.ids, episode, window: '', time: round(time), targetRate: round(rate), achievedRate: '', totalParallelism: '', lagRecords: '', lagTrend: '', sloHolds: '', event: 'failed', reason: error, requestedParallelism: '', grantedParallelism: '' });
   }
 
   engineEvent(episode: number, e: EngineEvent, at: Snapshot): void {
@@ -58,6 +72,8 @@ export class TimelineRecorder implements LoopSink {
       lagTrend: '',
       sloHolds: '',
       event: e.kind,
+      requestedParallelism: '',
+      grantedParallelism: parallelismCell(this.job, e.parallelismAfter),
       reason: `recovered in ${round(e.recoverySeconds)} s, down ${round(e.downtimeSeconds)} s${e.cause ? `: ${e.cause}` : ''}`,
     });
   }
@@ -119,7 +135,7 @@ export class EpisodeRecorder implements LoopSink {
       downtimeSec: round(e.downtimeSec),
       failovers: e.failovers,
       invalidWindows: e.invalidWindows,
-      finalParallelism: this.job.operatorIds.map((id) => `${id}=${e.final[id]}`).join(';'),
+      finalParallelism: parallelismCell(this.job, e.final),
     });
   }
 }

@@ -24,7 +24,8 @@ export type LoopEvent =
   | 'capped' // the tuner wants a rescale beyond the cap: the episode ends
   | 'rescale' // a rescale that ran as asked (counted)
   | 'rescale-partial' // granted in part (counted: the configuration changed)
-  | 'rescale-failed'; // nothing changed (not counted; the tuner is told)
+  | 'rescale-failed' // nothing changed (not counted; the tuner is told)
+  | 'failed'; // the run stopped with an error (the engine's job failed): the last row of a failed run
 
 /** One observed window with what the loop made of it; every recorder sees these. */
 export interface WindowRecord {
@@ -43,6 +44,8 @@ export interface WindowRecord {
   /** Present when the tuner was asked. */
   readonly view?: TunerView;
   readonly decision?: Decision;
+  /** On a rescale: what the tuner asked for, and what the engine granted (runs now). */
+  readonly rescale?: { readonly requested: Parallelism; readonly granted: Parallelism };
 }
 
 /** One finished episode, as the loop judged it. */
@@ -77,6 +80,8 @@ export interface LoopSink {
   window?(w: WindowRecord): void;
   engineEvent?(episode: number, e: EngineEvent, at: Snapshot): void;
   episode?(e: EpisodeRecord): void;
+  /** The run stopped with an error during `episode`, at engine time `time` (nothing follows). */
+  failure?(episode: number, time: number, rate: number, error: string): void;
 }
 
 export interface LoopInput {

@@ -35,6 +35,12 @@ export const EPISODE_COLUMNS = [
 ] as const;
 export type EpisodeRow = Record<(typeof EPISODE_COLUMNS)[number], string | number>;
 
+/**
+ * One row per observed window and per engine event. On a rescale row (rescale, rescale-partial, rescale-failed)
+ * requestedParallelism is what the tuner asked for and grantedParallelism what runs after it (`op=p;...`); an
+ * engine event (failover, clusterRescale) fills grantedParallelism with what the job restarted with. A run that
+ * stopped with an error ends with a `failed` row whose reason is the error.
+ */
 export const TIMELINE_COLUMNS = [
   'run',
   'sweep',
@@ -51,6 +57,8 @@ export const TIMELINE_COLUMNS = [
   'sloHolds',
   'event',
   'reason',
+  'requestedParallelism',
+  'grantedParallelism',
 ] as const;
 export type TimelineRow = Record<(typeof TIMELINE_COLUMNS)[number], string | number>;
 

@@ -6,7 +6,7 @@ import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
 import { existsSync } from 'node:fs';
-import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type OracleMissing, type Row } from './summary.js';
+import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type FailedRun, type OracleMissing, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { simulatorTerms } from '../engines/registry.js';
 import { profileExtrapolations } from '../engines/simulator/range.js';
@@ -31,7 +31,7 @@ export function experimentExtrapolations(x: Experiment, episodes: readonly Row[]
 
 const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
 
-export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean }): Promise<string[]> {
+export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly FailedRun[] }): Promise<string[]> {
   const episodes = readRows(join(dir, 'episodes.csv'));
   const timeline = readRows(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
@@ -41,7 +41,7 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const beyond = experimentExtrapolations(x, episodes);
   const profile = x.engine.kind === 'simulator' ? (x.engine.profile ?? 'linear') : '';
   const beyondMd = beyond.length ? `\n## Beyond the measurements of profile '${profile}'\n\nThe simulator extrapolates these terms past the range its profile was measured on:\n\n${beyond.map((b) => `- ${b}`).join('\n')}\n` : '';
-  const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing) + beyondMd;
+  const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing, o.failed ?? []) + beyondMd;
   writeAtomic(join(dir, EXTRAPOLATION_FILE), `${JSON.stringify({ profile, notices: beyond }, null, 2)}\n`);
   writeAtomic(join(dir, 'summary.md'), md);
   const charts: { name: string; svg: string }[] = [];

@@ -181,7 +181,26 @@ export function summaryNotes(slo: { holdSec: number; maxLagTrend: number; maxLag
   ].join('\n');
 }
 
-export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string, missing: OracleMissing = new Map()): string {
+/** A run that stopped with an error: its finished episodes and observed windows are in the CSVs. */
+export interface FailedRun {
+  readonly key: string;
+  readonly error: string;
+}
+
+/** The failed runs as a Markdown section (empty when none failed). */
+export function failuresMarkdown(failed: readonly FailedRun[]): string[] {
+  if (failed.length === 0) return [];
+  return [
+    '## Failed runs',
+    '',
+    `${failed.length} run${failed.length === 1 ? '' : 's'} stopped with an error; the episodes ${failed.length === 1 ? 'it' : 'they'} finished and the windows ${failed.length === 1 ? 'it' : 'they'} observed are in the CSVs (the timeline's last row of such a run says \`failed\`), the summary above counts only finished episodes.`,
+    '',
+    ...failed.map((f) => `- \`${f.key}\`: ${f.error.trim().split('\n').join(' ')}`),
+    '',
+  ];
+}
+
+export function summaryMarkdown(title: string, description: string, rows: TunerSummary[], notes: string, missing: OracleMissing = new Map(), failed: readonly FailedRun[] = []): string {
   const header = summaryHeader(rows);
   return [
     `# ${title}`,
@@ -194,5 +213,6 @@ export function summaryMarkdown(title: string, description: string, rows: TunerS
     `|${header.map(() => '---').join('|')}|`,
     ...summaryCells(rows, missing).map((c) => `| ${c.join(' | ')} |`),
     '',
+    ...failuresMarkdown(failed),
   ].join('\n');
 }

@@ -6,9 +6,11 @@
  * bound). Skipped when java or mvn is missing, unless REQUIRE_ENGINES=1. Never asserts on wall time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
@@ -161,6 +163,108 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
     }
   });
 
+  it('in the loop, DS2 asking beyond the slots gets a rescale-partial row with what it asked and what runs, and is told', async () => {
+    // 'work' needs 3000/s x 1500 us = 4.5 instances: DS2 asks for 5, the 4 slots grant 4.
+    const job = chain('flink-cluster-partial', 1500);
+    const engine = FlinkEngine.fromConfig({ kind: 'flink', rest: (cluster as StandaloneCluster).url });
+    const views: TunerView[] = [];
+    const inner = (ds2 as NonNullable<typeof ds2>)({ overProvisioning: 0 });
+    const tuner: Tuner = { name: 'ds2', decide: (v) => (views.push(v), inner.decide(v)) };
+    try {
+      const { runLoop, SLO_DEFAULTS } = await import('../../src/loop/index.js');
+      const { timeline } = await runLoop({
+        run: 'partial',
+        sweep: 'base',
+        seed: 1,
+        job,
+        engine,
+        tuner,
+        schedule: [{ rate: 3000, durationSec: 30 }],
+        loop: { warmupSec: 4, windowSec: 5, activation: 1, maxReconfigurations: 5, initialParallelism: 1, carryOver: true },
+        slo: SLO_DEFAULTS,
+        keepHistory: false,
+      });
+      for (const t of timeline) console.log(`      timeline: w${t.window} t=${t.time} P=${t.totalParallelism} ${t.event} requested=${t.requestedParallelism} granted=${t.grantedParallelism}`);
+      const partial = timeline.find((t) => t.event === 'rescale-partial');
+      assert.ok(partial, 'a partial rescale');
+      assert.ok(Number(/work=(\d+)/.exec(String(partial.requestedParallelism))?.[1]) > SLOTS, `asked beyond the slots: ${partial.requestedParallelism}`);
+      assert.equal(partial.grantedParallelism, `src=1;work=${SLOTS};out=1`);
+      assert.ok(!timeline.some((t) => t.event === 'rescale'), 'no rescale recorded as granted in full');
+      const told = views.find((v) => v.lastRescale)?.lastRescale;
+      assert.ok(told && (told.requested.work ?? 0) > SLOTS && told.running.work === SLOTS, 'the tuner sees what it asked and what runs');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('--resume cancels the job a killed harness left on the cluster, then runs the run again', async () => {
+    const c = cluster as StandaloneCluster;
+    const work = mkdtempSync(join(tmpdir(), 'streamtune-orphan-it-'));
+    try {
+      const config = join(work, 'orphan.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name: 'orphan',
+          engine: { kind: 'flink', rest: c.url },
+          workload: { kind: 'wordcount', workloadUnit: 500 },
+          rates: { kind: 'constant', rate: 1, durationSec: 12 },
+          tuners: { static: {} },
+          seeds: [1],
+          loop: { warmupSec: 2, windowSec: 4, initialParallelism: 1 },
+          outputs: { charts: false },
+        }),
+      );
+      const cli = new URL('../../src/cli/experiment.ts', import.meta.url).pathname;
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, config, '--out', join(work, 'results')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const leftovers = await new Promise<string>((ok, fail) => {
+        const timer = setInterval(() => {
+          const dir = /run folder: (.+)/.exec(out)?.[1]?.trim();
+          const f = dir ? join(dir, 'runs', 'p0-static-s1', 'leftovers.json') : undefined;
+          if (f && existsSync(f)) {
+            clearInterval(timer);
+            ok(f);
+          }
+        }, 200);
+        child.on('exit', (code) => {
+          clearInterval(timer);
+          fail(new Error(`the harness exited before deploying (${code}): ${out}`));
+        });
+      });
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const runDir = join(leftovers, '..', '..', '..');
+      const { jobName } = JSON.parse(readFileSync(leftovers, 'utf8')) as { jobName: string };
+      const client = new (await import('../../src/engines/flink/rest.js')).FlinkRestClient(c.url);
+      const orphan = async () => (await client.get<{ jobs: { jid: string; name: string; state: string }[] }>('/jobs/overview')).jobs.filter((j) => j.name === jobName);
+      const left = await orphan();
+      console.log(`      killed the harness; on the cluster: ${JSON.stringify(left)}`);
+      assert.equal(left.filter((j) => j.state === 'RUNNING').length, 1, 'the killed harness left its job running');
+
+      const lines: string[] = [];
+      const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const outcome = await runExperiment({ resume: runDir, onReclaim: (l) => lines.push(l) });
+      for (const l of lines) console.log(`      resume: ${l}`);
+      assert.deepEqual(outcome.failed, []);
+      assert.equal(lines.length, 1, 'one thing found');
+      assert.match(lines[0] as string, new RegExp(`cancelled Flink job ${left[0]?.jid}`));
+      assert.deepEqual(outcome.reclaimed, lines);
+      assert.equal(existsSync(leftovers), false, 'the leftovers file went with the finished run');
+      const after = await orphan();
+      assert.ok(after.every((j) => j.state === 'CANCELED' || j.state === 'CANCELLING'), JSON.stringify(after));
+      const running = (await client.jobs()).filter((j) => j.status === 'RUNNING');
+      assert.deepEqual(running, [], 'nothing left running on the cluster');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   describe('one job through the slot limit and TaskManager faults', () => {
     const job = chain('flink-cluster-faults', 400);
     const rate = 2000;
@@ -204,6 +308,23 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
       assert.equal(s.operators.work?.parallelism, SLOTS);
     });
 
+    it('after a scale-down the slots Flink still holds for the job count: the cap stays and a scale-up is granted', async () => {
+      const dep = d as FlinkDeployment;
+      const down = await dep.rescale({ ...ones(job), work: 1 });
+      assert.equal(down.tookEffect, true, down.note);
+      const s = await observeValid(dep, 3);
+      const o = await dep.client.overview();
+      console.log(`      after the scale-down: ${describeSnapshot(s)}; cluster: ${o['slots-available']} free of ${o['slots-total']}; cap ${dep.maxOperatorParallelism}`);
+      // The JobMaster keeps the freed slots for its idle timeout: they are not free, yet they are this job's.
+      assert.ok(o['slots-available'] < SLOTS - 1, `the freed slots are held, not free (${o['slots-available']} free)`);
+      assert.equal(dep.maxOperatorParallelism, SLOTS, 'the cap counts the held slots');
+      const up = await dep.rescale({ ...ones(job), work: SLOTS });
+      console.log(`      scale-up: ${JSON.stringify(up)}`);
+      assert.equal(up.tookEffect, true, up.note);
+      assert.equal(up.requested, undefined, 'granted as asked');
+      assert.equal(dep.parallelism.work, SLOTS);
+    });
+
     it('kill -9 of a TaskManager mid-window: an invalid window, then snapshots at the reduced parallelism, a failover event, and DS2 decides on it', async () => {
       const dep = d as FlinkDeployment;
       const c = cluster as StandaloneCluster;
@@ -245,8 +366,12 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
 
     it('a replacement TaskManager lets the job scale back, seen as a rescale by the cluster', async () => {
       const dep = d as FlinkDeployment;
-      const tm = await (cluster as StandaloneCluster).addTaskManager();
-      console.log(`      added ${tm.name} (pid ${tm.pid})`);
+      // As `npm run flink-cluster -- add-taskmanager` does: a new view of the state file, which lists the killed
+      // TaskManager too; only the new one is judged.
+      const tm = await StandaloneCluster.attach((cluster as StandaloneCluster).dir).addTaskManager();
+      cluster = StandaloneCluster.attach((cluster as StandaloneCluster).dir);
+      console.log(`      added ${tm.name} (pid ${tm.pid}); the state file lists ${cluster.state.taskManagers.length} TaskManagers, ${cluster.liveProcesses().length - 1} alive`);
+      assert.equal(cluster.state.taskManagers.filter((t) => !pidAlive(t.pid)).length, 1, 'the killed TaskManager is still in the state file');
       const events = [];
       let s = await dep.observe(5);
       for (let i = 0; i < 5 && !(s.valid && s.parallelism?.work === SLOTS); i++) {
@@ -288,4 +413,86 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
     });
   });
 
+
+  describe('runs that lose every TaskManager after their first episode', () => {
+    /** Replaces the TaskManagers (all are dead after the fault tests), as `flink-cluster add-taskmanager` does. */
+    async function twoTaskManagers(): Promise<StandaloneCluster> {
+      const dir = (cluster as StandaloneCluster).dir;
+      const alive = StandaloneCluster.attach(dir).liveProcesses().filter((p) => p.role === 'taskmanager').length;
+      for (let i = alive; i < 2; i++) await StandaloneCluster.attach(dir).addTaskManager();
+      cluster = StandaloneCluster.attach(dir);
+      return cluster;
+    }
+
+    /** Runs a two-episode experiment on the cluster and kills every TaskManager when the first episode ends. */
+    async function runLosingTaskManagers(name: string, engine: Record<string, unknown>) {
+      const c = await twoTaskManagers();
+      const work = mkdtempSync(join(tmpdir(), 'streamtune-flink-cluster-run-'));
+      const config = join(work, `${name}.json`);
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name,
+          engine: { kind: 'flink', rest: c.url, ...engine },
+          workload: { kind: 'wordcount', workloadUnit: 500 },
+          rates: { kind: 'steps', rates: [1, 1], durationSec: 16 },
+          tuners: { static: {} },
+          seeds: [1],
+          loop: { warmupSec: 2, windowSec: 4, initialParallelism: 1 },
+          outputs: { charts: false },
+        }),
+      );
+      let killedAt = 0;
+      const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const { writeReport } = await import('../../src/report/report.js');
+      const outcome = await runExperiment({
+        report: writeReport,
+        config,
+        out: join(work, 'results'),
+        runId: 'r',
+        progress: {
+          start: () => undefined,
+          episode: () => {
+            if (killedAt++ > 0) return;
+            for (const tm of c.liveProcesses().filter((p) => p.role === 'taskmanager')) c.killTaskManager(c.state.taskManagers.indexOf(tm));
+          },
+          run: () => undefined,
+          stop: () => undefined,
+        },
+      });
+      const read = (f: string) => parse(readFileSync(join(outcome.dir, f), 'utf8'), { columns: true }) as Record<string, string>[];
+      const result = { outcome, timeline: read('timeline.csv'), episodes: read('episodes.csv'), history: read('history.csv'), summary: readFileSync(join(outcome.dir, 'summary.md'), 'utf8') };
+      for (const t of result.timeline) console.log(`      timeline: e${t.episode} w${t.window} t=${t.time} ${t.event}: ${String(t.reason).slice(0, 160)}`);
+      rmSync(work, { recursive: true, force: true });
+      return result;
+    }
+
+    it('a job that fails keeps the finished episode and its windows, and summary.md states the failure', async () => {
+      const r = await runLosingTaskManagers('fails', { recoveryTimeoutSec: 8 });
+      assert.equal(r.outcome.failed.length, 1);
+      const error = r.outcome.failed[0]?.error ?? '';
+      assert.match(error, /did not recover within 8 s/);
+      assert.deepEqual(
+        r.episodes.map((e) => e.episode),
+        ['0'],
+        'the finished episode is kept',
+      );
+      assert.ok(r.timeline.filter((t) => t.episode === '0' && t.event === 'keep').length >= 2, 'its windows are kept');
+      assert.equal(r.timeline[r.timeline.length - 1]?.event, 'failed');
+      assert.ok(r.summary.includes(`\`p0-static-s1\`: ${error}`), r.summary);
+    });
+
+    it('an episode with no valid window fails the run with one message; history.csv marks its windows invalid', async () => {
+      // The job waits for slots (never longer than the recovery bound): every window of the second episode is invalid.
+      const r = await runLosingTaskManagers('unmeasured', { recoveryTimeoutSec: 600 });
+      assert.equal(r.outcome.failed.length, 1);
+      const error = r.outcome.failed[0]?.error ?? '';
+      console.log(`      run failed: ${error}`);
+      assert.match(error, /^episode 1 \(rate 500\/s\) had no valid window: all \d+ were invalid/);
+      const invalid = r.history.filter((h) => h.episode === '1');
+      assert.ok(invalid.length > 0 && invalid.every((h) => h.valid === '0' && h.labelMetric === ''), 'marked invalid, no label');
+      assert.ok(r.history.filter((h) => h.episode === '0').every((h) => h.valid === '1'));
+      assert.ok(r.summary.includes(error.split('\n')[0] as string));
+    });
+  });
 });

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandWorks, defaultJobsDir, ensureJobJar, FlinkEngine, livePids, pidAlive, startLocalCluster } from '../../src/engines/flink/index.js';
+import { commandWorks, defaultJobsDir, ensureJobJar, FlinkEngine, livePids, LOCAL_TEMP_PREFIX, pidAlive, startLocalCluster } from '../../src/engines/flink/index.js';
 import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
 import { nexmark } from '../../src/workloads/nexmark/templates.js';
 
@@ -222,6 +223,69 @@ describe('Flink engine on a real local Flink', function () {
     }
   });
 
+  it('--resume removes the temporary folder a killed harness left, then runs the run again', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'streamtune-flink-resume-it-'));
+    try {
+      const config = join(work, 'killed.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name: 'killed',
+          engine: { kind: 'flink', slots: 2 },
+          workload: { kind: 'wordcount', workloadUnit: 500 },
+          rates: { kind: 'constant', rate: 1, durationSec: 10 },
+          tuners: { static: {} },
+          seeds: [1],
+          loop: { warmupSec: 2, windowSec: 4, initialParallelism: 1 },
+          outputs: { charts: false },
+        }),
+      );
+      const cli = new URL('../../src/cli/experiment.ts', import.meta.url).pathname;
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, config, '--out', join(work, 'results')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const prefix = `${LOCAL_TEMP_PREFIX}${child.pid}-`;
+      // The harness's MiniCluster is up once its launcher log names the REST URL.
+      const folder = await new Promise<string>((ok, fail) => {
+        const timer = setInterval(() => {
+          const name = readdirSync(tmpdir()).find((n) => n.startsWith(prefix));
+          const log = name ? join(tmpdir(), name, 'launcher.log') : undefined;
+          if (name && log && existsSync(log) && readFileSync(log, 'utf8').includes('"event":"rest"')) {
+            clearInterval(timer);
+            ok(join(tmpdir(), name));
+          }
+        }, 200);
+        child.on('exit', (code) => {
+          clearInterval(timer);
+          fail(new Error(`the harness exited before its cluster was up (${code}): ${out}`));
+        });
+      });
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const runDir = /run folder: (.+)/.exec(out)?.[1]?.trim() as string;
+      // The JVM exits once the killed harness's pipe closes; its folder stays.
+      for (let i = 0; i < 150 && jvmUsing(folder); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(jvmUsing(folder), false, 'the MiniCluster JVM exited with its harness');
+      assert.ok(existsSync(folder), 'the killed harness left its temporary folder');
+      console.log(`      killed the harness; left behind: ${folder}`);
+
+      const lines: string[] = [];
+      const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const outcome = await runExperiment({ resume: runDir, onReclaim: (l) => lines.push(l) });
+      for (const l of lines) console.log(`      resume: ${l}`);
+      assert.deepEqual(outcome.failed, []);
+      assert.ok(lines.includes(`removed ${folder}, the temporary folder of a killed local Flink run`), JSON.stringify(lines));
+      assert.equal(existsSync(folder), false);
+      assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith(`${LOCAL_TEMP_PREFIX}${process.pid}-`)), [], 'the resumed run removed its own folder');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   const ds2Path = new URL('../../src/tuners/ds2/index.ts', import.meta.url);
   (existsSync(ds2Path) ? it : it.skip)('DS2 tunes the synthetic job on real Flink: it scales up the bottleneck', async () => {
     const ds2 = (await import('../../src/tuners/ds2/index.js')) as { create(o: { overProvisioning: number }): Tuner };
@@ -292,4 +356,17 @@ async function observeValid(d: { observe(s: number): Promise<import('../../src/c
   let s = await d.observe(seconds);
   for (let i = 1; i < 3 && !s.valid; i++) s = await d.observe(seconds);
   return s;
+}
+
+/** Whether a live process names `folder` on its command line (the MiniCluster JVM's --state-dir). */
+function jvmUsing(folder: string): boolean {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(folder)) return true;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return false;
 }

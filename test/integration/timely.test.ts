@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
@@ -328,4 +330,82 @@ describe('Timely engine on the real jobs/timely binary', function () {
     for (let i = 0; i < 100 && pidAlive(childPid); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(pidAlive(childPid), false, 'the binary exited when the killed harness closed its stdin');
   });
+
+  it('a run whose binary is killed keeps its finished episode and windows, and summary.md states the failure', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'streamtune-timely-killed-it-'));
+    try {
+      const config = join(work, 'killed.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name: 'killed',
+          engine: { kind: 'timely' },
+          workload: { kind: 'wordcount', workloadUnit: 200 },
+          rates: { kind: 'steps', rates: [1, 1], durationSec: 8 },
+          tuners: { static: {} },
+          seeds: [1],
+          loop: { warmupSec: 1, windowSec: 2, initialParallelism: 1 },
+          outputs: { charts: false },
+        }),
+      );
+      let killed: number | undefined;
+      const { runExperiment } = await import('../../src/experiment/experiment.js');
+      const { writeReport } = await import('../../src/report/report.js');
+      const outcome = await runExperiment({
+        report: writeReport,
+        config,
+        out: join(work, 'results'),
+        runId: 'r',
+        progress: {
+          start: () => undefined,
+          // After the first episode: kill -9 the run's binary (a child of this process).
+          episode: () => {
+            if (killed !== undefined) return;
+            killed = childBinaries()[0];
+            if (killed !== undefined) process.kill(killed, 'SIGKILL');
+          },
+          run: () => undefined,
+          stop: () => undefined,
+        },
+      });
+      assert.ok(killed !== undefined, 'the binary was found and killed');
+      const dir = outcome.dir;
+      assert.equal(outcome.failed.length, 1);
+      const error = outcome.failed[0]?.error ?? '';
+      console.log(`      run failed: ${error}`);
+      assert.match(error, new RegExp(`the Timely job \\(pid ${killed}\\) ended`));
+      const timeline = parse(readFileSync(join(dir, 'timeline.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+      for (const t of timeline) console.log(`      timeline: episode ${t.episode} window ${t.window} t=${t.time} ${t.event}: ${t.reason?.slice(0, 120)}`);
+      assert.ok(timeline.filter((t) => t.episode === '0' && t.event !== 'invalid').length >= 2, 'the first episode\'s windows are kept');
+      assert.equal(timeline[timeline.length - 1]?.event, 'failed');
+      assert.equal(timeline[timeline.length - 1]?.reason, error);
+      const episodes = parse(readFileSync(join(dir, 'episodes.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+      assert.deepEqual(
+        episodes.map((e) => e.episode),
+        ['0'],
+        'the finished episode is kept',
+      );
+      const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+      assert.match(summary, /## Failed runs/);
+      assert.ok(summary.includes(`\`p0-static-s1\`: ${error}`), summary);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Pids of streamtune-timely processes whose parent is this process. */
+function childBinaries(): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('streamtune-timely')) out.push(Number(e));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}

@@ -29,6 +29,8 @@ import { FlinkRestClient } from './rest.js';
 export const JOBMANAGER_CLASS = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint';
 export const TASKMANAGER_CLASS = 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner';
 export const STATE_FILE = 'cluster.json';
+/** Flink's option naming a TaskManager (its id in REST /taskmanagers); the harness sets it to the process name. */
+export const RESOURCE_ID_KEY = 'taskmanager.resource-id';
 
 /** Memory of one TaskManager, in MB (what the distribution's scripts would compute from a process size). */
 export interface TaskManagerMemory {
@@ -181,6 +183,10 @@ export function clusterConfiguration(o: { dir: string; slots: number; rpcPort: n
     // A lost TaskManager is noticed within a few heartbeats (kill -9 closes its connections at once).
     'heartbeat.interval': '2000',
     'heartbeat.timeout': '20000',
+    // The REST metric fetcher asks every registered TaskManager and starts no new fetch until all answered, each
+    // ask bounded by web.timeout (default 10 min): a fetch that reached a TaskManager killed but not yet
+    // deregistered left the metrics stale that long. 30 s bounds it (and every REST call, jar runs included).
+    'web.timeout': '30000',
     'restart-strategy.type': 'fixed-delay',
     'restart-strategy.fixed-delay.attempts': '1000',
     'restart-strategy.fixed-delay.delay': '1 s',
@@ -311,8 +317,9 @@ export class StandaloneCluster {
       cluster.st = { ...cluster.st, jobManager: jm };
       cluster.save();
       await cluster.waitForRest(timeoutSec);
-      for (let i = 0; i < o.taskManagers; i++) await cluster.addTaskManager({ wait: false });
-      await cluster.waitForTaskManagers(o.taskManagers, timeoutSec);
+      const tms: ProcessInfo[] = [];
+      for (let i = 0; i < o.taskManagers; i++) tms.push(await cluster.addTaskManager({ wait: false }));
+      await cluster.waitForTaskManagers(tms, timeoutSec);
       return cluster;
     } catch (e) {
       const tail = cluster.logTail();
@@ -325,7 +332,7 @@ export class StandaloneCluster {
     writeAtomic(join(this.st.dir, STATE_FILE), `${JSON.stringify(this.st, null, 2)}\n`);
   }
 
-  private spawnJvm(role: ProcessInfo['role'], name: string, mainClass: string, jvmArgs: readonly string[]): ProcessInfo {
+  private spawnJvm(role: ProcessInfo['role'], name: string, mainClass: string, jvmArgs: readonly string[], dynamic: readonly string[] = []): ProcessInfo {
     const d = this.st.dir;
     const log = join(d, 'log', `${name}.log`);
     const fd = openSync(log, 'a');
@@ -342,6 +349,7 @@ export class StandaloneCluster {
       mainClass,
       '--configDir',
       this.confDir,
+      ...dynamic,
     ];
     const child = spawn(this.st.java, args, { cwd: d, stdio: ['ignore', fd, fd], detached: this.st.detached });
     closeSync(fd);
@@ -366,48 +374,57 @@ export class StandaloneCluster {
     }
   }
 
-  /** Starts one more TaskManager (a replacement after a failure, or growth); waits until it registered. */
+  /**
+   * Starts one more TaskManager (a replacement after a failure, or growth); waits until it registered. It runs
+   * with its name as Flink resource id, so the wait judges this TaskManager alone: others that died before
+   * (a fault drill, a crash) neither fail it nor count for it.
+   */
   async addTaskManager(o: { wait?: boolean; timeoutSec?: number } = {}): Promise<ProcessInfo> {
-    const before = this.st.taskManagers.filter((t) => pidAlive(t.pid)).length;
     const name = `taskmanager-${this.st.taskManagers.length + 1}`;
     const conf = readFileSync(this.st.configFile, 'utf8');
     const slots = Number(/taskmanager\.numberOfTaskSlots: "(\d+)"/.exec(conf)?.[1] ?? this.st.slotsPerTaskManager);
-    const tm = this.spawnJvm('taskmanager', name, TASKMANAGER_CLASS, [...taskManagerJvmArgs(taskManagerMemory(slots)), '-XX:+UseParallelGC']);
+    const tm = this.spawnJvm('taskmanager', name, TASKMANAGER_CLASS, [...taskManagerJvmArgs(taskManagerMemory(slots)), '-XX:+UseParallelGC'], [
+      `-D${RESOURCE_ID_KEY}=${name}`,
+    ]);
     this.st = { ...this.st, taskManagers: [...this.st.taskManagers, tm] };
     this.save();
-    if (o.wait ?? true) await this.waitForTaskManagers(before + 1, o.timeoutSec ?? 120);
+    if (o.wait ?? true) await this.waitForTaskManagers([tm], o.timeoutSec ?? 120);
     return tm;
   }
 
-  /** Waits until the JobManager counts `n` registered TaskManagers. */
-  async waitForTaskManagers(n: number, timeoutSec = 120): Promise<void> {
+  /**
+   * Waits until the JobManager lists each of `tms` (by resource id) with all its slots; fails as soon as one of
+   * them exits. Only these TaskManagers are judged.
+   */
+  async waitForTaskManagers(tms: readonly ProcessInfo[], timeoutSec = 120): Promise<void> {
     const client = new FlinkRestClient(this.url, { timeoutMs: 2000, retries: 0 });
     const deadline = performance.now() + timeoutSec * 1000;
-    let seen = -1;
+    let waiting = [...tms];
     for (;;) {
-      const dead = this.st.taskManagers.filter((t) => !pidAlive(t.pid) && !this.killed.has(t.pid));
-      if (dead.length > 0) throw new ClusterError(`TaskManager ${dead[0]?.name} exited during start (log: ${dead[0]?.log})`);
+      const dead = waiting.find((t) => !pidAlive(t.pid));
+      if (dead) throw new ClusterError(`TaskManager ${dead.name} exited during start (log: ${dead.log})`);
       try {
-        // A TaskManager is counted before its slots are: wait for both (a busy machine shows the gap).
-        const o = await client.overview();
-        seen = Math.min(o.taskmanagers, Math.floor(o['slots-total'] / this.st.slotsPerTaskManager));
-        if (seen >= n) return;
+        // A TaskManager is listed before its slots are: wait for both (a busy machine shows the gap).
+        const listed = await client.taskManagers();
+        const ready = new Set(listed.filter((t) => t.slotsNumber >= this.st.slotsPerTaskManager).map((t) => t.id));
+        waiting = waiting.filter((t) => !ready.has(t.name));
+        if (waiting.length === 0) return;
       } catch {
         // not answering yet
       }
-      if (performance.now() > deadline) throw new ClusterError(`${seen < 0 ? 0 : seen} of ${n} TaskManagers registered with ${this.url} within ${timeoutSec} s`);
+      if (performance.now() > deadline)
+        throw new ClusterError(
+          `${tms.length - waiting.length} of ${tms.length} TaskManagers registered with ${this.url} within ${timeoutSec} s (waiting for ${waiting.map((t) => t.name).join(', ')})`,
+        );
       await sleep(250);
     }
   }
-
-  private readonly killed = new Set<number>();
 
   /** Kills a TaskManager (by index in start order, default the last alive) with a signal (default SIGKILL: kill -9). */
   killTaskManager(index?: number, signal: NodeJS.Signals = 'SIGKILL'): ProcessInfo {
     const alive = this.st.taskManagers.filter((t) => pidAlive(t.pid));
     const tm = index === undefined ? alive[alive.length - 1] : this.st.taskManagers[index];
     if (!tm || !pidAlive(tm.pid)) throw new ClusterError(index === undefined ? 'no TaskManager is alive' : `TaskManager ${index} is not alive`);
-    this.killed.add(tm.pid);
     process.kill(tm.pid, signal);
     return tm;
   }

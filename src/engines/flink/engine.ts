@@ -5,6 +5,8 @@
  *
  * Local mode starts one MiniCluster JVM per deployment (jobs/flink Launcher) and kills it on stop; remote mode
  * drives an existing cluster at `rest`. Both submit by uploading the job jar and running it over REST.
+ * Beside it: rest.ts (the REST client), job-state.ts (waiting for a job, its failure), metrics.ts (snapshots from
+ * samples), slots.ts (what a parallelism needs and Flink would grant), leftovers.ts (a killed harness's debris).
  */
 import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '../shared/workload.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,48 +15,20 @@ import { join, resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type EngineEvent, type Snapshot } from '../../core/metrics.js';
 import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
-import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
+import type { Deployment, Engine, EngineCapabilities, Leftovers, RescaleReport } from '../engine.js';
 import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
+import { allRunning, FlinkJobFailedError, parseDurationMs, rootCause, sleep, waitUntilRunning } from './job-state.js';
 import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
+import { flinkJobName, LOCAL_TEMP_PREFIX, reclaimFlink, type FlinkLeftovers } from './leftovers.js';
 import { computeSnapshot, takeSample, type GaugeNames, type JobSample } from './metrics.js';
 import { mapVertices } from './names.js';
 import { RateServer } from './rate-server.js';
+import { clampParallelism, describeOverview, FlinkCapacityError, grantableSlots, slotsNeeded } from './slots.js';
 import { FlinkRestClient, FlinkRestError, TERMINAL_STATES, type ClusterOverview, type JobDetails } from './rest.js';
 
 /** Operator ids of the Nexmark queries the Flink job implements (the same on both real engines). */
 export const NEXMARK_ON_FLINK = NEXMARK_ON_REAL_ENGINES;
 
-export class FlinkJobFailedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlinkJobFailedError';
-  }
-}
-
-/** A deployment the cluster cannot hold (more parallelism than task slots): refused before anything starts. */
-export class FlinkCapacityError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlinkCapacityError';
-  }
-}
-
-/** Slots needed by a parallelism with Flink's default slot sharing (one group): the largest operator's. */
-export function slotsNeeded(parallelism: Parallelism): { slots: number; operator: string } {
-  let best = { slots: 0, operator: '' };
-  for (const [op, p] of Object.entries(parallelism)) if (p > best.slots) best = { slots: p, operator: op };
-  return best;
-}
-
-/** Each operator's parallelism capped at `cap` (a partial rescale grants what the slots allow). */
-export function clampParallelism(parallelism: Parallelism, cap: number | undefined): Parallelism {
-  if (cap === undefined) return parallelism;
-  return Object.fromEntries(Object.entries(parallelism).map(([op, p]) => [op, Math.min(p, Math.max(1, cap))]));
-}
-
-export function describeOverview(o: ClusterOverview): string {
-  return `${o['slots-available']} free of ${o['slots-total']} task slots (${o.taskmanagers} TaskManager${o.taskmanagers === 1 ? '' : 's'})`;
-}
 
 export type FlinkWorkload = EngineWorkload;
 
@@ -64,7 +38,7 @@ export function workloadOf(job: JobGraph, mode: FlinkConfig['workload'] = 'auto'
 }
 
 /** Program arguments of JobMain for a job, parallelism and rate. */
-export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: number, rateUrl: string | undefined, cfg: FlinkConfig): string[] {
+export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: number, rateUrl: string | undefined, cfg: FlinkConfig, jobName = job.name): string[] {
   const w = workloadOf(job, cfg.workload);
   const maxP = Math.max(cfg.maxParallelism, ...Object.values(parallelism));
   const args =
@@ -73,7 +47,7 @@ export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: numb
       : ['--job', 'synthetic', '--spec', JSON.stringify(job.toSpec()), '--wait-fraction', String(cfg.waitFraction), '--keys', String(cfg.keys)];
   args.push(
     '--name',
-    job.name,
+    jobName,
     '--parallelism',
     JSON.stringify(parallelism),
     '--rate',
@@ -89,54 +63,6 @@ export function jobArguments(job: JobGraph, parallelism: Parallelism, rate: numb
   );
   if (rateUrl) args.push('--rate-url', rateUrl);
   return args;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-function allRunning(d: JobDetails, expect?: Readonly<Record<string, number>>): boolean {
-  if (d.state !== 'RUNNING') return false;
-  return d.vertices.every((v) => (v.tasks?.RUNNING ?? 0) === v.parallelism && (expect?.[v.id] === undefined || expect[v.id] === v.parallelism));
-}
-
-export async function rootCause(client: FlinkRestClient, jobId: string): Promise<string> {
-  try {
-    const ex = await client.get<{ 'root-exception'?: string; exceptionHistory?: { entries?: { exceptionName?: string; stacktrace?: string }[] } }>(
-      `/jobs/${jobId}/exceptions`,
-      { retries: 1 },
-    );
-    const text = ex['root-exception'] ?? ex.exceptionHistory?.entries?.[0]?.stacktrace ?? '';
-    const lines = text.split('\n');
-    return [lines[0], ...lines.filter((l) => l.startsWith('Caused by'))].filter(Boolean).join(' | ').slice(0, 1500);
-  } catch {
-    return '';
-  }
-}
-
-/** Polls until the job runs with every subtask RUNNING (at the expected per-vertex parallelism, if given). */
-export async function waitUntilRunning(
-  client: FlinkRestClient,
-  jobId: string,
-  timeoutSec: number,
-  expect?: Readonly<Record<string, number>>,
-  pollMs = 100,
-): Promise<JobDetails> {
-  const deadline = performance.now() + timeoutSec * 1000;
-  let last: JobDetails | undefined;
-  while (performance.now() < deadline) {
-    try {
-      last = await client.job(jobId);
-    } catch (e) {
-      if (e instanceof FlinkRestError && e.status === 404) last = undefined;
-      else throw e;
-    }
-    if (last && TERMINAL_STATES.has(last.state)) {
-      throw new FlinkJobFailedError(`Flink job ${jobId} is ${last.state}: ${await rootCause(client, jobId)}`);
-    }
-    if (last && allRunning(last, expect)) return last;
-    await sleep(pollMs);
-  }
-  const where = last ? `${last.state}; ${last.vertices.map((v) => `${v.name}: ${v.tasks?.RUNNING ?? 0}/${v.parallelism} running`).join(', ')}` : 'not found';
-  throw new FlinkJobFailedError(`Flink job ${jobId} not running within ${timeoutSec} s (${where})`);
 }
 
 export interface FlinkRescaleReport extends RescaleReport {
@@ -193,6 +119,7 @@ export class FlinkEngine implements Engine {
         `cannot deploy '${job.name}': operator ${need.operator} at parallelism ${need.slots} needs ${need.slots} task slots, but the local cluster has ${cfg.slots} (engine config 'slots')`,
       );
     jobArguments(job, parallelism, rate, undefined, cfg); // validates the workload before anything starts
+    const jobName = flinkJobName(job);
 
     const jobsDir = resolve(cfg.jobsDir ?? defaultJobsDir());
     const built = cfg.jar ? { jar: cfg.jar, classpath: cfg.jar, buildSeconds: 0 } : await ensureJobJar(jobsDir, cfg.mvn);
@@ -206,7 +133,7 @@ export class FlinkEngine implements Engine {
       let restUrl = cfg.rest as string;
       let clusterStartSeconds = 0;
       if (!this.remote) {
-        const base = cfg.stateDir ? resolve(cfg.stateDir) : (tempDir = mkdtempSync(join(tmpdir(), 'streamtune-flink-')));
+        const base = cfg.stateDir ? resolve(cfg.stateDir) : (tempDir = mkdtempSync(join(tmpdir(), `${LOCAL_TEMP_PREFIX}${process.pid}-`)));
         cluster = await startLocalCluster({
           java: cfg.java,
           javaOptions: cfg.javaOptions,
@@ -234,7 +161,7 @@ export class FlinkEngine implements Engine {
         );
       const tSubmit = performance.now();
       jarId = await client.uploadJar(built.jar);
-      jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg) });
+      jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg, jobName) });
       const details = await waitUntilRunning(client, jobId, cfg.startTimeoutSec);
       const vertexOf = mapVertices(job, details.vertices);
       const expected = Object.fromEntries(job.operatorIds.map((op) => [vertexOf[op] as string, parallelism[op] as number]));
@@ -251,6 +178,7 @@ export class FlinkEngine implements Engine {
         client,
         jarId,
         jobId,
+        jobName,
         vertexOf,
         parallelism,
         rate,
@@ -297,6 +225,14 @@ export class FlinkEngine implements Engine {
     await Promise.allSettled([...this.deployments].map((d) => d.stop()));
     await this.rateServer.close();
   }
+
+  /**
+   * After an interrupted harness: cancels the remote jobs its runs left (found by name, still running) and deletes
+   * their jars; removes the temporary folders of killed local runs. One line per thing found.
+   */
+  async reclaim(leftovers: readonly Leftovers[]): Promise<string[]> {
+    return reclaimFlink(this.config, leftovers);
+  }
 }
 
 interface DeploymentInit {
@@ -305,6 +241,8 @@ interface DeploymentInit {
   client: FlinkRestClient;
   jarId: string;
   jobId: string;
+  /** The Flink job's name (flinkJobName), kept across savepoint resubmissions. */
+  jobName: string;
   vertexOf: Record<string, string>;
   parallelism: Parallelism;
   rate: number;
@@ -323,18 +261,6 @@ interface DeploymentInit {
   /** Epoch ms of the newest failure in the job's exception history (0: none). */
   lastExceptionAt: number;
   timings: DeployTimings;
-}
-
-/** Flink duration text ("500 ms", "10 s", "1 min", "10000") in ms. */
-export function parseDurationMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const m = /^\s*([0-9.]+)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const scale: Record<string, number> = { '': 1, ms: 1, milli: 1, millis: 1, milliseconds: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000, min: 60_000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000 };
-  const k = scale[unit];
-  return k === undefined ? undefined : v * k;
 }
 
 /** Seconds of a Flink epoch-ms span. */
@@ -363,6 +289,8 @@ export class FlinkDeployment implements Deployment {
   /** Restarts Flink made on its own, finished since the last snapshot. */
   private pending: EngineEvent[] = [];
   private cap: number | undefined;
+  /** Slots allocated to this job at the last look (undefined: the TaskManagers did not say). */
+  private heldSlots: number | undefined;
   private lastOverview: ClusterOverview | undefined;
 
   constructor(private readonly init: DeploymentInit) {
@@ -399,6 +327,17 @@ export class FlinkDeployment implements Deployment {
 
   get restUrl(): string {
     return this.client.baseUrl;
+  }
+
+  /** Remote mode: the job and jar this deployment would leave on the cluster if the harness were killed. */
+  leftovers(): FlinkLeftovers | undefined {
+    if (this.init.cluster) return undefined; // local: the JVM exits with the harness; reclaim removes its folder
+    return { engine: 'flink', rest: this.client.baseUrl, jobName: this.init.jobName, jarId: this.init.jarId };
+  }
+
+  /** The Flink job's name on the cluster. */
+  get jobName(): string {
+    return this.init.jobName;
   }
 
   /** The local MiniCluster's JVM pid (undefined in remote mode). */
@@ -550,17 +489,32 @@ export class FlinkDeployment implements Deployment {
     await this.refreshCap(await this.check());
   }
 
-  /** Reads the cluster's slots: this job may use the free ones plus those it holds (max parallelism, slot sharing). */
+  /**
+   * Reads the slots Flink would grant this job: the free ones plus those allocated to it. The latter are counted
+   * on the TaskManagers (REST allocatedSlots by job id), because after a scale-down the JobMaster keeps the slots
+   * it freed until its idle timeout: they are neither free nor in use, yet a scale-up gets them back at once.
+   * Without the per-TaskManager answer, the slots the running job uses (its largest parallelism, slot sharing).
+   */
   private async refreshCap(d?: JobDetails): Promise<number | undefined> {
     try {
       const o = await this.client.overview({ retries: 1 });
       this.lastOverview = o;
-      const held = d && allRunning(d) ? Math.max(0, ...d.vertices.map((v) => v.parallelism)) : Math.max(...Object.values(this.current));
-      this.cap = Math.min(o['slots-total'], o['slots-available'] + held);
+      const inUse = d && allRunning(d) ? Math.max(0, ...d.vertices.map((v) => v.parallelism)) : Math.max(...Object.values(this.current));
+      // Only when some slots are neither free nor in use may the job hold idle ones: ask the TaskManagers then.
+      const allocated = o['slots-available'] + inUse < o['slots-total'] ? await this.slotsAllocated().catch(() => undefined) : undefined;
+      this.heldSlots = allocated;
+      this.cap = grantableSlots(o, inUse, allocated);
     } catch {
       // keep the last known cap
     }
     return this.cap;
+  }
+
+  /** Slots allocated to this job on all TaskManagers (busy or held idle by its JobMaster). */
+  private async slotsAllocated(): Promise<number> {
+    const tms = await this.client.taskManagers({ retries: 1 });
+    const details = await Promise.all(tms.map((t) => this.client.taskManager(t.id, { retries: 1 })));
+    return details.reduce((n, t) => n + (t.allocatedSlots ?? []).filter((a) => a.jobId === this.jobIdNow).length, 0);
   }
 
   async observe(windowSeconds: number): Promise<Snapshot> {
@@ -636,7 +590,7 @@ export class FlinkDeployment implements Deployment {
     const granted = clampParallelism(parallelism, cap);
     const partial = !sameParallelism(granted, parallelism);
     const capNote = partial
-      ? `the cluster has ${cap} task slots for this job (${this.lastOverview ? describeOverview(this.lastOverview) : 'slots unknown'}): granted ${JSON.stringify(granted)} of ${JSON.stringify(parallelism)}`
+      ? `the cluster has ${cap} task slots for this job (${this.lastOverview ? describeOverview(this.lastOverview) : 'slots unknown'}${this.heldSlots !== undefined ? `, ${this.heldSlots} allocated to it` : ''}): granted ${JSON.stringify(granted)} of ${JSON.stringify(parallelism)}`
       : undefined;
     if (sameParallelism(granted, this.current)) {
       return {
@@ -770,7 +724,7 @@ export class FlinkDeployment implements Deployment {
     }
     if (!location) throw new FlinkJobFailedError(`stop-with-savepoint of ${oldJob} did not complete within ${cfg.rescaleTimeoutSec} s`);
     const tStopped = performance.now();
-    const args = jobArguments(this.job, parallelism, this.rate, this.init.rateUrl, cfg);
+    const args = jobArguments(this.job, parallelism, this.rate, this.init.rateUrl, cfg, this.init.jobName);
     const jobId = await this.client.runJar(this.init.jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: args, savepointPath: location, allowNonRestoredState: false });
     this.jobIdNow = jobId;
     this.gauges.clear();

@@ -10,18 +10,16 @@ export { flinkConfig, FLINK_DEFAULTS, resolveFlinkConfig, type FlinkConfig, type
 export {
   FlinkEngine,
   FlinkDeployment,
-  FlinkJobFailedError,
-  FlinkCapacityError,
-  clampParallelism,
-  slotsNeeded,
   NEXMARK_ON_FLINK,
   jobArguments,
-  waitUntilRunning,
   workloadOf,
   type DeployTimings,
   type FlinkRescaleReport,
   type FlinkWorkload,
 } from './engine.js';
+export { FlinkJobFailedError, parseDurationMs, waitUntilRunning } from './job-state.js';
+export { flinkJobName, LOCAL_TEMP_PREFIX, reclaimFlink, staleLocalTempDirs, type FlinkLeftovers } from './leftovers.js';
+export { clampParallelism, describeOverview, FlinkCapacityError, grantableSlots, slotsNeeded } from './slots.js';
 export { FlinkRestClient, FlinkRestError, type RestOptions, type ClusterOverview, type ExceptionEntry } from './rest.js';
 export {
   StandaloneCluster,

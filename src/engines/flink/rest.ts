@@ -111,6 +111,19 @@ export interface ClusterOverview {
   'jobs-running'?: number;
 }
 
+/** One entry of REST /taskmanagers. */
+export interface TaskManagerInfo {
+  /** The resource id (taskmanager.resource-id, else host:port plus a random suffix). */
+  id: string;
+  slotsNumber: number;
+  freeSlots: number;
+}
+
+export interface TaskManagerDetails extends TaskManagerInfo {
+  /** Slots allocated to jobs; a JobMaster keeps slots it no longer uses until its idle timeout (assignedTasks 0). */
+  allocatedSlots?: { jobId: string; assignedTasks?: number }[];
+}
+
 export interface ExceptionEntry {
   exceptionName?: string;
   stacktrace?: string;
@@ -200,6 +213,15 @@ export class FlinkRestClient {
 
   overview(opts?: { retries?: number; timeoutMs?: number }): Promise<ClusterOverview> {
     return this.get('/overview', opts);
+  }
+
+  async taskManagers(opts?: { retries?: number; timeoutMs?: number }): Promise<TaskManagerInfo[]> {
+    return (await this.get<{ taskmanagers: TaskManagerInfo[] }>('/taskmanagers', opts)).taskmanagers;
+  }
+
+  /** One TaskManager's details, with the slots allocated to each job (held by its JobMaster, busy or idle). */
+  taskManager(id: string, opts?: { retries?: number; timeoutMs?: number }): Promise<TaskManagerDetails> {
+    return this.get(`/taskmanagers/${encodeURIComponent(id)}`, opts);
   }
 
   /** The job's exception history (failures that restarted it), newest first. */

@@ -8,7 +8,7 @@ import { JobGraph, type OperatorSpecInput, type EdgeSpec } from '../../core/job.
 import { OPERATOR_METRIC_NAMES, type OperatorMetrics, type Snapshot, type SourceMetrics } from '../../core/metrics.js';
 import { isOperatorType, isPartitioning, type Partitioning } from '../../core/operators.js';
 import type { Parallelism } from '../../core/parallelism.js';
-import { readHistory } from '../../history/record.js';
+import { readHistory, validRow } from '../../history/record.js';
 import { withLabels, type LabelledGraph } from '../../learning/features.js';
 import { jobFeatures, type FeatureSpec } from './features.js';
 import { fromJobGraph, type LabelledGraph as DagGraph } from '../../graph/index.js';
@@ -79,10 +79,14 @@ export function jobFromRows(rows: readonly Row[], where: string): JobGraph {
   return JobGraph.create({ name, operators, edges });
 }
 
-/** Groups history rows into windows, in first-seen order. Jobs with the same spec share one JobGraph. */
+/**
+ * Groups history rows into windows, in first-seen order; windows the engine invalidated (`valid` 0: zero metrics,
+ * no labels) are left out. Jobs with the same spec share one JobGraph.
+ */
 export function historyWindows(rows: readonly Row[], where = 'history'): HistoryWindow[] {
   const groups = new Map<string, Row[]>();
   for (const r of rows) {
+    if (!validRow(r)) continue;
     const key = `${str(r, 'run')}|${str(r, 'seed')}|${str(r, 'episode')}|${str(r, 'window')}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));

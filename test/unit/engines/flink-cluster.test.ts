@@ -1,13 +1,19 @@
 /** The standalone cluster's configuration and the slot arithmetic of the Flink engine (no JVM). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JobGraph } from '../../../src/core/job.js';
 import {
   clampParallelism,
   ClusterError,
   clusterConfiguration,
   configYaml,
+  flinkJobName,
+  grantableSlots,
+  LOCAL_TEMP_PREFIX,
+  staleLocalTempDirs,
   slotsNeeded,
   StandaloneCluster,
   taskManagerJvmArgs,
@@ -81,5 +87,39 @@ describe('Flink standalone cluster: configuration', () => {
   it('refuses nonsense sizes before starting anything', async () => {
     await assert.rejects(StandaloneCluster.start({ dir: '/nonexistent/x', taskManagers: 1, slots: 0 }), /slots must be an integer >= 1/);
     await assert.rejects(StandaloneCluster.start({ dir: '/nonexistent/x', taskManagers: -1, slots: 2 }), /taskManagers must be an integer >= 0/);
+  });
+});
+
+describe('Flink engine: the slots Flink would grant a job', () => {
+  const overview = { 'slots-total': 4, 'slots-available': 0 };
+  it('counts the slots allocated to the job, idle ones included (held after a scale-down)', () => {
+    // work went from 4 to 1: one slot in use, three held idle by the JobMaster, none free.
+    assert.equal(grantableSlots(overview, 1, 4), 4);
+  });
+  it('adds the free slots, never beyond the total', () => {
+    assert.equal(grantableSlots({ 'slots-total': 4, 'slots-available': 3 }, 1, 1), 4);
+    assert.equal(grantableSlots({ 'slots-total': 6, 'slots-available': 2 }, 1, 3), 5);
+  });
+  it('falls back to the slots the running graph uses when the TaskManagers do not say', () => {
+    assert.equal(grantableSlots(overview, 2, undefined), 2);
+  });
+});
+
+describe('Flink engine: what an interrupted harness leaves', () => {
+  it('names each job for its harness and a random tag, so a resumed run finds it by name', () => {
+    const job = JobGraph.create({ name: 'named', operators: [{ id: 'src', type: 'source' }, { id: 'out', type: 'sink' }], edges: [{ from: 'src', to: 'out' }] });
+    const a = flinkJobName(job);
+    assert.match(a, new RegExp(`^named \\[streamtune .+:${process.pid} [0-9a-f]{8}\\]$`));
+    assert.notEqual(flinkJobName(job), a, 'two deployments get two names');
+  });
+  it('finds the temporary folders of dead harnesses only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flink-stale-test-'));
+    try {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid as number; // a pid that has exited
+      for (const n of [`${LOCAL_TEMP_PREFIX}${dead}-abc`, `${LOCAL_TEMP_PREFIX}${process.pid}-abc`, `${LOCAL_TEMP_PREFIX}abc`, 'other-1-abc']) mkdirSync(join(dir, n));
+      assert.deepEqual(staleLocalTempDirs(dir), [join(dir, `${LOCAL_TEMP_PREFIX}${dead}-abc`)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

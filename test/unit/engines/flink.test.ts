@@ -16,7 +16,7 @@ import {
   type SubtaskSample,
   type VertexSample,
 } from '../../../src/engines/flink/index.js';
-import { parseDurationMs } from '../../../src/engines/flink/engine.js';
+import { parseDurationMs } from '../../../src/engines/flink/job-state.js';
 import { NEXMARK_QUERIES, nexmark } from '../../../src/workloads/nexmark/templates.js';
 
 const chain = JobGraph.create({

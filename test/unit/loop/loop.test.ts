@@ -7,7 +7,7 @@ import { keep, rescale, wait, type Decision } from '../../../src/core/decision.j
 import type { JobGraph } from '../../../src/core/job.js';
 import type { Deployment, Engine } from '../../../src/engines/engine.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
-import { gate, runLoop, type GateState, type RecordedLoopInput } from '../../../src/loop/index.js';
+import { gate, LoopFailedError, runLoop, type GateState, type RecordedLoopInput } from '../../../src/loop/index.js';
 import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/loop/config.js';
 import { withTolerance } from '../../../src/loop/slo.js';
 import type { EpisodeRow } from '../../../src/loop/rows.js';
@@ -82,12 +82,13 @@ describe('control loop: the gate', () => {
     assert.ok(capped.kind === 'end' && capped.event === 'capped');
     const same = gate(rescale(state.running, { src: 1, map: 1, sink: 2 }, 'x'), { ...state, running: { src: 1, map: 1, sink: 2 } }, LOOP);
     assert.equal(same.kind, 'end');
-    assert.deepEqual(gate(up, state, LOOP), { kind: 'actuate', parallelism: { src: 1, map: 3, sink: 1 }, reason: 'up' });
+    assert.deepEqual(gate(up, state, LOOP), { kind: 'actuate', parallelism: { src: 1, map: 3, sink: 1 }, requested: { src: 1, map: 3, sink: 1 }, reason: 'up' });
   });
 
   it("clamps a request to the engine's per-operator cap; asking beyond it again is a keep, not a rescale", () => {
     const a = gate(up, { ...state, cap: 2 }, LOOP);
     assert.deepEqual(a.kind === 'actuate' && a.parallelism, { src: 1, map: 2, sink: 1 });
+    assert.deepEqual(a.kind === 'actuate' && a.requested, { src: 1, map: 3, sink: 1 }, 'what the tuner asked for is kept');
     const again = gate(up, { ...state, cap: 2, running: { src: 1, map: 2, sink: 1 }, verdict: FAILS }, LOOP);
     assert.ok(again.kind === 'observe' && again.event === 'same' && /cap of 2/.test(again.reason));
   });
@@ -176,6 +177,101 @@ describe('control loop: SLO-judged episodes', () => {
     assert.ok(!timeline.some((t) => t.event === 'rescale'));
     const told = views.find((v) => v.lastRescale !== undefined);
     assert.ok(told?.lastRescale && !told.lastRescale.tookEffect && told.lastRescale.requested.map === 3);
+  });
+});
+
+/** The simulator with its deployment changed by `change` (a cap, failing windows, a failing job). */
+function alteredSimulator(change: (d: Deployment) => Partial<Deployment>): Engine {
+  const sim = new SimulatorEngine({ seed: 4 });
+  return {
+    kind: 'altered',
+    capabilities: sim.capabilities,
+    groundTruth: (j) => sim.groundTruth(j),
+    close: () => sim.close(),
+    async deploy(j, p, r) {
+      const d = await sim.deploy(j, p, r);
+      const base: Deployment = {
+        observe: (x) => d.observe(x),
+        advance: (x) => d.advance(x),
+        setRate: (x) => d.setRate(x),
+        rescale: (x) => d.rescale(x),
+        now: () => d.now(),
+        stop: () => d.stop(),
+        get parallelism() {
+          return d.parallelism;
+        },
+      };
+      const c = change(d);
+      return Object.defineProperties(base, Object.getOwnPropertyDescriptors(c));
+    },
+  };
+}
+
+/** Records the views DS2 decides on. */
+function watchedDs2(views: TunerView[]): Tuner {
+  const ds2 = createTuner('ds2', {});
+  return { name: 'ds2', decide: (v) => (views.push(v), ds2.decide(v)) };
+}
+
+describe('control loop: engine faults as what happened', () => {
+  it("a rescale cut by the engine's cap is partial, with the requested and granted configuration, and the tuner is told", async () => {
+    const capped = alteredSimulator(() => ({ maxOperatorParallelism: 2 }));
+    const views: TunerView[] = [];
+    const { episodes, timeline } = await loop({ engine: capped, tuner: watchedDs2(views), rates: [[RATE, 300]] });
+    const partial = timeline.find((t) => t.event === 'rescale-partial');
+    assert.ok(partial, JSON.stringify(timeline.map((t) => t.event)));
+    assert.equal(partial.requestedParallelism, 'src=1;map=3;sink=1', 'what DS2 asked for');
+    assert.equal(partial.grantedParallelism, 'src=1;map=2;sink=1', 'what the cap let run');
+    assert.match(String(partial.reason), /at most 2 per operator/);
+    assert.ok(!timeline.some((t) => t.event === 'rescale'), 'not recorded as a rescale as asked');
+    assert.equal((episodes[0] as EpisodeRow).reconfigurations, 1, 'counted: the configuration changed');
+    const told = views.find((v) => v.lastRescale !== undefined)?.lastRescale;
+    assert.ok(told, 'the next view carries the partial rescale');
+    assert.deepEqual([told.requested.map, told.running.map, told.tookEffect], [3, 2, true]);
+  });
+
+  it('an episode with no valid window fails the run with one message, keeping what was recorded', async () => {
+    let k = 0;
+    const stalls = alteredSimulator((d) => ({
+      observe: async (x: number) => {
+        const s = await d.observe(x);
+        return ++k > 3 ? { ...s, valid: false, note: 'operator map subtask 0 has no metrics yet' } : s;
+      },
+    }));
+    const keeper2: Tuner = { name: 'keeper', decide: () => keep('keeping') };
+    const failure = await loop({ engine: stalls, tuner: keeper2, rates: [[RATE, 60], [RATE, 120]] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof LoopFailedError, String(failure));
+    assert.match(failure.message, /^episode 1 \(rate 25000\/s\) had no valid window: all \d+ were invalid.*no metrics yet/);
+    const { episodes, timeline } = failure.partial;
+    assert.equal(episodes.length, 1, 'the finished first episode is kept');
+    assert.equal(timeline.filter((t) => t.event === 'keep').length, 3, 'its valid windows are kept');
+    assert.ok(timeline.some((t) => t.event === 'invalid'));
+    const last = timeline[timeline.length - 1];
+    assert.equal(last?.event, 'failed');
+    assert.equal(last?.reason, failure.message);
+  });
+
+  it('a job that fails mid-run keeps its finished windows and ends its timeline with the failure', async () => {
+    let k = 0;
+    const dies = alteredSimulator((d) => ({
+      observe: async (x: number) => {
+        if (++k > 4) throw new Error('the Timely job (pid 1) ended: killed by SIGKILL');
+        return d.observe(x);
+      },
+    }));
+    const failure = await loop({ engine: dies, tuner: keeper, rates: [[RATE, 600]] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof LoopFailedError);
+    assert.equal(failure.message, 'the Timely job (pid 1) ended: killed by SIGKILL');
+    assert.deepEqual(
+      failure.partial.timeline.map((t) => t.event),
+      ['keep', 'keep', 'keep', 'keep', 'failed'],
+    );
   });
 });
 

@@ -3,7 +3,7 @@
  * how far the simulator is from real Flink on held-out runs (src/calibration/design.ts fidelityPlan: parallelisms
  * and rates the calibration did not use). The real runs go through the control loop on a local Flink
  * (one MiniCluster per block); the simulator runs the same points through the same loop, twice:
- *   before: the `linear` profile (the model before issue 13) with Nexmark costs read from the calibration runs
+ *   before: the `linear` profile (the uncalibrated model) with Nexmark costs read from the calibration runs
  *           the way they were before (busy slope between two rates at p = 1);
  *   after:  the calibrated profile with its measured Nexmark costs.
  * Scored: per operator the busy ratio (points whose real busy is >= 50 ms/s, unsaturated) and per configuration the

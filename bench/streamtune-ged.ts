@@ -1,5 +1,5 @@
 /**
- * GED approximation quality on 15-25 operator pairs (issue 14: cluster assignment of large jobs depends on it):
+ * GED approximation quality on 15-25 operator pairs (cluster assignment of large jobs depends on it):
  * per pair the approximation (the `auto` path above gedExactMaxNodes) against the exact A* value with a large
  * expansion budget; only pairs the exact search proves are counted. Two kinds of pairs: a synthetic DAG and a copy
  * with 1-6 random edits (a job and its family: what nearest-medoid assignment decides on), and two unrelated
@@ -79,7 +79,7 @@ export async function benchStreamtuneGed(): Promise<Row[]> {
     const pairs = gedPairs(kind, n);
     for (const [label, o] of [
       ['plain bipartite', { approxRefinePasses: 0, approxIterations: 0, approxBeam: 0 }],
-      ['before issue 14 (refine 3, IPFP 1)', { approxBeam: 0 }],
+      ['without beam refinement (refine 3, IPFP 1)', { approxBeam: 0 }],
       ['default (beam refinement)', {}],
     ] as const) {
       const q = gedQuality(pairs, o as GedOptions, budget, kind);

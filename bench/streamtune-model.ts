@@ -9,9 +9,9 @@
  *   - the global encoder, the same way;
  *   - DS2 (ds2Plan on the same snapshot);
  * against the simulator's oracle: exact, within +-1, under-provisioned (below the oracle), mean |log2 ratio|.
- * Under a calibrated machine profile (issue 13's physics: per-subtask overhead, exchange cost per channel,
+ * Under a calibrated machine profile (the calibrated physics: per-subtask overhead, exchange cost per channel,
  * coordination overhead, cpu queueing, skew) with the set pretrained on a history of that physics, and under the
- * 'linear' profile (the model before issue 13) with the default set, pretrained on linear physics: each set is judged
+ * 'linear' profile (the uncalibrated model) with the default set, pretrained on linear physics: each set is judged
  * on the physics it learnt. Also: the share of evaluated jobs (held-out jobs and the streamtune-* workloads) that get
  * their cluster's encoder, per cluster its encoder against the global one on the held-out jobs assigned to it, and
  * the accuracy by the oracle's answer (1, 2-3, 4-8, 9-16, >16 instances).

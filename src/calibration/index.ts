@@ -1,5 +1,5 @@
 /**
- * Calibration of the simulator against real Flink (issue 13): designed runs (design.ts) measured through the
+ * Calibration of the simulator against real Flink: designed runs (design.ts) measured through the
  * project's control loop (measure.ts, run.ts), the physics terms fitted to them (fit.ts) and written as a machine
  * profile datasets/calibration/<profile>.json that an experiment selects with
  * `"engine": {"kind": "simulator", "profile": "<profile>"}` (src/engines/simulator/profile.ts reads it).

@@ -1,5 +1,5 @@
 /**
- * Families of jobs (issue 14: "a history that looks like a production history"). A production history holds many
+ * Families of jobs ("a history that looks like a production history"). A production history holds many
  * versions of a few pipelines: the same query with an operator added, removed or retyped, its costs and
  * selectivities drifting. A family is a base job (a Nexmark query, or a synthetic template drawn from the
  * generator) and its variants, each a few seeded edits of the base:

@@ -1,5 +1,5 @@
 /**
- * The history generator (streamtune.md §4 "Generating history"; issue 14's recipe): no production history is
+ * The history generator (streamtune.md §4 "Generating history"): no production history is
  * available, so a pre-training corpus is made on the simulator, shaped like a production history: *families* of
  * jobs (src/corpus/families.ts). A family is a base — a Nexmark query, or a synthetic template drawn from the
  * synthetic generator — and the corpus holds its *variants*: each 0..maxEdits seeded structural edits of the base

@@ -33,7 +33,7 @@ const physics = {
     .string()
     .regex(PROFILE_NAME)
     .default(DEFAULT_PROFILE)
-    .describe("Machine profile of the physics terms: 'linear' (built in: the model before issue 13) or datasets/calibration/<name>.json written by npm run calibrate (e.g. 'flink-2core'); a key below overrides the profile's term"),
+    .describe("Machine profile of the physics terms: 'linear' (built in: the uncalibrated model) or datasets/calibration/<name>.json written by npm run calibrate (e.g. 'flink-2core'); a key below overrides the profile's term"),
   coordinationOverhead: z.number().min(0).max(0.5).optional().describe(`Term: ${PHYSICS_DOCS.coordinationOverhead}`),
   subtaskOverheadMs: z.number().min(0).max(500).optional().describe(`Term: ${PHYSICS_DOCS.subtaskOverheadMs}`),
   exchange: z.partialRecord(z.enum(PARTITIONINGS), exchangeCost).optional().describe(`Term: ${PHYSICS_DOCS.exchange}`),

@@ -5,8 +5,8 @@
  *   capacity  C_v(p, sigma) = (1 - f/1000) / (wait_v + sigma cpu_v) / h_v(p)      (h: hottest instance's share)
  * with wall time per record stretched by the coordination overhead (1 + kappa (p - 1)), cpu_v including the
  * exchange cost of its out-edges (growing with channels), and sigma >= 1 the CPU stretch when all subtasks share
- * a finite machine (processor sharing). The built-in `linear` profile (kappa 0.01, nothing else) is the model
- * before issue 13: C(p) = p mu / (1 + kappa (p - 1)), capped by mu / s with a hot key of share s.
+ * a finite machine (processor sharing). The built-in `linear` profile (kappa 0.01, nothing else) is the
+ * uncalibrated: C(p) = p mu / (1 + kappa (p - 1)), capped by mu / s with a hot key of share s.
  * Timely mode: all operators share W workers; the job sustains rate r iff sum_v r L_v (cost_v + x_v) <= W / (1 + kappa (W - 1))
  * and every operator's own capacity on min(W, its max parallelism) workers covers its demand (a global aggregate
  * with max parallelism 1 is confined to one worker); x_v is timely's exchange cost per record at that rate

@@ -1,6 +1,6 @@
 /**
  * Machine profiles: a named set of every physics term (physics.ts), selected by an experiment with
- * `"engine": {"kind": "simulator", "profile": "<name>"}`. `linear` is built in (the model before issue 13);
+ * `"engine": {"kind": "simulator", "profile": "<name>"}`. `linear` is built in (the uncalibrated model);
  * every other profile is a file datasets/calibration/<name>.json written by `npm run calibrate`:
  *
  *   { "profile": "<name>", "description": "...", "measuredAt": "...", "host": {...},

@@ -56,7 +56,7 @@ export const options = z.strictObject({
   labelRule: z
     .enum([...LABEL_RULES, 'projected'])
     .default('projected')
-    .describe("Bottleneck labels (§5): 'projected' from the engine's metrics, every operator by its projected utilisation at full demand busyMax x demand / input >= 1 (harness default since issue 14); 'metric' the culprit rule of §5 (the backpressure's target); 'groundTruth' from the simulator (ablation 8)."),
+    .describe("Bottleneck labels (§5): 'projected' from the engine's metrics, every operator by its projected utilisation at full demand busyMax x demand / input >= 1 (harness default); 'metric' the culprit rule of §5 (the backpressure's target); 'groundTruth' from the simulator (ablation 8)."),
   tauBp: z.number().min(0).max(1).default(0.1).describe('Metric rule: backpressure ratio below which an operator is not backpressured (§10).'),
   tauBusy: z.number().min(0).max(1).default(0.8).describe("Metric rule: busiest subtask's busy ratio at which an operator is saturated (§10)."),
   lagRatio: z.number().min(0).max(1).default(0.98).describe('Sources lag when they emit less than lagRatio x the target (metric rule; harness default).'),
@@ -111,11 +111,11 @@ export const options = z.strictObject({
   anchor: z
     .enum(['logWork', 'none'])
     .default('logWork')
-    .describe("Monotone head: 'logWork' = g(h) - slope x (log p - logWork), p judged against the instance-equivalents the window shows (DS2's estimate) and the correction learned; 'none' = g(h) - slope x log p (the reconstruction before issue 14)."),
+    .describe("Monotone head: 'logWork' = g(h) - slope x (log p - logWork), p judged against the instance-equivalents the window shows (DS2's estimate) and the correction learned; 'none' = g(h) - slope x log p (the earlier reconstruction)."),
   posWeight: z
     .union([z.literal('balanced'), z.literal(1)])
     .default(1)
-    .describe("Weight of bottleneck labels in the loss (pre-training and fine-tuning): 'balanced' = n_neg / n_pos (§7; it moves the predicted boundary towards more parallelism), 1 = the plain likelihood (harness default since issue 14)."),
+    .describe("Weight of bottleneck labels in the loss (pre-training and fine-tuning): 'balanced' = n_neg / n_pos (§7; it moves the predicted boundary towards more parallelism), 1 = the plain likelihood (harness default)."),
   pretrainEpochs: z.int().min(1).max(100_000).default(30).describe('Pre-training epochs (§10: 200 on a small history; the family corpus has about 15 000 training graphs, so 30 epochs take as many steps as 200 did on 1 000 windows).'),
   pretrainLr: z.number().positive().max(10).default(1e-3).describe('Pre-training Adam learning rate (§10: 1e-3).'),
   pretrainBatch: z.int().min(1).max(100_000).default(16).describe('Pre-training batch, windows (harness default).'),
@@ -128,7 +128,7 @@ export const options = z.strictObject({
   clusterInit: z
     .enum(['global', 'scratch'])
     .default('global')
-    .describe("A cluster's encoder starts from the global one pre-trained on every training job and is then trained on its cluster ('global'), or is trained on its cluster from scratch ('scratch', the reconstruction before issue 14)."),
+    .describe("A cluster's encoder starts from the global one pre-trained on every training job and is then trained on its cluster ('global'), or is trained on its cluster from scratch ('scratch', the earlier reconstruction)."),
   replay: z
     .int()
     .min(0)

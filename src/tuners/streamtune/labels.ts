@@ -17,7 +17,7 @@
  *
  * The groundTruth rule reads the simulator's demand-above-capacity labels and is never masked.
  *
- * The 'projected' rule (issue 14) reads the same metrics differently: every operator is labelled in every window,
+ * The 'projected' rule reads the same metrics differently: every operator is labelled in every window,
  * by its projected utilisation at full demand, busyMax x demand / input (the busiest subtask's busy ratio scaled
  * from the input it received to the demand at the target rate): a bottleneck iff that is >= 1, i.e. p instances at
  * the speed the window shows cannot keep up with the demand. That is the oracle's own criterion measured from

@@ -7,7 +7,7 @@ import { generateHistory, heldOutJobs, historyFamilies, historyJobs, HISTORY_GEN
 import { nexmark } from '../../../src/workloads/nexmark/templates.js';
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 
-describe('history: families of jobs (issue 14)', () => {
+describe('history: families of jobs', () => {
   it('a variant is a valid job with the base sources, sinks and joins, its costs drifted', () => {
     for (const base of [nexmark('q5').job, nexmark('q3').job, syntheticJob({ seed: 123456, minOperators: 10, maxOperators: 14 }).job]) {
       for (let k = 0; k < 20; k++) {

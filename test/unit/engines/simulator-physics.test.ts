@@ -1,5 +1,5 @@
 /**
- * The simulator's physics terms (issue 13), each with capacity at p worked out by hand with the term on and off,
+ * The simulator's physics terms, each with capacity at p worked out by hand with the term on and off,
  * and the time-stepped engine agreeing with the formula.
  */
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ async function run(job: JobGraph, t: PhysicsTerms, p: Record<string, number>, ra
 }
 
 describe('simulator physics terms (hand-computed)', () => {
-  it('linear profile: capacity p mu / (1 + kappa (p - 1)), as before issue 13', () => {
+  it('linear profile: capacity p mu / (1 + kappa (p - 1)), the uncalibrated model', () => {
     const job = line('nexmark-x');
     // mu = 1e6 / 100 = 10,000/s; p = 4, kappa 0.01: 40,000 / 1.03 = 38,834.95
     near(capacity(job, job.operator('a'), 4, LINEAR), 40_000 / 1.03);

@@ -16,7 +16,7 @@ describe('simulator machine profiles', () => {
   const write = (name: string, terms: unknown): void => writeFileSync(join(dir, `${name}.json`), JSON.stringify({ profile: name, terms }));
   const full = () => ({ ...structuredClone(LINEAR), cores: 2, subtaskOverheadMs: 3 }) as Record<string, unknown>;
 
-  it('linear is built in and is the model before issue 13', () => {
+  it('linear is built in and is the uncalibrated model', () => {
     assert.deepEqual(loadProfile('linear'), LINEAR);
     assert.equal(LINEAR.coordinationOverhead, 0.01);
     assert.equal(LINEAR.cores, null);

@@ -20,7 +20,7 @@ const good = () => ({
   outputs: { charts: false },
 });
 
-describe('issue 10: every config runs to the end in bounded time or is refused up front', () => {
+describe('every config runs to the end in bounded time or is refused up front', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bounds-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   let n = 0;

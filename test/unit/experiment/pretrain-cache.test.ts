@@ -14,7 +14,7 @@ import { historyRef, pretrainSet, saveSet } from '../../../src/tuners/streamtune
 import { readHistoryWindows } from '../../../src/tuners/streamtune/dataset.js';
 
 /**
- * A StreamTune recipe that differs from its pretrained set's (issue 10: pretrainLr 0.002 re-trained inside every
+ * A StreamTune recipe that differs from its pretrained set's (pretrainLr 0.002 re-trained inside every
  * run) is trained once, before the runs, and cached by recipe hash; a sweep point with the same recipe reuses it;
  * --no-train refuses instead. A tiny set (5 jobs, 3 epochs) keeps it short.
  */

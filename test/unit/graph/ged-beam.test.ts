@@ -6,7 +6,7 @@ import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 
 const dag = (seed: number, n: number): LabelledGraph => fromJobGraph(syntheticJob({ seed: Math.imul(seed + 1, 0x9e3779b1) >>> 0, minOperators: n, maxOperators: n }).job);
 
-describe('graph/ged: beam refinement of the approximation (issue 14)', () => {
+describe('graph/ged: beam refinement of the approximation', () => {
   const rng = new Rng(14);
   const pairs: [LabelledGraph, LabelledGraph][] = Array.from({ length: 30 }, (_, i) => {
     const a = dag(i, rng.int(6, 10));

@@ -28,7 +28,7 @@ function files(dir: string): string[] {
     .sort();
 }
 
-describe("streamtune: 'projected' labels (issue 14)", () => {
+describe("streamtune: 'projected' labels", () => {
   it('labels every operator by busyMax x demand / input >= 1 while the sources lag, nothing while they keep up', () => {
     const job = chain('pl', 'src:source', 'a:map', 'b:map', 'sink:sink');
     // Target 1000/s, the source emits 500/s: a is saturated (busy 1 at half the demand: projected 2), b runs at 0.4
@@ -48,7 +48,7 @@ describe("streamtune: 'projected' labels (issue 14)", () => {
   });
 });
 
-describe('streamtune: clusters, replay and reproducible sets (issue 14)', () => {
+describe('streamtune: clusters, replay and reproducible sets', () => {
   let dir = '';
   let history = '';
   const tiny = options.parse({ pretrainEpochs: 3, hidden: 8, k: 2, pairing: 1, replay: 8 });

@@ -231,11 +231,11 @@ describe('streamtune: convergence on the simulator (real control loop)', () => {
 describe('streamtune: options', () => {
   it('every option has a default and a description, and the defaults are the reconstruction of streamtune.md §10', () => {
     const o = options.parse({});
-    assert.equal(o.labelRule, 'projected'); // issue 14: every operator by its projected utilisation (§5's culprit rule: 'metric')
+    assert.equal(o.labelRule, 'projected'); // every operator by its projected utilisation (§5's culprit rule: 'metric')
     assert.equal(o.tauBp, 0.1);
     assert.equal(o.tauBusy, 0.8);
     assert.equal(o.gedExactMaxNodes, 12);
-    assert.equal(o.gedFallback, 'auto'); // the set's measured threshold (issue 14; §10 had 0.3)
+    assert.equal(o.gedFallback, 'auto'); // the set's measured threshold (§10 had 0.3)
     assert.equal(o.k, 'auto');
     assert.equal(o.layers, 2);
     assert.equal(o.hidden, 32);

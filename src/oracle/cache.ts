@@ -7,9 +7,10 @@
  * under datasets/oracle/, everything else under the results folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { writeAtomic } from '../io/files.js';
 import { PROJECT_ROOT } from '../core/project.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
@@ -170,17 +171,9 @@ export function readOracle(dir: string, k: OracleKey): OracleRecord | undefined 
   return r;
 }
 
-/** Writes the record to a temporary file beside its place, then renames it there (a reader never sees half). */
+/** Writes the record atomically (a temporary file beside it, then renamed): a reader never sees half of one. */
 export function writeOracle(dir: string, r: OracleRecord): string {
   const f = cacheFile(dir, r.key);
-  mkdirSync(dirname(f), { recursive: true });
-  const tmp = `${f}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, `${JSON.stringify(r, null, 1)}\n`);
-    renameSync(tmp, f);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeAtomic(f, `${JSON.stringify(r, null, 1)}\n`);
   return f;
 }

@@ -146,7 +146,7 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
           x: { field: 'tuner', type: 'nominal', title: null, axis: { labelAngle: -30 } },
           xOffset: { field: 'engine' },
           y: { field: 'value', type: 'quantitative', title: null, ...(k === 'sustainedShare' ? { scale: { domain: [0, 1] } } : {}) },
-          color: { field: 'engine', type: 'nominal', title: 'engine', scale: { range: ['#4c78a8', '#f58518'] } },
+          color: { field: 'engine', type: 'nominal', title: null, scale: { range: ['#4c78a8', '#f58518'] }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0 } },
         },
       },
       {
@@ -165,7 +165,8 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
     },
     data: { values: data },
     hconcat: FIGURES.map(panel),
-    config: { font: 'DejaVu Sans' },
+    resolve: { legend: { color: 'shared' } },
+    config: { font: 'DejaVu Sans', title: { anchor: 'start' }, concat: { spacing: 30 } },
   } as unknown as TopLevelSpec;
 }
 

@@ -91,7 +91,7 @@ describe('HTML reports in headless Chromium', function () {
     assert.ok(check.charts.length >= 6, `charts: ${check.charts.length}`); // reconfigurations, parallelism, trade-off, a timeline per tuner
     for (const c of check.charts) assert.ok(c.visible && c.width > 50 && c.height > 50, JSON.stringify(c));
     const header = await page.locator('table#summary thead th').allTextContents();
-    assert.ok(header.includes('tuner') && header.includes('sustained'), header.join('|'));
+    assert.ok(header.includes('tuner') && header.some((h) => h.startsWith('sustained')), header.join('|'));
     const tuners = await page.locator('table#summary tbody tr td:nth-child(2)').allTextContents();
     assert.deepEqual([...tuners].sort(), ['dhalion', 'ds2', 'oracle']);
     await page.close();

@@ -33,7 +33,7 @@ import { fidelityPlan } from '../src/calibration/design.js';
 import { compare, quantile, simulatePlan, type Errors } from '../src/calibration/fit.js';
 import { readMeasurements, readProfileFile, measurePlan, type MeasuredPlan } from '../src/calibration/index.js';
 import { REAL_TIMING } from '../src/calibration/measure.js';
-import { defaultMaxLoad, loadGate, loadLine } from '../src/calibration/load.js';
+import { checkLoad, loadLine } from '../src/calibration/load.js';
 import { command, EXIT, guard } from '../src/cli/common.js';
 import { PROJECT_ROOT } from '../src/core/project.js';
 import { FlinkEngine } from '../src/engines/flink/index.js';
@@ -176,14 +176,10 @@ async function main(): Promise<number> {
     console.log(report);
     return EXIT.ok;
   }
-  const maxLoad = argv['max-load'] ?? defaultMaxLoad();
-  if (!argv.from) {
-    const gate = loadGate(loadavg()[0] ?? 0, maxLoad, argv.force);
-    if (!gate.ok) {
-      console.error(`error: ${gate.message}`);
-      return EXIT.badInput;
-    }
-    console.log(gate.message);
+  const { maxLoad, refused } = checkLoad({ maxLoad: argv['max-load'], force: argv.force, reusing: Boolean(argv.from), log: (l) => console.log(l) });
+  if (refused) {
+    console.error(`error: ${refused}`);
+    return EXIT.badInput;
   }
   if (argv.engine === 'timely') return timelyFidelity(argv.profile ?? 'timely-2core', argv.from, argv.out);
   const profile = argv.profile ?? 'flink-2core';

@@ -110,3 +110,16 @@ export function loadLine(l: MachineLoad): string {
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+/**
+ * The load gate as the measuring commands apply it (calibrate, fidelity): nothing to check when reusing saved
+ * measurements; otherwise the gate on the 1-minute load average, printed. Returns the refusal line, or undefined.
+ */
+export function checkLoad(o: { maxLoad: number | undefined; force: boolean; reusing: boolean; log: (line: string) => void }): { maxLoad: number; refused?: string } {
+  const maxLoad = o.maxLoad ?? defaultMaxLoad();
+  if (o.reusing) return { maxLoad };
+  const gate = loadGate(loadavg()[0] ?? 0, maxLoad, o.force);
+  if (!gate.ok) return { maxLoad, refused: gate.message };
+  o.log(gate.message);
+  return { maxLoad };
+}

@@ -11,10 +11,10 @@
  *     with `--engine timely` on real Timely into datasets/calibration/timely/<query>.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calibrateMachine, readMeasurements } from '../calibration/index.js';
-import { defaultMaxLoad, loadGate, loadLine } from '../calibration/load.js';
+import { checkLoad, loadLine } from '../calibration/load.js';
 import { calibrate } from '../calibration/query.js';
 import { CALIBRATION_QUERIES } from '../calibration/design.js';
 import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
@@ -69,14 +69,10 @@ async function main(): Promise<number> {
       console.error('error: --cores must be a number > 0');
       return EXIT.badInput;
     }
-    const maxLoad = argv['max-load'] ?? defaultMaxLoad();
-    if (!argv.from) {
-      const gate = loadGate(loadavg()[0] ?? 0, maxLoad, argv.force);
-      if (!gate.ok) {
-        console.error(`error: ${gate.message}`);
-        return EXIT.badInput;
-      }
-      console.log(gate.message);
+    const { maxLoad, refused } = checkLoad({ maxLoad: argv['max-load'], force: argv.force, reusing: Boolean(argv.from), log: (l) => console.log(l) });
+    if (refused) {
+      console.error(`error: ${refused}`);
+      return EXIT.badInput;
     }
     if (timely) {
       const started = Date.now();

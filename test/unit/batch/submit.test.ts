@@ -133,7 +133,7 @@ describe('npm run submit: flags, the sbatch calls, --resume and the merge of a s
       [[file, '--slurm'], /^error: --shards: give the number of shards/],
       [[file, '--slurm', '--shards', '0'], /^error: --shards: expected an integer in \[1, 10000\], got '0'/],
       [[file, '--slurm', '--shards', '5'], /^error: --shards: 5 shards for 4 runs of .*subm\.json: at most one shard per run/],
-      [[join(dir, 'invalid.json'), '--slurm', '--shards', '2'], /^error: .*invalid\.json: tuners: unknown key 'ds3'/],
+      [[join(dir, 'invalid.json'), '--slurm', '--shards', '2'], /^error: .*invalid\.json: tuners\.ds3: unknown tuner 'ds3'/],
       [[file, '--shards', '2'], /^error: give one of --slurm .* or --k8s/],
       [[file, '--k8s', '--shards', '2'], /^error: --image: --k8s needs the image/],
       [[file, '--slurm', '--shards', '2', '--time', '1 hour'], /^error: --time: expected a Slurm time limit/],

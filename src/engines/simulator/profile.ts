@@ -78,7 +78,7 @@ export function profilePath(name: string, dir = join(PROJECT_ROOT, 'datasets/cal
 export function loadProfile(name: string, dir?: string): PhysicsTerms {
   const builtin = BUILTIN_PROFILES[name];
   if (builtin) return structuredClone(builtin) as PhysicsTerms;
-  if (!PROFILE_NAME.test(name)) throw new ProfileError(`simulator profile '${name}': not a profile name (letters, digits, . _ -)`);
+  if (!PROFILE_NAME.test(name)) throw new ProfileError(`simulator profile '${name.length > 60 ? `${name.slice(0, 60)}...` : name}': not a profile name (expected letters, digits, . _ -)`);
   const file = profilePath(name, dir);
   if (!existsSync(file)) throw new ProfileError(`simulator profile '${name}': no such profile (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')}; no file ${file}; npm run calibrate writes one)`);
   let raw: unknown;

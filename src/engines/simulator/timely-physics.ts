@@ -147,7 +147,7 @@ export function checkTimelyTerms(terms: unknown, where: string): TimelyTerms {
 
 /** The Timely terms of a named Timely profile (datasets/calibration/<name>.json, "engine": "timely"). */
 export function loadTimelyProfile(name: string, dir?: string): TimelyTerms {
-  if (!PROFILE_NAME.test(name)) throw new ProfileError(`Timely profile '${name}': not a profile name (letters, digits, . _ -)`);
+  if (!PROFILE_NAME.test(name)) throw new ProfileError(`Timely profile '${name.length > 60 ? `${name.slice(0, 60)}...` : name}': not a profile name (expected letters, digits, . _ -)`);
   const file = profilePath(name, dir);
   if (!existsSync(file)) throw new ProfileError(`Timely profile '${name}': no file ${file} (npm run calibrate -- --engine timely writes one)`);
   let raw: unknown;

@@ -101,14 +101,21 @@ def _mean(series: pd.Series) -> float:
     return float(s.mean()) if len(s) else np.nan
 
 
+def sustained_share(g: pd.DataFrame) -> float:
+    """Sustained episodes over feasible ones, as src/report/paper-charts.ts (share): infeasible rates count apart."""
+    feasible = g[g["outcome"] != "infeasible"]
+    return float((feasible["outcome"] == "sustained").sum() / len(feasible)) if len(feasible) else float("nan")
+
+
 def per_seed(episodes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per group: episodes, sustained share, mean reconfigurations, mean P / oracle over sustained episodes."""
     rows = []
     for key, g in episodes.groupby(keys, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         sustained = g[g["outcome"] == "sustained"]
-        rows.append({**dict(zip(keys, key)), "episodes": len(g), "sustainedShare": len(sustained) / len(g),
-                     "reconfigurations": _mean(g["reconfigurations"]), "parallelismOverOracle": _mean(sustained["parallelismOverOracle"])})
+        feasible = g[g["outcome"] != "infeasible"]
+        rows.append({**dict(zip(keys, key)), "episodes": len(g), "sustainedShare": sustained_share(g),
+                     "reconfigurations": _mean(feasible["reconfigurations"]), "parallelismOverOracle": _mean(sustained["parallelismOverOracle"])})
     return pd.DataFrame(rows)
 
 

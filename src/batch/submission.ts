@@ -17,6 +17,7 @@ import { clip, ConfigError, readJson } from '../experiment/config.js';
 import { duration, formatEstimate, overLimits } from '../experiment/estimate.js';
 import { assetSeconds, planExperiment, type Pretraining } from '../experiment/plan.js';
 import { MAX_SHARDS, SHARD_MARKER, type ShardMarker } from '../experiment/shard.js';
+import { finished } from '../experiment/done.js';
 import { PROJECT_ROOT } from '../core/project.js';
 
 export const SUBMISSION = 'submission.json';
@@ -174,7 +175,7 @@ export function shardStatus(s: Submission, i: number): ShardStatus {
   const marker = join(folder, SHARD_MARKER);
   if (!existsSync(marker)) return { ...base, state: 'not started', unfinished: [], runs: 0, errors: [] };
   const runs = (readJson(marker) as ShardMarker).runs;
-  const unfinished = runs.filter((k) => !existsSync(join(folder, 'runs', k, 'done.json')));
+  const unfinished = runs.filter((k) => !finished(folder, k));
   const errors = unfinished.flatMap((k) => {
     const f = join(folder, 'runs', k, 'error.txt');
     return existsSync(f) ? [`${k}: ${readFileSync(f, 'utf8').trim()}`] : [];

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readInputCsv } from '../io/read.js';
 import { z } from 'zod';
 import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
 import { writeReport } from '../report/report.js';
@@ -260,7 +260,7 @@ export function engineLabel(engine: Experiment['engine']): string {
   return `real ${e.kind === 'timely' ? 'Timely' : e.kind === 'flink' ? 'Flink' : e.kind}`;
 }
 
-const readRows = (file: string): Row[] => (existsSync(file) ? (parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[]) : []);
+const readRows = (file: string): Row[] => (existsSync(file) ? (readInputCsv(file) as Row[]) : []);
 
 function workloadLabel(x: Experiment): string {
   return x.workload.kind === 'nexmark' ? x.workload.query : x.workload.kind;

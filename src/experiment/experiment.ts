@@ -118,7 +118,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   }
   if (plan.claim) {
     const parent = unwritableFolder(dirname(dir));
-    if (parent) throw new ConfigError(`${plan.rootFrom}: ${parent}`);
+    // Named as the run folder, as for an existing parent below.
+    if (parent) throw new ConfigError(`${plan.rootFrom}: ${parent.replace(dirname(dir), dir)}`);
     try {
       dir = claimFolder(dir);
     } catch (e) {

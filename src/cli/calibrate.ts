@@ -10,7 +10,7 @@
  *   - `--query q5` (or `all`): per-query operator costs into datasets/calibration/costs/flink/<query>.json (src/calibration/query.ts);
  *     with `--engine timely` on real Timely into datasets/calibration/costs/timely/<query>.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calibrateMachine, readMeasurements } from '../calibration/index.js';
@@ -24,6 +24,7 @@ import { NEXMARK_ON_TIMELY, TimelyEngine } from '../engines/timely/index.js';
 import { calibrateTimely, TIMELY_CALIBRATION_QUERIES, type TimelyMeasurements } from '../calibration/timely.js';
 import { isNexmarkQuery, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { command, EXIT, guard } from './common.js';
+import { readInputJson } from '../io/read.js';
 
 export { calibrate, fitCosts, totals, type CalibrationResult, type OperatorCalibration } from '../calibration/query.js';
 
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
         profile: name,
         queries: queries as NexmarkQuery[],
         cores,
-        ...(argv.from ? { from: JSON.parse(readFileSync(resolve(argv.from), 'utf8')) as TimelyMeasurements } : {}),
+        ...(argv.from ? { from: readInputJson(resolve(argv.from), { what: '--from' }) as TimelyMeasurements } : {}),
         log: (s) => console.log(s),
       });
       console.log(`terms: ${JSON.stringify({ ...profile.terms, costs: undefined, growth: undefined })}`);

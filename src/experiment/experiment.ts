@@ -4,13 +4,13 @@
  * order into episodes.csv, timeline.csv and history.csv and write summary.md, charts and index.html.
  * Results never depend on the number of workers: runs are independent and seeded, and merged in a fixed order.
  */
-import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { clip, ConfigError } from './config.js';
 import { DONE, finished, RUN_CSVS, verifyRun, writeRun } from './done.js';
-import { readInputCsv } from '../io/read.js';
+import { readInputCsv, readInputJson, readInputText } from '../io/read.js';
 import { executeRun, episodeCount, type RunSpec } from './runs.js';
 import { claimFolder, toCsv, unwritableFolder, writeAtomic, writeCsv } from '../io/files.js';
 import { assetSeconds, planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
@@ -235,7 +235,7 @@ async function reclaimLeftovers(dir: string, pending: readonly RunSpec[]): Promi
       if (!engine.reclaim) continue;
       const leftovers = files.flatMap((f) => {
         try {
-          return [JSON.parse(readFileSync(f, 'utf8')) as Leftovers];
+          return [readInputJson(f) as Leftovers];
         } catch {
           return [];
         }
@@ -266,7 +266,7 @@ async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Exp
   const done = (r: RunSpec): boolean => finished(dir, r.key, r);
   const failedRun = (r: RunSpec): boolean => !done(r) && existsSync(join(dir, 'runs', r.key, ERROR));
   mergeResults(dir, runs.filter((r) => done(r) || failedRun(r)));
-  const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readFileSync(join(dir, 'runs', r.key, ERROR), 'utf8').trim() }));
+  const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readInputText(join(dir, 'runs', r.key, ERROR)).trim() }));
   const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png, failed });
   return notices ?? [];
 }

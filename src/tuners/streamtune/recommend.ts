@@ -9,7 +9,8 @@
  * Pure functions of the view, the head evaluator and the constraints; whether the episode converged is returned.
  */
 import { keep, rescale, type Decision } from '../../core/decision.js';
-import { totalParallelism } from '../../core/parallelism.js';
+import type { Snapshot } from '../../core/metrics.js';
+import { totalParallelism, type Parallelism } from '../../core/parallelism.js';
 import { searchSafeParallelism, type HeadEvaluator } from '../../learning/head.js';
 import type { TunerView } from '../tuner.js';
 import { deployedWorkers, maxWorkers, workersParallelism } from '../shared/workers.js';
@@ -43,44 +44,11 @@ export function recommendOperators(view: TunerView, ev: HeadEvaluator, culprits:
   const load = job.loadFactors();
   ids.forEach((id, i) => {
     const cap = operatorCap(job, id, o);
-    const [lo, hi] = constraints.bounds(id, rate, cap);
-    const p = current[id] ?? 1;
-    const prNow = sigmoid(zNow[i] as number);
-    const safe = searchSafeParallelism(ev, i, { theta: o.theta, pMin: lo, pMax: hi });
-    let target = p;
-    let note: string;
-    if (culprits.includes(id) || p < lo) {
-      // Must grow (a bottleneck now, or at/below a floor): the smallest predicted-safe p above the floor, else
-      // (nothing predicted safe) noSafeGrowth x p.
-      target = safe.found ? safe.p : Math.min(hi, Math.max(lo, Math.ceil(o.noSafeGrowth * p)));
-      note = safe.found ? `Pr=${safe.probability.toFixed(2)} at ${target}` : `nothing predicted safe up to ${hi}`;
-      // Nor fewer instances than the window shows busy at the target rate (workGuard): a lower bound whatever
-      // the physics, since overheads only add work.
-      const work = o.workGuard ? Math.min(hi, observedWork(view.snapshot, current, id, (load[id] ?? 0) * rate)) : 0;
-      if (work > target) {
-        target = work;
-        note += `; raised to the observed work ${work}`;
-      }
-    } else if (safe.p > p) {
-      // Not observed as a bottleneck: raised only when the model is confident it is one at p.
-      target = prNow >= o.upTheta ? safe.p : p;
-      note = prNow >= o.upTheta ? `Pr=${safe.probability.toFixed(2)} at ${target}` : `kept: Pr=${prNow.toFixed(2)} < upTheta`;
-    } else {
-      // Downwards only as far as the model is confident, not below the observed work (workGuard), at most to a
-      // proven ceiling, and only beyond the over-provisioning margin.
-      const top = Math.min(p, hi);
-      const floorByWork = o.workGuard ? Math.min(top, Math.max(lo, observedWork(view.snapshot, current, id, (load[id] ?? 0) * rate))) : lo;
-      const down = searchSafeParallelism(ev, i, { theta: o.downTheta, pMin: floorByWork, pMax: Math.max(floorByWork, top) });
-      const cand = down.found ? down.p : top;
-      if (cand < p && p > (1 + o.overProvisionMargin) * cand) {
-        target = cand;
-        over.push(id);
-      }
-      note = `Pr=${down.probability.toFixed(2)} at ${cand}`;
-    }
-    next[id] = target;
-    const bound = [lo > 1 ? `floor ${lo - 1}` : '', hi < cap ? `ceiling ${hi}` : ''].filter((x) => x).join(', ');
-    why[id] = `Pr=${prNow.toFixed(2)} at ${p}; ${note}${bound ? `; ${bound}` : ''}`;
+    const input = { id, index: i, culprit: culprits.includes(id), prNow: sigmoid(zNow[i] as number), bounds: constraints.bounds(id, rate, cap), cap, demand: (load[id] ?? 0) * rate };
+    const a = operatorTarget(view.snapshot, current, ev, input, o);
+    next[id] = a.target;
+    why[id] = a.why;
+    if (a.over) over.push(id);
   });
   if (culprits.length === 0 && over.length === 0) return { decision: keep('streamtune: no bottleneck, no operator over-provisioned beyond the margin'), converged: true };
   if (culprits.length === 0) {
@@ -95,6 +63,71 @@ export function recommendOperators(view: TunerView, ev: HeadEvaluator, culprits:
       : `streamtune: over-provisioned ${over.join(', ')}; smallest confidently safe parallelism (downTheta ${o.downTheta})`;
   const d = rescale(current, next, reason, (id) => why[id] ?? '');
   return d.kind === 'keep' ? { decision: d, converged: culprits.length === 0 } : { decision: d };
+}
+
+/** One operator's answer: its target, why, and whether it is scaled down as over-provisioned. */
+export interface OperatorTarget {
+  readonly target: number;
+  readonly why: string;
+  readonly over: boolean;
+}
+
+/** One operator as operatorTarget sees it. */
+export interface OperatorInput {
+  readonly id: string;
+  /** Its node in the head evaluator. */
+  readonly index: number;
+  /** The latest window labels it a bottleneck. */
+  readonly culprit: boolean;
+  /** The model's Pr[bottleneck] at its deployed parallelism. */
+  readonly prNow: number;
+  /** [lowest allowed, highest useful] (constraints.ts bounds) under cap. */
+  readonly bounds: readonly [number, number];
+  readonly cap: number;
+  /** Its demand at the target rate: load factor x target rate (records/s). */
+  readonly demand: number;
+}
+
+/** One operator's target, from the head (ev), the window (snapshot at `current`) and its bounds. */
+export function operatorTarget(snapshot: Snapshot, current: Parallelism, ev: HeadEvaluator, input: OperatorInput, o: RecommendOptions): OperatorTarget {
+  const { id, index: i, culprit, prNow, cap, demand } = input;
+  const [lo, hi] = input.bounds;
+  const p = current[id] ?? 1;
+  const safe = searchSafeParallelism(ev, i, { theta: o.theta, pMin: lo, pMax: hi });
+  let target = p;
+  let over = false;
+  let note: string;
+  if (culprit || p < lo) {
+    // Must grow (a bottleneck now, or at/below a floor): the smallest predicted-safe p above the floor, else
+    // (nothing predicted safe) noSafeGrowth x p.
+    target = safe.found ? safe.p : Math.min(hi, Math.max(lo, Math.ceil(o.noSafeGrowth * p)));
+    note = safe.found ? `Pr=${safe.probability.toFixed(2)} at ${target}` : `nothing predicted safe up to ${hi}`;
+    // Nor fewer instances than the window shows busy at the target rate (workGuard): a lower bound whatever
+    // the physics, since overheads only add work.
+    const work = o.workGuard ? Math.min(hi, observedWork(snapshot, current, id, demand)) : 0;
+    if (work > target) {
+      target = work;
+      note += `; raised to the observed work ${work}`;
+    }
+  } else if (safe.p > p) {
+    // Not observed as a bottleneck: raised only when the model is confident it is one at p.
+    target = prNow >= o.upTheta ? safe.p : p;
+    note = prNow >= o.upTheta ? `Pr=${safe.probability.toFixed(2)} at ${target}` : `kept: Pr=${prNow.toFixed(2)} < upTheta`;
+  } else {
+    // Downwards only as far as the model is confident, not below the observed work (workGuard), at most to a
+    // proven ceiling, and only beyond the over-provisioning margin.
+    const top = Math.min(p, hi);
+    const floorByWork = o.workGuard ? Math.min(top, Math.max(lo, observedWork(snapshot, current, id, demand))) : lo;
+    const down = searchSafeParallelism(ev, i, { theta: o.downTheta, pMin: floorByWork, pMax: Math.max(floorByWork, top) });
+    const cand = down.found ? down.p : top;
+    if (cand < p && p > (1 + o.overProvisionMargin) * cand) {
+      target = cand;
+      over = true;
+    }
+    note = `Pr=${down.probability.toFixed(2)} at ${cand}`;
+  }
+  const bound = [lo > 1 ? `floor ${lo - 1}` : '', hi < cap ? `ceiling ${hi}` : ''].filter((x) => x).join(', ');
+  return { target, over, why: `Pr=${prNow.toFixed(2)} at ${p}; ${note}${bound ? `; ${bound}` : ''}` };
 }
 
 /**

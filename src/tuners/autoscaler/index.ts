@@ -2,22 +2,25 @@
  * The Flink Kubernetes Operator autoscaler (apache/flink-kubernetes-operator, module flink-autoscaler; FLIP-271;
  * docs custom-resource/autoscaler.md); baselines.md section 3. The docs say it is based on DS2.
  *
- *   collect (window of samples since stabilisation)  ->  evaluate (ScalingMetricEvaluator: TARGET, TPR, bounds)
- *     ->  scale each vertex (JobVertexScaler: factor = capacity(0.7, restart) / TPR, clamps, alignment, delays)
- *     ->  execute (ScalingExecutor: nothing unless some changed vertex is outside its bounds; else all together)
+ *   collect (collector.ts: window of samples since stabilisation)
+ *     ->  evaluate (evaluator.ts, ScalingMetricEvaluator: TARGET, TPR, bounds)
+ *     ->  scale each vertex (scaler.ts, JobVertexScaler: factor = capacity(0.7, restart) / TPR, clamps, alignment,
+ *         delayed scale-downs)
+ *     ->  execute (executor.ts, ScalingExecutor: nothing unless some changed vertex is outside its bounds; else all
+ *         together)
+ *   state.ts holds what carries over between decisions; step.ts runs one decision over it.
  *
  * Options keep Flink's key names (job.autoscaler.*) and defaults. profile 'time-scaled' is the harness's
  * time-normalised cadence (30 s stabilisation, 60 s window, 2 min scale-down delay). Time is the loop's clock.
  * While collecting, stabilising or holding a delayed scale-down it returns wait(...) (core/decision.ts).
  */
 import { z } from 'zod';
-import { keep, rescale, wait, type Decision } from '../../core/decision.js';
-import { parallelismKey, workerCount, type Parallelism } from '../../core/parallelism.js';
+import type { Decision } from '../../core/decision.js';
 import type { Tuner, TunerView } from '../tuner.js';
-import { deployedWorkers, maxWorkers, workersParallelism } from '../shared/workers.js';
 import { duration, seconds } from './duration.js';
-import { evaluate, observedTprAtCollection, outsideUtilizationBound, type AutoscalerConfig, type EvaluatedMetrics, type MetricSample } from './evaluator.js';
-import { computeScaleTargetParallelism, DelayedScaleDown, type ScalingSummary } from './scaler.js';
+import type { AutoscalerConfig } from './evaluator.js';
+import { initState } from './state.js';
+import { step } from './step.js';
 
 export type { AutoscalerConfig } from './evaluator.js';
 
@@ -101,152 +104,11 @@ export function resolveConfig(o: AutoscalerOptions): AutoscalerConfig {
   };
 }
 
-const WORKERS = '__workers__';
-
+/** The autoscaler as a tuner: its state (state.ts) and one step (step.ts) per decision. */
 export function create(opts: AutoscalerOptions): Tuner {
   const cfg = resolveConfig(opts);
-  let samples: MetricSample[] = [];
-  let deployedKey: string | undefined;
-  /** Clock at which the running deployment started (the last restart). */
-  let runningSince = 0;
-  /** Clock of the last rescale this tuner asked for (the restart it causes starts there). */
-  let rescaledAt: number | undefined;
-  const delayed = new DelayedScaleDown();
-  const history = new Map<string, ScalingSummary[]>();
-
-  /** ScalingMetricCollector: restart detection, stabilisation, window trimming. */
-  function collect(view: TunerView): { full: boolean; reason: string } {
-    const now = view.clock;
-    const key = parallelismKey(view.parallelism);
-    if (deployedKey !== undefined && key !== deployedKey) {
-      samples = [];
-      runningSince = rescaledAt ?? now - view.snapshot.windowSeconds;
-    }
-    deployedKey = key;
-    rescaledAt = undefined;
-    const stableTime = runningSince + cfg.stabilizationSec;
-    if (now < stableTime) return { full: false, reason: `stabilizing until t=${stableTime}s` };
-    samples = samples.filter((s) => s.time >= now - cfg.metricsWindowSec && s.time < now);
-    const observedTpr: Record<string, number> = {};
-    for (const id of view.job.sources()) {
-      const m = view.snapshot.operators[id];
-      if (m) observedTpr[id] = observedTprAtCollection(m, view.snapshot.sources[id]?.lagRecords ?? 0, samples, id, cfg);
-    }
-    samples.push({ time: now, windowSeconds: view.snapshot.windowSeconds, parallelism: view.parallelism, snapshot: view.snapshot, observedTpr });
-    const fullAt = stableTime + cfg.metricsWindowSec;
-    if (now < fullAt || samples.length < 2) return { full: false, reason: `collecting metrics until t=${Math.max(fullAt, now)}s (${samples.length} samples)` };
-    return { full: true, reason: '' };
-  }
-
-  function vertexHistory(id: string, now: number): ScalingSummary[] {
-    const h = (history.get(id) ?? []).filter((s) => s.time >= now - cfg.historyMaxAgeSec);
-    const kept = h.slice(Math.max(0, h.length - cfg.historyMaxCount));
-    history.set(id, kept);
-    return kept;
-  }
-
-  function record(id: string, s: ScalingSummary): void {
-    const h = history.get(id) ?? [];
-    h.push(s);
-    history.set(id, h.slice(Math.max(0, h.length - cfg.historyMaxCount)));
-  }
-
-  function applied(view: TunerView, next: Parallelism, reason: string, why: (id: string) => string): Decision {
-    const d = rescale(view.parallelism, next, reason, why);
-    if (d.kind === 'rescale') {
-      delayed.clearAll();
-      rescaledAt = view.clock;
-    }
-    return d;
-  }
-
-  return {
-    name: 'autoscaler',
-    decide(view: TunerView): Decision {
-      const collected = collect(view);
-      if (!collected.full) return wait(`autoscaler: ${collected.reason}`);
-      const evaluated = evaluate(view.job, samples, cfg);
-      return view.sharedWorkers ? decideWorkers(view, evaluated) : decideVertices(view, evaluated);
-    },
-  };
-
-  /** ScalingExecutor.scaleResource over the per-vertex results. */
-  function decideVertices(view: TunerView, evaluated: EvaluatedMetrics): Decision {
-    const { job, clock: now } = view;
-    const changes = new Map<string, { p: number; expected: number }>();
-    const notes: string[] = [];
-    for (const id of job.operatorIds) {
-      const ev = evaluated.vertices[id];
-      if (!ev) continue;
-      const res = computeScaleTargetParallelism(
-        { vertex: id, evaluated: ev, inputShipStrategies: job.inEdges(id).map((e) => e.ship), history: vertexHistory(id, now), now },
-        delayed,
-        cfg,
-      );
-      if (res.change && res.change.newParallelism !== ev.parallelism) changes.set(id, { p: res.change.newParallelism, expected: res.expectedProcessingRate ?? NaN });
-      else if (res.note) notes.push(`${id}: ${res.note}`);
-    }
-    const pendingOutside = delayed.pending().some((id) => {
-      const ev = evaluated.vertices[id];
-      return ev !== undefined && outsideUtilizationBound(ev);
-    });
-    const idle = (why: string): Decision =>
-      pendingOutside ? wait(`autoscaler: ${why}; delayed scale-down pending (${notes.join('; ')})`) : keep(`autoscaler: ${why}`);
-    if (changes.size === 0) return idle('all vertices at their target parallelism');
-    if ([...changes.keys()].every((id) => !outsideUtilizationBound(evaluated.vertices[id] as EvaluatedMetrics['vertices'][string])))
-      return idle('all vertex processing rates are within their utilisation bounds');
-    if (!cfg.scalingEnabled) return keep('autoscaler: scaling.enabled is false (recommendation only)');
-    const next: Record<string, number> = { ...view.parallelism };
-    for (const [id, c] of changes) next[id] = c.p;
-    const d = applied(view, next, `autoscaler: ${changes.size} vertex(es) rescaled`, (id) => {
-      const ev = evaluated.vertices[id];
-      if (!ev) return 'autoscaler';
-      return `TPR=${ev.trueProcessingRate.toPrecision(4)}/s (${ev.tprSource}), target=${ev.targetDataRate.toPrecision(4)}/s, bounds=[${ev.scaleUpRateThreshold}, ${ev.scaleDownRateThreshold}]`;
-    });
-    if (d.kind === 'rescale')
-      for (const [id, c] of changes) {
-        const ev = evaluated.vertices[id];
-        if (ev) record(id, { time: now, currentParallelism: ev.parallelism, newParallelism: c.p, trueProcessingRate: ev.trueProcessingRate, expectedProcessingRate: c.expected });
-      }
-    return d;
-  }
-
-  /**
-   * Shared workers (baselines.md section 3, harness): W = ceil(sum_v p_v * TARGET_v / (target * TPR_v)), with the
-   * scale-factor clamps, the vertex min/max parallelism, the job gate and the scale-down delay applied to W.
-   */
-  function decideWorkers(view: TunerView, evaluated: EvaluatedMetrics): Decision {
-    const { job, clock: now } = view;
-    const w = deployedWorkers(view.parallelism);
-    const raw: Record<string, number> = {};
-    for (const id of job.operatorIds) {
-      const ev = evaluated.vertices[id];
-      if (!ev || Number.isNaN(ev.trueProcessingRate) || Number.isNaN(ev.targetDataRate)) raw[id] = ev?.parallelism ?? w;
-      else raw[id] = Number.isFinite(ev.trueProcessingRate) ? (ev.parallelism * ev.targetDataRate) / (cfg.targetUtilization * ev.trueProcessingRate) : 0;
-    }
-    let next = workerCount(raw);
-    next = Math.max(next, Math.ceil(w * (1 - cfg.maxScaleDownFactor) - 1e-9), Math.min(w, cfg.vertexMinParallelism));
-    next = Math.min(next, Math.floor(w * (1 + cfg.maxScaleUpFactor)), Math.max(w, cfg.vertexMaxParallelism), maxWorkers(job));
-    const outside = job.operatorIds.some((id) => {
-      const ev = evaluated.vertices[id];
-      return ev !== undefined && outsideUtilizationBound(ev);
-    });
-    if (next === w) {
-      delayed.clearVertex(WORKERS);
-      return keep(`autoscaler: ${w} workers at target`);
-    }
-    if (next < w && cfg.scaleDownIntervalSec > 0) {
-      const windowStart = now - cfg.scaleDownIntervalSec;
-      const info = delayed.trigger(WORKERS, now, next, outside);
-      if (windowStart < info.firstTriggerTime)
-        return outside ? wait(`autoscaler: scale-down to ${next} workers delayed until t=${info.firstTriggerTime + cfg.scaleDownIntervalSec}s`) : keep('autoscaler: within bounds');
-      next = delayed.maxRecommended(WORKERS, windowStart).parallelism;
-    } else if (next > w) delayed.clearVertex(WORKERS);
-    if (!outside) return keep('autoscaler: all vertex processing rates are within their utilisation bounds');
-    if (!cfg.scalingEnabled) return keep('autoscaler: scaling.enabled is false (recommendation only)');
-    if (deployedWorkers(workersParallelism(job, next)) === w) return keep(`autoscaler: ${w} workers at target`);
-    return applied(view, workersParallelism(job, next), `autoscaler: ${w} -> ${next} workers`, () => 'sum of p * TARGET / (target utilisation * TPR)');
-  }
+  const state = initState();
+  return { name: 'autoscaler', decide: (view: TunerView): Decision => step(state, view, cfg) };
 }
 
 /** The option keys' effective cadence, for reports. */

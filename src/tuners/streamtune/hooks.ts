@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { corpusCommand, parseCorpusName } from '../../history/corpus-name.js';
 import type { DecideCostContext, TunerAsset, TunerCheckContext, TunerProblem } from '../tuner.js';
-import { recipeOf, type StreamTuneOptions } from './index.js';
+import { recipeOf, type StreamTuneOptions } from './options.js';
 import { historyFiles, readManifest, recipeStatus, resolveSetDir, trainRecipe } from './pretrain.js';
 
 /** StreamTune option names of the recipe keys whose names differ (recipeOf). */

@@ -7,6 +7,7 @@
  */
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type OperatorMetrics, type Snapshot, type SourceMetrics } from '../../core/metrics.js';
+import { aggregateSubtasks, type SubtaskWindow } from '../shared/metrics.js';
 import type { FlinkRestClient, JobDetails, VertexDetails } from './rest.js';
 
 export interface SubtaskSample {
@@ -150,23 +151,12 @@ export interface SnapshotContext {
 const ZERO: OperatorMetrics = ZERO_OPERATOR_METRICS;
 
 /**
- * One operator's metrics over the window. Sources count emitted records as their input. The true processing rate
- * is p x (records in / busy seconds, summed over subtasks) = records in per second / average busy ratio, as the
- * simulator defines it.
+ * One operator's metrics over the window (engines/shared/metrics.ts aggregates the subtasks). Sources count
+ * emitted records as their input. A subtask's window is its busy + idle + backpressured time (Flink's clock of
+ * the counters); records are pooled over the subtasks' mean window.
  */
 export function operatorMetrics(a: VertexSample, b: VertexSample, isSource: boolean): { metrics: OperatorMetrics; elapsedSec: number } {
-  let busySum = 0;
-  let idleSum = 0;
-  let bpSum = 0;
-  let inSum = 0;
-  let outSum = 0;
-  let elapsedSum = 0;
-  let busyMax = 0;
-  let bpMax = 0;
-  let n = 0;
-  let busyRatioSum = 0;
-  let bpRatioSum = 0;
-  let idleRatioSum = 0;
+  const windows: SubtaskWindow[] = [];
   for (const x of b.subtasks) {
     const y = a.subtasks.find((s) => s.index === x.index);
     if (!y) continue;
@@ -174,47 +164,18 @@ export function operatorMetrics(a: VertexSample, b: VertexSample, isSource: bool
     if (![x.busyMs, y.busyMs, x.idleMs, y.idleMs, x.backPressuredMs, y.backPressuredMs].every(Number.isFinite)) continue;
     const busy = Math.max(0, x.busyMs - y.busyMs);
     const idle = Math.max(0, x.idleMs - y.idleMs);
-    const bp = Math.max(0, x.backPressuredMs - y.backPressuredMs);
-    const total = busy + idle + bp;
-    busySum += busy;
-    idleSum += idle;
-    bpSum += bp;
-    elapsedSum += total;
-    inSum += Math.max(0, (isSource ? x.recordsOut - y.recordsOut : x.recordsIn - y.recordsIn) || 0);
-    outSum += Math.max(0, x.recordsOut - y.recordsOut || 0);
-    if (total > 0) {
-      const br = (1000 * busy) / total;
-      const pr = (1000 * bp) / total;
-      busyRatioSum += br;
-      bpRatioSum += pr;
-      idleRatioSum += (1000 * idle) / total;
-      busyMax = Math.max(busyMax, br);
-      bpMax = Math.max(bpMax, pr);
-      n++;
-    }
+    const backPressured = Math.max(0, x.backPressuredMs - y.backPressuredMs);
+    windows.push({
+      elapsed: busy + idle + backPressured,
+      busy,
+      idle,
+      backPressured,
+      recordsIn: Math.max(0, (isSource ? x.recordsOut - y.recordsOut : x.recordsIn - y.recordsIn) || 0),
+      recordsOut: Math.max(0, x.recordsOut - y.recordsOut || 0),
+    });
   }
-  const p = b.parallelism;
-  if (n === 0 || elapsedSum <= 0) return { metrics: { ...ZERO, parallelism: p }, elapsedSec: 0 };
-  const elapsedSec = elapsedSum / n / 1000;
-  const inRate = inSum / elapsedSec;
-  const outRate = outSum / elapsedSec;
-  const busyAvg = busyRatioSum / n;
-  const busyFraction = busySum / (busySum + idleSum + bpSum);
-  return {
-    elapsedSec,
-    metrics: {
-      parallelism: p,
-      busyMsPerSecond: busyAvg,
-      busyMsPerSecondMax: busyMax,
-      idleMsPerSecond: idleRatioSum / n,
-      backPressuredMsPerSecond: bpRatioSum / n,
-      backPressuredMsPerSecondMax: bpMax,
-      recordsInPerSecond: inRate,
-      recordsOutPerSecond: outRate,
-      trueProcessingRate: busyFraction > 0 ? inRate / busyFraction : 0,
-      trueOutputRate: busyFraction > 0 ? outRate / busyFraction : 0,
-    },
-  };
+  const { metrics, elapsedSeconds } = aggregateSubtasks(b.parallelism, windows, { unitsPerSecond: 1000, rates: 'pooled' });
+  return { metrics, elapsedSec: elapsedSeconds };
 }
 
 /** The Snapshot of the window between two samples; valid=false (with a note) when they cannot be differenced. */

@@ -16,7 +16,7 @@ import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type EngineEvent, type Snapshot } from '../../core/metrics.js';
 import { sameParallelism, validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, EngineCapabilities, Leftovers, RescaleReport } from '../engine.js';
-import { resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
+import { flinkCapabilities, resolveFlinkConfig, type FlinkConfig, type FlinkEngineOptions } from './config.js';
 import { allRunning, FlinkJobFailedError, parseDurationMs, rootCause, sleep, waitUntilRunning } from './job-state.js';
 import { defaultJobsDir, ensureJobJar, JOB_MAIN_CLASS, startLocalCluster, type LocalCluster } from './launcher.js';
 import { flinkJobName, LOCAL_TEMP_PREFIX, reclaimFlink, type FlinkLeftovers } from './leftovers.js';
@@ -71,17 +71,6 @@ export interface FlinkRescaleReport extends RescaleReport {
   readonly totalSeconds: number;
 }
 
-export interface DeployTimings {
-  /** Seconds spent building the job jar (0 if it was up to date). */
-  readonly jarBuildSeconds: number;
-  /** Local mode: seconds from spawning java to the REST endpoint answering. */
-  readonly clusterStartSeconds: number;
-  /** Seconds from jar upload to every subtask RUNNING. */
-  readonly submitSeconds: number;
-  /** Seconds from deploy() to every subtask RUNNING. */
-  readonly totalSeconds: number;
-}
-
 export class FlinkEngine implements Engine {
   readonly kind = 'flink';
   readonly config: FlinkConfig;
@@ -100,9 +89,8 @@ export class FlinkEngine implements Engine {
     return new FlinkEngine(resolveFlinkConfig(raw));
   }
 
-  /** No ground truth; one deployment at a time (a JVM per run on 2 cores would disturb the measurements). */
   get capabilities(): EngineCapabilities {
-    return { groundTruth: false, parallelDeployments: false, inPlaceRescale: this.config.rescaleMode !== 'savepoint', sharedWorkers: false };
+    return flinkCapabilities(this.config);
   }
 
   get remote(): boolean {
@@ -111,7 +99,6 @@ export class FlinkEngine implements Engine {
 
   async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<FlinkDeployment> {
     const cfg = this.config;
-    const t0 = performance.now();
     validateParallelism(job, parallelism);
     const need = slotsNeeded(parallelism);
     if (!this.remote && need.slots > cfg.slots)
@@ -131,7 +118,6 @@ export class FlinkEngine implements Engine {
     let tempDir: string | undefined;
     try {
       let restUrl = cfg.rest as string;
-      let clusterStartSeconds = 0;
       if (!this.remote) {
         const base = cfg.stateDir ? resolve(cfg.stateDir) : (tempDir = mkdtempSync(join(tmpdir(), `${LOCAL_TEMP_PREFIX}${process.pid}-`)));
         cluster = await startLocalCluster({
@@ -145,7 +131,6 @@ export class FlinkEngine implements Engine {
           startTimeoutSec: cfg.startTimeoutSec,
         });
         restUrl = cluster.url;
-        clusterStartSeconds = cluster.startSeconds;
       }
       client = new FlinkRestClient(restUrl, { timeoutMs: cfg.restTimeoutMs, retries: cfg.restRetries, backoffMs: cfg.restBackoffMs });
       // Slots first: a deployment the cluster cannot hold is refused with the numbers, before anything is submitted.
@@ -159,7 +144,6 @@ export class FlinkEngine implements Engine {
         throw new FlinkCapacityError(
           `cannot deploy '${job.name}': operator ${need.operator} at parallelism ${need.slots} needs ${need.slots} task slots (slot sharing: the largest operator's parallelism), but the cluster at ${restUrl} has ${describeOverview(overview)}; lower the initial parallelism or add TaskManagers`,
         );
-      const tSubmit = performance.now();
       jarId = await client.uploadJar(built.jar);
       jobId = await client.runJar(jarId, { entryClass: JOB_MAIN_CLASS, programArgsList: jobArguments(job, parallelism, rate, rateUrl, cfg, jobName) });
       const details = await waitUntilRunning(client, jobId, cfg.startTimeoutSec);
@@ -170,7 +154,6 @@ export class FlinkEngine implements Engine {
       const flinkVersion = (await client.overview().catch(() => undefined))?.['flink-version'] ?? cluster?.flinkVersion ?? 'unknown';
       const mode = cfg.rescaleMode !== 'auto' ? cfg.rescaleMode : clusterConfig['jobmanager.scheduler'] === 'adaptive' ? 'inPlace' : 'savepoint';
       const fetchIntervalMs = parseDurationMs(clusterConfig['metrics.fetcher.update-interval']) ?? 10_000;
-      const tRunning = performance.now();
       const lastException = (await client.exceptions(jobId).catch(() => []))[0]?.timestamp ?? 0;
       const deployment = new FlinkDeployment({
         engine: this,
@@ -192,12 +175,6 @@ export class FlinkEngine implements Engine {
         flinkVersion,
         graphCreatedAt: (await client.job(jobId)).timestamps?.CREATED ?? 0,
         lastExceptionAt: lastException,
-        timings: {
-          jarBuildSeconds: built.buildSeconds,
-          clusterStartSeconds,
-          submitSeconds: (tRunning - tSubmit) / 1000,
-          totalSeconds: (tRunning - t0) / 1000,
-        },
       });
       this.deployments.add(deployment);
       await deployment.refresh();
@@ -260,7 +237,6 @@ interface DeploymentInit {
   graphCreatedAt: number;
   /** Epoch ms of the newest failure in the job's exception history (0: none). */
   lastExceptionAt: number;
-  timings: DeployTimings;
 }
 
 /** Seconds of a Flink epoch-ms span. */
@@ -269,7 +245,6 @@ const secs = (fromMs: number, toMs: number): number => Math.max(0, toMs - fromMs
 export class FlinkDeployment implements Deployment {
   readonly job: JobGraph;
   readonly client: FlinkRestClient;
-  readonly timings: DeployTimings;
   /** How rescale() works on this cluster unless told otherwise. */
   readonly rescaleMode: 'inPlace' | 'savepoint';
   private current: Parallelism;
@@ -296,7 +271,6 @@ export class FlinkDeployment implements Deployment {
   constructor(private readonly init: DeploymentInit) {
     this.job = init.job;
     this.client = init.client;
-    this.timings = init.timings;
     this.rescaleMode = init.mode;
     this.current = { ...init.parallelism };
     this.jobIdNow = init.jobId;
@@ -322,6 +296,10 @@ export class FlinkDeployment implements Deployment {
 
   /** The cluster's Flink version (from REST /overview). */
   get flinkVersion(): string {
+    return this.init.flinkVersion;
+  }
+
+  get version(): string {
     return this.init.flinkVersion;
   }
 

@@ -7,7 +7,9 @@
  *
  *   subtask windows --aggregateSubtasks--> OperatorWindow --operatorMetrics--> OperatorMetrics
  */
-import { ZERO_OPERATOR_METRICS, type OperatorMetrics } from '../../core/metrics.js';
+import type { JobGraph } from '../../core/job.js';
+import { ZERO_OPERATOR_METRICS, type OperatorMetrics, type Snapshot } from '../../core/metrics.js';
+import type { Parallelism } from '../../core/parallelism.js';
 
 /** One subtask over one window, in one time unit of the engine's choosing (ms on Flink, ns on Timely). */
 export interface SubtaskWindow {
@@ -120,4 +122,15 @@ export function aggregateSubtasks(parallelism: number, subtasks: Iterable<Subtas
     busyFraction: busySum / elapsedSum,
   });
   return { metrics, elapsedSeconds };
+}
+
+/**
+ * An invalid window with nothing measured (the job restarted, sampling failed): every operator at zero at its
+ * parallelism, every source at its share of the target rate with nothing achieved; `note` says why.
+ */
+export function emptySnapshot(job: JobGraph, parallelism: Parallelism, w: { time: number; windowSeconds: number; targetRate: number; note: string }): Snapshot {
+  const operators = Object.fromEntries(job.operatorIds.map((id) => [id, { ...ZERO_OPERATOR_METRICS, parallelism: parallelism[id] ?? 0 }]));
+  const shares = job.sourceShares();
+  const sources = Object.fromEntries(job.sources().map((id) => [id, { targetRate: w.targetRate * (shares[id] ?? 0), achievedRate: 0, lagRecords: 0 }]));
+  return { time: w.time, windowSeconds: w.windowSeconds, operators, sources, targetRate: w.targetRate, achievedRate: 0, valid: false, note: w.note };
 }

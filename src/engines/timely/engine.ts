@@ -18,7 +18,8 @@ import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '..
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
-import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../core/metrics.js';
+import type { Snapshot } from '../../core/metrics.js';
+import { emptySnapshot } from '../shared/metrics.js';
 import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
 import { defaultJobsDir, ensureBinary } from './build.js';
@@ -373,10 +374,7 @@ export class TimelyDeployment implements Deployment {
   }
 
   private invalid(windowSeconds: number, rate: number, note: string): Snapshot {
-    const operators = Object.fromEntries(this.job.operatorIds.map((id) => [id, { ...ZERO_OPERATOR_METRICS, parallelism: this.current[id] ?? 0 }]));
-    const shares = this.job.sourceShares();
-    const sources = Object.fromEntries(this.job.sources().map((id) => [id, { targetRate: rate * (shares[id] ?? 0), achievedRate: 0, lagRecords: 0 }]));
-    return { time: this.now(), windowSeconds, operators, sources, targetRate: rate, achievedRate: 0, valid: false, note };
+    return emptySnapshot(this.job, this.current, { time: this.now(), windowSeconds, targetRate: rate, note });
   }
 
   /**

@@ -21,9 +21,7 @@
 import { cpus } from 'node:os';
 import type { Snapshot } from '../core/metrics.js';
 import { uniformParallelism } from '../core/parallelism.js';
-import type { Deployment, Engine } from '../engines/engine.js';
-import { FlinkEngine, type FlinkDeployment } from '../engines/flink/index.js';
-import { TimelyEngine, type TimelyDeployment } from '../engines/timely/index.js';
+import { engineFromOptions } from '../engines/registry.js';
 import { nexmark, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 
 export interface OperatorCalibration {
@@ -134,19 +132,13 @@ export async function calibrate(
   const { job } = nexmark(query, { calibration: null });
   const parallelism = { ...uniformParallelism(job, 1), ...(o.parallelism ?? {}) };
   const timely = o.engine === 'timely';
-  const engine: Engine = timely ? new TimelyEngine({}) : new FlinkEngine({ slots: o.slots });
+  const kind = o.engine ?? 'flink';
+  // a local Flink cluster gets the slots asked for; Timely's workers follow the parallelism
+  const engine = engineFromOptions(kind, timely ? {} : { slots: o.slots });
   try {
-    const d: Deployment = await engine.deploy(job, parallelism, o.rates[0]);
-    let version: string;
-    if (timely) {
-      const t = d as TimelyDeployment;
-      version = 'timely 0.31.0';
-      o.log(`${query}: running on Timely (${t.workers} worker(s), build ${t.timings.buildSeconds.toFixed(1)} s, start ${t.timings.startSeconds.toFixed(2)} s)`);
-    } else {
-      const f = d as FlinkDeployment;
-      version = f.flinkVersion;
-      o.log(`${query}: running on Flink ${f.flinkVersion} (JVM ${f.timings.clusterStartSeconds.toFixed(1)} s, job ${f.timings.submitSeconds.toFixed(1)} s)`);
-    }
+    const d = await engine.deploy(job, parallelism, o.rates[0]);
+    const version = d.version ?? 'unknown';
+    o.log(`${query}: running on ${timely ? '' : 'Flink '}${version} (deployed in ${d.callTimings.deploy.lastSeconds.toFixed(1)} s, a build included; parallelism ${JSON.stringify(d.parallelism)})`);
     const measured: Snapshot[][] = [];
     for (const [k, rate] of o.rates.entries()) {
       await d.setRate(rate);

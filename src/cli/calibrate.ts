@@ -17,10 +17,11 @@ import { calibrateMachine, readMeasurements } from '../calibration/index.js';
 import { checkLoad, loadLine } from '../calibration/load.js';
 import { calibrate } from '../calibration/query.js';
 import { CALIBRATION_QUERIES } from '../calibration/design.js';
-import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
+import { FlinkEngine } from '../engines/flink/index.js';
+import { engineEntry, nexmarkEngines } from '../engines/registry.js';
 import { queryCostsDir } from '../core/project.js';
 import { PROFILE_NAME } from '../engines/simulator/profile.js';
-import { NEXMARK_ON_TIMELY, TimelyEngine } from '../engines/timely/index.js';
+import { TimelyEngine } from '../engines/timely/index.js';
 import { calibrateTimely, TIMELY_CALIBRATION_QUERIES, type TimelyMeasurements } from '../calibration/timely.js';
 import { isNexmarkQuery, type NexmarkQuery } from '../workloads/nexmark/templates.js';
 import { command, EXIT, guard } from './common.js';
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
     .option('cores', { type: 'number', describe: "cores of the machine the profile describes (default: this machine's)" })
     .option('max-load', { type: 'number', describe: "refuse to measure when the 1-minute load average is above this (default: this machine's cores)" })
     .option('force', { type: 'boolean', default: false, describe: 'measure even above --max-load; the profile is marked as measured on a loaded machine' })
-    .option('query', { type: 'string', describe: `query, or "all" (Flink: ${Object.keys(NEXMARK_ON_FLINK).join(', ')}; Timely: ${Object.keys(NEXMARK_ON_TIMELY).join(', ')})` })
+    .option('query', { type: 'string', describe: `query, or "all" (${nexmarkEngines().map((e) => `${e.kind}: ${Object.keys(e.queries).join(', ')}`).join('; ')})` })
     .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: 'real engine to measure on' })
     .option('rate', { type: 'number', describe: 'high generator rate, events/s (keep the machine unsaturated; default 12000 on Flink, 300000 on Timely)' })
     .option('low-rate', { type: 'number', describe: 'low generator rate, events/s (costs are the slope between the two; default 4000 on Flink, 100000 on Timely)' })
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
       console.error(`error: --profile: '${name}' is not a profile name to write (letters, digits, . _ -; not the built-in 'linear')`);
       return EXIT.badInput;
     }
-    const implemented = timely ? NEXMARK_ON_TIMELY : NEXMARK_ON_FLINK;
+    const implemented = engineEntry(argv.engine).nexmark ?? {};
     const queries = (argv.queries ?? (timely ? TIMELY_CALIBRATION_QUERIES : CALIBRATION_QUERIES).join(',')).split(',').map((q) => q.trim());
     const bad = queries.find((q) => !isNexmarkQuery(q) || !implemented[q]);
     if (bad !== undefined) {
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const timely = argv.engine === 'timely';
-  const implemented = timely ? NEXMARK_ON_TIMELY : NEXMARK_ON_FLINK;
+  const implemented = engineEntry(argv.engine).nexmark ?? {};
   const queries: string[] = argv.query === 'all' ? Object.keys(implemented) : [argv.query];
   for (const q of queries) {
     if (!implemented[q]) {

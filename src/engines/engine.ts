@@ -38,6 +38,8 @@ export interface Deployment {
    * beyond it is granted only up to it (RescaleReport.requested says what was asked).
    */
   readonly maxOperatorParallelism?: number;
+  /** The engine's release as the running deployment reports it ('2.3.0' from Flink's REST, 'timely 0.31.0'). */
+  readonly version?: string;
   /** Engine time in seconds since deploy. */
   now(): number;
   stop(): Promise<void>;

@@ -7,7 +7,7 @@
 import type { Experiment } from './schema.js';
 import type { Workload } from '../workloads/index.js';
 import { rateSchedule } from '../workloads/rates.js';
-import { SIMULATOR_DEFAULTS } from '../engines/simulator/simulator.js';
+import { engineOf } from '../engines/registry.js';
 import { tunerEntry, tunerOptions } from '../tuners/registry.js';
 import { tunerEntries, type TunerEntryConfig } from '../tuners/variants.js';
 
@@ -65,8 +65,8 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
     const schedule = rateSchedule(x.rates, workload.workloadUnit, x.seeds[0] ?? 1);
     const l = x.loop;
     const interval = Math.max(l.windowSec, l.policyIntervalSec ?? l.windowSec);
-    const sim = x.engine.kind === 'simulator' ? { ...SIMULATOR_DEFAULTS, ...x.engine } : undefined;
-    const rescaleSec = sim ? sim.rescaleBaseSec : 60;
+    const costs = engineOf(x.engine).costs();
+    const rescaleSec = costs.rescaleSec;
     let windows = 0;
     let engineSec = 0;
     for (const phase of schedule) {
@@ -79,8 +79,8 @@ export function estimateWork(points: readonly PointWork[]): WorkEstimate {
     e.windows += runs * windows;
     e.operatorWindows += runs * windows * ops;
     e.engineSec += runs * engineSec;
-    if (sim) {
-      const steps = engineSec / sim.dt;
+    if (costs.stepSec !== undefined) {
+      const steps = engineSec / costs.stepSec;
       const perRun = steps * ops * COST.operatorStep + windows * ops * COST.operatorWindow;
       for (const t of tuners) e.cpuSec += x.seeds.length * (perRun + decideSeconds(t, ops, windows));
     } else {

@@ -130,8 +130,9 @@ export async function readReplaySource(path: string, only?: string): Promise<Rep
     let truth: GroundTruth | undefined;
     if (spec) {
       job = buildWorkload(spec.experiment.workload).job;
-      sharedWorkers = engineCapabilities(spec.experiment.engine).sharedWorkers;
-      if (spec.experiment.engine.kind === 'simulator') {
+      const caps = engineCapabilities(spec.experiment.engine);
+      sharedWorkers = caps.sharedWorkers;
+      if (caps.groundTruth) {
         const engine = await createEngine(spec.experiment.engine, seed);
         truth = engine.groundTruth?.(job);
         await engine.close();

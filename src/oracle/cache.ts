@@ -7,14 +7,14 @@
  * under datasets/oracle/, everything else under the results folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeAtomic } from '../io/files.js';
 import { PROJECT_ROOT, queryCostsDir } from '../core/project.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
-import { simulatorTerms, type EngineConfig } from '../engines/registry.js';
+import { engineEntry, engineOf, type EngineConfig } from '../engines/registry.js';
 import { canonical } from '../core/canonical.js';
 import type { SloConfig } from '../loop/config.js';
 import type { OracleSetting } from './config.js';
@@ -75,44 +75,17 @@ export interface OracleRecord {
 
 const sha = (x: string | Buffer): string => createHash('sha256').update(x).digest('hex');
 
-function hashFiles(paths: readonly string[]): string {
-  const h = createHash('sha256');
-  const walk = (abs: string): void => {
-    if (!existsSync(abs)) return;
-    if (statSync(abs).isDirectory()) {
-      for (const e of readdirSync(abs).sort()) if (e !== 'target') walk(join(abs, e));
-      return;
-    }
-    h.update(relative(PROJECT_ROOT, abs).split(sep).join('/'));
-    h.update('\u0000');
-    h.update(readFileSync(abs));
-  };
-  for (const p of paths) walk(join(PROJECT_ROOT, p));
-  return `sha256:${h.digest('hex').slice(0, 12)}`;
-}
-
-function matchFile(path: string, re: RegExp): string {
-  const f = join(PROJECT_ROOT, path);
-  return existsSync(f) ? (re.exec(readFileSync(f, 'utf8'))?.[1] ?? '?') : '?';
-}
-
 /** The engine's version: the engine release and a hash of the job code it runs. */
 export function engineVersion(kind: EngineConfig['kind']): string {
-  switch (kind) {
-    case 'simulator':
-      return `simulator ${hashFiles(['src/engines/simulator'])}`;
-    case 'flink':
-      return `flink ${matchFile('jobs/flink/pom.xml', /<flink\.version>([^<]+)</)}, jobs ${hashFiles(['jobs/flink/src', 'jobs/flink/pom.xml'])}`;
-    case 'timely':
-      return `timely ${matchFile('jobs/timely/Cargo.lock', /name = "timely"\nversion = "([^"]+)"/)}, jobs ${hashFiles(['jobs/timely/src', 'jobs/timely/Cargo.toml', 'jobs/timely/Cargo.lock'])}`;
-  }
+  return engineEntry(kind).version();
 }
 
 /** The machine and engine a measurement holds for. */
 export function fingerprint(x: OracleSetting, machine: { cores?: number; memoryBytes?: number } = {}): Fingerprint {
   const e = x.engine;
   let profile: string;
-  if (e.kind === 'simulator') profile = `${e.profile ?? 'linear'} sha256:${sha(canonical(simulatorTerms(e))).slice(0, 12)}`;
+  const physics = engineOf(e).physicsFingerprint();
+  if (physics !== undefined) profile = physics;
   else {
     const w = x.workload;
     const name = w.kind === 'nexmark' ? w.query : w.kind;
@@ -156,7 +129,7 @@ export function cacheDir(x: OracleSetting, file: string, cwd: string, override?:
   if (override !== undefined) return resolve(cwd, override);
   const rel = relative(join(PROJECT_ROOT, 'experiments'), resolve(file));
   const committed = !rel.startsWith('..') && !isAbsolute(rel);
-  if (committed && x.engine.kind !== 'simulator') return COMMITTED_CACHE;
+  if (committed && !engineOf(x.engine).capabilities().groundTruth) return COMMITTED_CACHE;
   return resolve(cwd, x.outputs.dir, 'oracle');
 }
 

@@ -9,7 +9,7 @@
  * under the probes made. Not a proof of minimality.
  */
 import { deployedSize, initialParallelism } from '../loop/index.js';
-import { engineCapabilities } from '../engines/registry.js';
+import { engineCapabilities, engineOf } from '../engines/registry.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
 import { rateSchedule } from '../workloads/rates.js';
@@ -40,9 +40,7 @@ export function distinctRates(x: OracleSetting, w: Workload): number[] {
 
 /** The largest parallelism one operator can get on the configured engine (slots, workers), if it limits. */
 function engineLimit(x: OracleSetting): number | undefined {
-  if (x.engine.kind === 'flink') return x.engine.slots;
-  if (x.engine.kind === 'timely') return x.engine.maxWorkers;
-  return undefined;
+  return engineOf(x.engine).operatorLimit();
 }
 
 /** The search's coordinates: one worker count on shared workers, else one dimension per operator. */
@@ -66,8 +64,8 @@ interface Observation extends ProbeObservation {
 /** Seconds one probe takes at most on this engine: deploy and stop, warm-up, the probe's windows. */
 export function probeWallEstimate(x: OracleSetting, probeSec: number): number {
   const phase = probePhaseSec(x, probeSec);
-  if (x.engine.kind === 'simulator') return 0.05 + phase / 2000;
-  return phase + (x.engine.kind === 'flink' ? 20 : 3);
+  const c = engineOf(x.engine).costs();
+  return c.deploySec + phase / c.speedup;
 }
 
 export interface RateOutcome {

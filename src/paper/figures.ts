@@ -26,7 +26,7 @@ import { canonical } from '../core/canonical.js';
 import { writeAtomic, writeCsv } from '../io/files.js';
 import { codeVersion, gitCommit } from '../experiment/version.js';
 import type { Experiment } from '../experiment/schema.js';
-import { binaryPath } from '../engines/timely/build.js';
+import { engineEntry, engineOf, REAL_ENGINE_KINDS, type EngineKind } from '../engines/registry.js';
 import { renderPng } from '../report/charts.js';
 import { renderSvgMeasured } from '../report/measure.js';
 import { EXTRAPOLATION_FILE } from '../report/report.js';
@@ -70,7 +70,7 @@ const experimentEntry = z.strictObject({
   config: z.string().describe('experiment file, resolved as the experiment CLI does (the current folder, then experiments/)'),
   label: z.string().optional().describe('its name in cross-workload figures (default: the workload)'),
   quick: overrides.optional().describe("--quick's overrides for this experiment (replace the set's)"),
-  realEngine: z.enum(['timely']).optional().describe('the real engine it needs; without it (or with --quick) simulatorFallback is applied'),
+  realEngine: z.enum(REAL_ENGINE_KINDS).optional().describe('the real engine it needs; without it (or with --quick) simulatorFallback is applied'),
   simulatorFallback: overrides.optional(),
 });
 const figureEntry = z.strictObject({
@@ -141,9 +141,10 @@ export interface PlannedExperiment {
   engineChoice?: 'real' | 'simulator';
 }
 
-/** Whether a real engine can run here (its binary built). */
-function realEngineAvailable(kind: 'timely'): boolean {
-  return kind === 'timely' && existsSync(binaryPath());
+/** Whether a real engine can run here (its job code built). */
+function realEngineAvailable(kind: EngineKind): boolean {
+  const e = engineEntry(kind);
+  return e.available(e.schema.parse({ kind })).built;
 }
 
 export function planFigureExperiment(id: string, entry: ExperimentEntry, set: FigureSet, o: { quick: boolean; out: string; cwd: string; realEngines?: boolean }): PlannedExperiment {
@@ -265,9 +266,7 @@ async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?
 
 /** 'real Timely', 'simulator (Timely mode)', 'simulator', 'real Flink'. */
 export function engineLabel(engine: Experiment['engine']): string {
-  const e = engine as { kind: string; mode?: string };
-  if (e.kind === 'simulator') return e.mode === 'timely' ? 'simulator (Timely mode)' : 'simulator';
-  return `real ${e.kind === 'timely' ? 'Timely' : e.kind === 'flink' ? 'Flink' : e.kind}`;
+  return engineOf(engine).label();
 }
 
 const readRows = (file: string): Row[] => (existsSync(file) ? (readInputCsv(file) as Row[]) : []);
@@ -326,7 +325,7 @@ export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; lab
         const e = exp(id);
         return e.points.map((pt) => {
           const engine = pt.experiment.engine as { kind: string; parallelism?: string; profile?: string };
-          const label = engine.kind === 'simulator' ? `simulator (Timely mode, ${engine.profile === undefined || engine.profile === 'linear' ? 'uncalibrated' : engine.profile})` : engineLabel(pt.experiment.engine);
+          const label = engineOf(pt.experiment.engine).label({ profile: true });
           return { workload: e.label ?? workloadLabel(pt.experiment), mode: engine.parallelism === 'placement' ? 'placement' : 'workers', engine: label, episodes: e.episodes.filter((r) => r.sweep === pt.label) };
         });
       });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readInputCsv, readInputJson } from '../io/read.js';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { toCsv, writeAtomic } from '../io/files.js';
+import { engineEntry, type EngineConfig } from '../engines/registry.js';
 import { renderPng, renderSvg } from './charts.js';
 import { renderPdf } from './pdf.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -171,8 +172,7 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
 
 /** How a run folder's sweep point names its engine: 'timely', 'flink', 'simulator (timely mode, linear)'. */
 function engineName(e: { kind: string; mode?: string; profile?: string }): string {
-  if (e.kind !== 'simulator') return e.kind;
-  return `simulator (${e.mode === 'timely' ? 'timely mode' : 'flink mode'}${e.profile && e.profile !== 'linear' ? `, ${e.profile}` : ''})`;
+  return engineEntry(e.kind).name(e as EngineConfig);
 }
 
 /**

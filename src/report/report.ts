@@ -7,8 +7,7 @@ import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSp
 import { existsSync } from 'node:fs';
 import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type FailedRun, type OracleMissing, type Row } from './summary.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { simulatorTerms } from '../engines/registry.js';
-import { profileExtrapolations } from '../engines/simulator/range.js';
+import { engineOf } from '../engines/registry.js';
 import { buildWorkload } from '../workloads/index.js';
 
 /** The run folder's file of extrapolation notices (read by npm run figures for its manifest). */
@@ -20,12 +19,11 @@ export const EXTRAPOLATION_FILE = 'extrapolation.json';
  * measuredRange (src/engines/simulator/range.ts). Timely mode: only parallelism, total rate, cores, load.
  */
 export function experimentExtrapolations(x: Experiment, episodes: readonly Row[]): string[] {
-  if (x.engine.kind !== 'simulator') return [];
+  const engine = engineOf(x.engine);
+  if (engine.profile() === undefined) return [];
   const job = buildWorkload(x.workload).job;
   const points = episodes.map((e) => ({ parallelism: Object.fromEntries((e.finalParallelism ?? '').split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])), rate: Number(e.targetRate) }));
-  const notices = profileExtrapolations(x.engine.profile ?? 'linear', job, points, simulatorTerms(x.engine).cores);
-  const timely = x.engine.mode === 'timely';
-  return notices.filter((n) => !timely || (n.term !== 'exchange' && n.term !== 'channel rate')).map((n) => n.text);
+  return engine.extrapolations(job, points);
 }
 
 const readRows = (file: string): Row[] => readInputCsv(file) as Row[];
@@ -38,7 +36,7 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const missing = readMissing(dir);
   const notes = [summaryNotes(x.slo), measuredOracleNotes(summary, missing)].filter((s) => s !== '').join('\n');
   const beyond = experimentExtrapolations(x, episodes);
-  const profile = x.engine.kind === 'simulator' ? (x.engine.profile ?? 'linear') : '';
+  const profile = engineOf(x.engine).profile() ?? '';
   const beyondMd = beyond.length ? `\n## Beyond the measurements of profile '${profile}'\n\nThe simulator extrapolates these terms past the range its profile was measured on:\n\n${beyond.map((b) => `- ${b}`).join('\n')}\n` : '';
   const md = summaryMarkdown(title, x.description ?? '', summary, notes, missing, o.failed ?? []) + beyondMd;
   writeAtomic(join(dir, EXTRAPOLATION_FILE), `${JSON.stringify({ profile, notices: beyond }, null, 2)}\n`);

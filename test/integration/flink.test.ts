@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandWorks, defaultJobsDir, ensureJobJar, FlinkEngine, livePids, LOCAL_TEMP_PREFIX, pidAlive, startLocalCluster } from '../../src/engines/flink/index.js';
+import { timed } from '../../src/engines/timed.js';
 import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
 import { nexmark } from '../../src/workloads/nexmark/templates.js';
 import { killHard, startExperiment, waitWhileRunning } from '../helpers/cli.js';
@@ -65,13 +66,13 @@ describe('Flink engine on a real local Flink', function () {
   });
 
   it('runs the synthetic job, measures every operator, rescales one in place, changes the rate, stops the JVM', async () => {
-    const engine = new FlinkEngine({ slots: 4 });
+    const engine = timed(new FlinkEngine({ slots: 4 }));
     let pid: number | undefined;
     try {
       const d = await engine.deploy(chain, ones(chain), 2000);
       pid = d.pid;
       assert.ok(pid && pidAlive(pid));
-      console.log(`      deploy: JVM up in ${d.timings.clusterStartSeconds.toFixed(1)} s, job RUNNING ${d.timings.submitSeconds.toFixed(1)} s later`);
+      console.log(`      deploy: JVM up and job RUNNING in ${d.callTimings.deploy.lastSeconds.toFixed(1)} s`);
       await d.advance(2);
       const s = await observeValid(d, 5);
       console.log(`      ${describeSnapshot(s)}`);
@@ -91,6 +92,11 @@ describe('Flink engine on a real local Flink', function () {
       assert.equal(report.tookEffect, true);
       assert.equal(report.mode, 'inPlace');
       assert.equal(d.parallelism.parse, 2);
+      // the timing decorator saw every call, and the engine's own members pass through it
+      assert.equal(d.callTimings.deploy.calls, 1);
+      assert.equal(d.callTimings.rescale.calls, 1);
+      assert.ok(d.callTimings.observe.calls >= 1 && engine.callTimings.observe.calls === d.callTimings.observe.calls);
+      assert.ok(d.callTimings.rescale.lastSeconds >= report.totalSeconds - 1e-6, 'the rescale took at least what the engine reports');
       const details = await d.client.job(d.jobId);
       const parse = details.vertices.find((v) => v.name === 'parse');
       assert.equal(parse?.parallelism, 2, 'Flink REST shows the new parallelism');

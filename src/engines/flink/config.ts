@@ -4,6 +4,7 @@
  * cluster over REST (jar upload + run, metrics, rescale); the cluster must reach the engine's rate endpoint.
  */
 import { z } from 'zod';
+import type { EngineCapabilities } from '../engine.js';
 
 export const FLINK_DEFAULTS = {
   slots: 32,
@@ -69,4 +70,9 @@ export type FlinkEngineOptions = Partial<Omit<FlinkConfig, 'kind'>> & { kind?: '
 export function resolveFlinkConfig(options: FlinkEngineOptions | unknown = {}): FlinkConfig {
   const o = (options ?? {}) as Record<string, unknown>;
   return flinkConfig.parse({ ...o, kind: 'flink' });
+}
+
+/** No ground truth; one deployment at a time (a JVM per run on 2 cores would disturb the measurements). */
+export function flinkCapabilities(config: FlinkConfig): EngineCapabilities {
+  return { groundTruth: false, parallelDeployments: false, inPlaceRescale: config.rescaleMode !== 'savepoint', sharedWorkers: false };
 }

@@ -13,7 +13,6 @@ export {
   NEXMARK_ON_FLINK,
   jobArguments,
   workloadOf,
-  type DeployTimings,
   type FlinkRescaleReport,
   type FlinkWorkload,
 } from './engine.js';

@@ -4,9 +4,10 @@
  * is registered, and killed on stop, on failure, and when this Node process exits or gets SIGINT/SIGTERM/SIGHUP:
  * a run never leaves a JVM behind. The launcher also exits by itself when its stdin (a pipe from us) closes.
  */
-import { pidAlive, runCommand, track, trackedPids, withFileLock } from '../shared/processes.js';
+import { buildWhenStale } from '../shared/build.js';
+import { newestMtime, pidAlive, track, trackedPids } from '../shared/processes.js';
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +25,6 @@ export function defaultJobsDir(): string {
 export function commandWorks(cmd: string): boolean {
   const r = spawnSync(cmd, ['-version'], { stdio: 'ignore', timeout: 60_000 });
   return r.status === 0;
-}
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
-  return newest;
 }
 
 export interface JobJar {
@@ -55,32 +48,13 @@ export function jarIsStale(dir: string): boolean {
   return newestMtime(join(dir, 'pom.xml')) > built || newestMtime(join(dir, 'src')) > built;
 }
 
-const builds = new Map<string, Promise<JobJar>>();
-
-/** Builds jobs/flink with Maven when stale (once per process and folder); returns the jar and classpath. */
-export function ensureJobJar(dir = defaultJobsDir(), mvn = 'mvn', log: (line: string) => void = () => {}): Promise<JobJar> {
-  const key = resolve(dir);
-  const pending = builds.get(key);
-  if (pending) return pending;
-  const p = buildIfStale(key, mvn, log);
-  builds.set(key, p);
-  p.catch(() => builds.delete(key));
-  return p;
-}
-
-async function buildIfStale(dir: string, mvn: string, log: (line: string) => void): Promise<JobJar> {
-  let buildSeconds = 0;
-  if (jarIsStale(dir)) {
-    // Serialises builds of one module across processes and worker threads (a lock file in target/).
-    await withFileLock(join(dir, 'target', '.build.lock'), async () => {
-      if (!jarIsStale(dir)) return; // another process built it meanwhile
-      log(`building ${dir} with ${mvn} ...`);
-      const t0 = performance.now();
-      await runCommand(mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'package', '-DskipTests'], dir);
-      buildSeconds = (performance.now() - t0) / 1000;
-      log(`built the Flink job jar in ${buildSeconds.toFixed(1)} s`);
-    });
-  }
+/** Builds jobs/flink with Maven when stale (once per process and folder, engines/shared/build.ts); returns the jar and classpath. */
+export async function ensureJobJar(folder = defaultJobsDir(), mvn = 'mvn', log: (line: string) => void = () => {}): Promise<JobJar> {
+  const dir = resolve(folder);
+  const { buildSeconds } = await buildWhenStale(
+    { dir, what: 'the Flink job jar', stale: () => jarIsStale(dir), command: [mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'package', '-DskipTests']] },
+    log,
+  );
   const jar = join(dir, 'target', JAR_NAME);
   const deps = readFileSync(join(dir, 'target', 'classpath.txt'), 'utf8').trim();
   return { jar, classpath: deps ? `${jar}:${deps}` : jar, flinkClasspath: deps, buildSeconds };

@@ -3,11 +3,11 @@
  * per-subtask counters (records in/out, accumulated busy/idle/backpressured time) rather than reading its 60 s
  * smoothed per-second gauges. Per subtask, busy + idle + backpressured is the wall time the subtask ran between
  * the two samples (Flink computes busy as the remainder), so ratios and rates are measured on the same clock
- * as the counters, whatever the metric fetcher's staleness.
+ * as the counters, whatever the metric fetcher's staleness. The samples are taken over REST in sampling.ts.
  */
 import type { JobGraph } from '../../core/job.js';
 import { ZERO_OPERATOR_METRICS, type OperatorMetrics, type Snapshot, type SourceMetrics } from '../../core/metrics.js';
-import type { FlinkRestClient, JobDetails, VertexDetails } from './rest.js';
+import { aggregateSubtasks, type SubtaskWindow } from '../shared/metrics.js';
 
 export interface SubtaskSample {
   readonly index: number;
@@ -44,79 +44,6 @@ export interface JobSample {
   readonly sources: Readonly<Record<string, SourceGauges>>;
 }
 
-function num(x: unknown): number {
-  const v = typeof x === 'number' ? x : Number(x);
-  return Number.isFinite(v) ? v : NaN;
-}
-
-export function vertexSample(d: VertexDetails, status: string): VertexSample {
-  return {
-    vertexId: d.id,
-    parallelism: d.parallelism,
-    status,
-    subtasks: d.subtasks.map((s) => ({
-      index: s.subtask,
-      attempt: s.attempt,
-      startTime: s['start-time'],
-      status: s.status,
-      complete: s.metrics['read-records-complete'] !== false && s.metrics['write-records-complete'] !== false,
-      busyMs: num(s.metrics['accumulated-busy-time']),
-      idleMs: num(s.metrics['accumulated-idle-time']),
-      backPressuredMs: num(s.metrics['accumulated-backpressured-time']),
-      recordsIn: num(s.metrics['read-records']),
-      recordsOut: num(s.metrics['write-records']),
-    })),
-  };
-}
-
-/** Names of a source vertex's gauges (operator-scoped, e.g. "Source__source.lagRecords"), discovered by suffix. */
-export interface GaugeNames {
-  lag?: string;
-  targetRate?: string;
-}
-
-export function findGaugeNames(names: readonly string[]): GaugeNames {
-  return {
-    lag: names.find((n) => n.endsWith('.lagRecords')),
-    targetRate: names.find((n) => n.endsWith('.targetRate')),
-  };
-}
-
-/** Takes one sample: the job, each operator's vertex (per subtask), the sources' lag gauges. */
-export async function takeSample(
-  client: FlinkRestClient,
-  jobId: string,
-  vertexOf: Readonly<Record<string, string>>,
-  sources: readonly string[],
-  gauges: Map<string, GaugeNames>,
-): Promise<JobSample> {
-  const details: JobDetails = await client.job(jobId);
-  const statusOf = new Map(details.vertices.map((v) => [v.id, v.status]));
-  const ops = Object.keys(vertexOf);
-  const at = Date.now();
-  const per = await Promise.all(ops.map((op) => client.vertex(jobId, vertexOf[op] as string)));
-  const vertices: Record<string, VertexSample> = {};
-  ops.forEach((op, i) => {
-    const d = per[i] as VertexDetails;
-    vertices[op] = vertexSample(d, statusOf.get(d.id) ?? 'UNKNOWN');
-  });
-  const srcs: Record<string, SourceGauges> = {};
-  await Promise.all(
-    sources.map(async (op) => {
-      const vid = vertexOf[op] as string;
-      let g = gauges.get(op);
-      if (!g?.lag) {
-        g = findGaugeNames(await client.subtaskMetricNames(jobId, vid).catch(() => []));
-        if (g.lag) gauges.set(op, g);
-      }
-      const names = [g.lag, g.targetRate].filter((n): n is string => !!n);
-      const m = await client.subtaskMetrics(jobId, vid, names, 'sum').catch(() => ({}) as Record<string, { sum?: number }>);
-      srcs[op] = { lagRecords: g.lag ? m[g.lag]?.sum : undefined, targetRate: g.targetRate ? m[g.targetRate]?.sum : undefined };
-    }),
-  );
-  return { at, jobId, state: details.state, vertices, sources: srcs };
-}
-
 /** Why a pair of samples cannot be differenced (a restart, a rescale, missing metrics), or undefined. */
 export function invalidReason(s0: JobSample, s1: JobSample): string | undefined {
   if (s0.jobId !== s1.jobId) return 'the job was resubmitted during the window';
@@ -150,23 +77,12 @@ export interface SnapshotContext {
 const ZERO: OperatorMetrics = ZERO_OPERATOR_METRICS;
 
 /**
- * One operator's metrics over the window. Sources count emitted records as their input. The true processing rate
- * is p x (records in / busy seconds, summed over subtasks) = records in per second / average busy ratio, as the
- * simulator defines it.
+ * One operator's metrics over the window (engines/shared/metrics.ts aggregates the subtasks). Sources count
+ * emitted records as their input. A subtask's window is its busy + idle + backpressured time (Flink's clock of
+ * the counters); records are pooled over the subtasks' mean window.
  */
 export function operatorMetrics(a: VertexSample, b: VertexSample, isSource: boolean): { metrics: OperatorMetrics; elapsedSec: number } {
-  let busySum = 0;
-  let idleSum = 0;
-  let bpSum = 0;
-  let inSum = 0;
-  let outSum = 0;
-  let elapsedSum = 0;
-  let busyMax = 0;
-  let bpMax = 0;
-  let n = 0;
-  let busyRatioSum = 0;
-  let bpRatioSum = 0;
-  let idleRatioSum = 0;
+  const windows: SubtaskWindow[] = [];
   for (const x of b.subtasks) {
     const y = a.subtasks.find((s) => s.index === x.index);
     if (!y) continue;
@@ -174,47 +90,18 @@ export function operatorMetrics(a: VertexSample, b: VertexSample, isSource: bool
     if (![x.busyMs, y.busyMs, x.idleMs, y.idleMs, x.backPressuredMs, y.backPressuredMs].every(Number.isFinite)) continue;
     const busy = Math.max(0, x.busyMs - y.busyMs);
     const idle = Math.max(0, x.idleMs - y.idleMs);
-    const bp = Math.max(0, x.backPressuredMs - y.backPressuredMs);
-    const total = busy + idle + bp;
-    busySum += busy;
-    idleSum += idle;
-    bpSum += bp;
-    elapsedSum += total;
-    inSum += Math.max(0, (isSource ? x.recordsOut - y.recordsOut : x.recordsIn - y.recordsIn) || 0);
-    outSum += Math.max(0, x.recordsOut - y.recordsOut || 0);
-    if (total > 0) {
-      const br = (1000 * busy) / total;
-      const pr = (1000 * bp) / total;
-      busyRatioSum += br;
-      bpRatioSum += pr;
-      idleRatioSum += (1000 * idle) / total;
-      busyMax = Math.max(busyMax, br);
-      bpMax = Math.max(bpMax, pr);
-      n++;
-    }
+    const backPressured = Math.max(0, x.backPressuredMs - y.backPressuredMs);
+    windows.push({
+      elapsed: busy + idle + backPressured,
+      busy,
+      idle,
+      backPressured,
+      recordsIn: Math.max(0, (isSource ? x.recordsOut - y.recordsOut : x.recordsIn - y.recordsIn) || 0),
+      recordsOut: Math.max(0, x.recordsOut - y.recordsOut || 0),
+    });
   }
-  const p = b.parallelism;
-  if (n === 0 || elapsedSum <= 0) return { metrics: { ...ZERO, parallelism: p }, elapsedSec: 0 };
-  const elapsedSec = elapsedSum / n / 1000;
-  const inRate = inSum / elapsedSec;
-  const outRate = outSum / elapsedSec;
-  const busyAvg = busyRatioSum / n;
-  const busyFraction = busySum / (busySum + idleSum + bpSum);
-  return {
-    elapsedSec,
-    metrics: {
-      parallelism: p,
-      busyMsPerSecond: busyAvg,
-      busyMsPerSecondMax: busyMax,
-      idleMsPerSecond: idleRatioSum / n,
-      backPressuredMsPerSecond: bpRatioSum / n,
-      backPressuredMsPerSecondMax: bpMax,
-      recordsInPerSecond: inRate,
-      recordsOutPerSecond: outRate,
-      trueProcessingRate: busyFraction > 0 ? inRate / busyFraction : 0,
-      trueOutputRate: busyFraction > 0 ? outRate / busyFraction : 0,
-    },
-  };
+  const { metrics, elapsedSeconds } = aggregateSubtasks(b.parallelism, windows, { unitsPerSecond: 1000, rates: 'pooled' });
+  return { metrics, elapsedSec: elapsedSeconds };
 }
 
 /** The Snapshot of the window between two samples; valid=false (with a note) when they cannot be differenced. */

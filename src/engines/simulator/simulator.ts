@@ -22,6 +22,7 @@ import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
 import { processedRate, progressMs, timelyBudget, timelyUs, workerSpeed, withTimelyCosts, type TimelyTerms } from './timely-physics.js';
 import { cpuBudget, cpuStretch, efficiency, hotShare, instanceBusy, LINEAR, operatorCpu, processingRate, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming } from './physics.js';
 import { clipToWorkers, PlacedJob, PlacementTruth } from './placement.js';
+import { operatorMetrics } from '../shared/metrics.js';
 
 export interface SimulatorOptions extends ModelOptions {
   /** Step of the fluid model, seconds. */
@@ -212,8 +213,7 @@ export class SimulatedDeployment implements Deployment {
       const busy = Math.min(1000 - bp, noisy((1000 * (this.aBusy[i] as number)) / (p * T)));
       const busyMax = Math.max(busy, Math.min(1000, noisy((1000 * (this.aBusyMax[i] as number)) / T)));
       const bpMax = Math.min(1000 - busyMax, Math.max(bp, (1000 * (this.aBpMax[i] as number)) / T));
-      const busySec = busy / 1000;
-      operators[id] = {
+      operators[id] = operatorMetrics({
         parallelism: p,
         busyMsPerSecond: busy,
         busyMsPerSecondMax: busyMax,
@@ -222,9 +222,8 @@ export class SimulatedDeployment implements Deployment {
         backPressuredMsPerSecondMax: bpMax,
         recordsInPerSecond: inRate,
         recordsOutPerSecond: outRate,
-        trueProcessingRate: busySec > 0 ? inRate / busySec : 0,
-        trueOutputRate: busySec > 0 ? outRate / busySec : 0,
-      };
+        busyFraction: busy / 1000,
+      });
       if (this.isSource[i]) {
         achieved += exactIn;
         sources[id] = { targetRate: this.rate * (this.share[i] as number), achievedRate: exactIn, lagRecords: this.queue[i] as number };

@@ -5,7 +5,8 @@
 import { existsSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandRuns, newestMtime, runCommand, withFileLock } from '../shared/processes.js';
+import { buildWhenStale } from '../shared/build.js';
+import { commandRuns, newestMtime } from '../shared/processes.js';
 
 export const BINARY_NAME = 'streamtune-timely';
 
@@ -37,33 +38,22 @@ export interface TimelyBinary {
   readonly buildSeconds: number;
 }
 
-const builds = new Map<string, Promise<TimelyBinary>>();
-
-/** Builds jobs/timely when stale (once per process and crate); returns the binary. */
-export function ensureBinary(dir = defaultJobsDir(), cargo = 'cargo', log: (line: string) => void = () => {}): Promise<TimelyBinary> {
-  const key = resolve(dir);
-  const pending = builds.get(key);
-  if (pending) return pending;
-  const p = buildIfStale(key, cargo, log);
-  builds.set(key, p);
-  p.catch(() => builds.delete(key));
-  return p;
-}
-
-async function buildIfStale(dir: string, cargo: string, log: (line: string) => void): Promise<TimelyBinary> {
-  let buildSeconds = 0;
-  if (binaryIsStale(dir)) {
-    await withFileLock(join(dir, 'target', '.build.lock'), async () => {
-      if (!binaryIsStale(dir)) return; // another process built it meanwhile
-      log(`building ${dir} with ${cargo} ...`);
-      const t0 = performance.now();
-      await runCommand(cargo, ['build', '--release', '--locked', '--manifest-path', join(dir, 'Cargo.toml')], dir);
-      buildSeconds = (performance.now() - t0) / 1000;
+/** Builds jobs/timely when stale (once per process and crate, engines/shared/build.ts); returns the binary. */
+export async function ensureBinary(crate = defaultJobsDir(), cargo = 'cargo', log: (line: string) => void = () => {}): Promise<TimelyBinary> {
+  const dir = resolve(crate);
+  const { buildSeconds } = await buildWhenStale(
+    {
+      dir,
+      what: 'the Timely job',
+      stale: () => binaryIsStale(dir),
+      command: [cargo, ['build', '--release', '--locked', '--manifest-path', join(dir, 'Cargo.toml')]],
       // cargo does not relink when only timestamps changed: mark the binary as current
-      const now = new Date();
-      utimesSync(binaryPath(dir), now, now);
-      log(`built the Timely job in ${buildSeconds.toFixed(1)} s`);
-    });
-  }
+      after: () => {
+        const now = new Date();
+        utimesSync(binaryPath(dir), now, now);
+      },
+    },
+    log,
+  );
   return { binary: binaryPath(dir), buildSeconds };
 }

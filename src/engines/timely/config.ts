@@ -3,6 +3,7 @@
  * process (or `processes` processes on loopback) per deployment.
  */
 import { z } from 'zod';
+import type { EngineCapabilities } from '../engine.js';
 
 export const TIMELY_DEFAULTS = {
   parallelism: 'workers',
@@ -66,4 +67,9 @@ export type TimelyEngineOptions = Partial<Omit<TimelyConfig, 'kind'>> & { kind?:
 export function resolveTimelyConfig(options: TimelyEngineOptions | unknown = {}): TimelyConfig {
   const o = (options ?? {}) as Record<string, unknown>;
   return timelyConfig.parse({ ...o, kind: 'timely' });
+}
+
+/** No ground truth; one deployment at a time (two would share the cores); a rescale is a restart. */
+export function timelyCapabilities(config: TimelyConfig): EngineCapabilities {
+  return { groundTruth: false, parallelDeployments: false, inPlaceRescale: false, sharedWorkers: config.parallelism === 'workers' };
 }

@@ -18,16 +18,21 @@ import { engineWorkload, NEXMARK_ON_REAL_ENGINES, type EngineWorkload } from '..
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { JobGraph } from '../../core/job.js';
-import { ZERO_OPERATOR_METRICS, type Snapshot } from '../../core/metrics.js';
+import type { Snapshot } from '../../core/metrics.js';
+import { emptySnapshot } from '../shared/metrics.js';
 import { validateParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { Deployment, Engine, EngineCapabilities, RescaleReport } from '../engine.js';
 import { defaultJobsDir, ensureBinary } from './build.js';
-import { resolveTimelyConfig, type TimelyConfig, type TimelyEngineOptions } from './config.js';
+import { matchFile } from '../shared/version.js';
+import { resolveTimelyConfig, timelyCapabilities, type TimelyConfig, type TimelyEngineOptions } from './config.js';
 import { computeSnapshot, workerIdle } from './metrics.js';
 import { TimelyProcess, TimelyProcessError, type ProcessSample } from './process.js';
 
 /** Operator ids of the Nexmark queries the Timely job implements (the same on both real engines). */
 export const NEXMARK_ON_TIMELY = NEXMARK_ON_REAL_ENGINES;
+
+/** 'timely 0.31.0': the timely crate's version in jobs/timely/Cargo.lock. */
+export const TIMELY_VERSION = `timely ${matchFile('jobs/timely/Cargo.lock', /name = "timely"\nversion = "([^"]+)"/)}`;
 
 export class TimelyJobFailedError extends Error {
   constructor(message: string) {
@@ -154,11 +159,6 @@ export interface TimelyRescaleReport extends RescaleReport {
   readonly startSeconds: number;
 }
 
-export interface TimelyDeployTimings {
-  readonly buildSeconds: number;
-  readonly startSeconds: number;
-}
-
 export class TimelyEngine implements Engine {
   readonly kind = 'timely';
   readonly config: TimelyConfig;
@@ -173,9 +173,8 @@ export class TimelyEngine implements Engine {
     return new TimelyEngine(resolveTimelyConfig(raw));
   }
 
-  /** No ground truth; one deployment at a time (two would share the cores); a rescale is a restart. */
   get capabilities(): EngineCapabilities {
-    return { groundTruth: false, parallelDeployments: false, inPlaceRescale: false, sharedWorkers: this.config.parallelism === 'workers' };
+    return timelyCapabilities(this.config);
   }
 
   /** The binary (built when missing or stale). */
@@ -187,11 +186,10 @@ export class TimelyEngine implements Engine {
   async deploy(job: JobGraph, parallelism: Parallelism, rate: number): Promise<TimelyDeployment> {
     validateParallelism(job, parallelism);
     workloadOf(job, this.config.workload); // validates the workload before anything starts
-    const { binary, buildSeconds } = await this.binary();
+    const { binary } = await this.binary();
     const layout = layoutOf(job, parallelism, this.config);
-    const t0 = performance.now();
     const group = await startGroup(binary, job, layout, rate, this.config);
-    const d = new TimelyDeployment(this, job, binary, layout, group, rate, { buildSeconds, startSeconds: (performance.now() - t0) / 1000 });
+    const d = new TimelyDeployment(this, job, binary, layout, group, rate);
     this.deployments.add(d);
     return d;
   }
@@ -251,7 +249,6 @@ async function stopGroup(g: Group, timeoutSec: number): Promise<ProcessSample[]>
 }
 
 export class TimelyDeployment implements Deployment {
-  readonly timings: TimelyDeployTimings;
   private layoutNow: TimelyLayout;
   private current: Parallelism;
   private group: Group;
@@ -269,13 +266,11 @@ export class TimelyDeployment implements Deployment {
     layout: TimelyLayout,
     group: Group,
     rate: number,
-    timings: TimelyDeployTimings,
   ) {
     this.layoutNow = layout;
     this.current = parallelismOf(job, layout);
     this.group = group;
     this.rate = rate;
-    this.timings = timings;
   }
 
   get parallelism(): Parallelism {
@@ -284,6 +279,11 @@ export class TimelyDeployment implements Deployment {
 
   get maxOperatorParallelism(): number {
     return this.engine.config.maxWorkers;
+  }
+
+  /** The timely release the binary is built against (jobs/timely/Cargo.lock). */
+  get version(): string {
+    return TIMELY_VERSION;
   }
 
   /** W, the worker count running now. */
@@ -374,10 +374,7 @@ export class TimelyDeployment implements Deployment {
   }
 
   private invalid(windowSeconds: number, rate: number, note: string): Snapshot {
-    const operators = Object.fromEntries(this.job.operatorIds.map((id) => [id, { ...ZERO_OPERATOR_METRICS, parallelism: this.current[id] ?? 0 }]));
-    const shares = this.job.sourceShares();
-    const sources = Object.fromEntries(this.job.sources().map((id) => [id, { targetRate: rate * (shares[id] ?? 0), achievedRate: 0, lagRecords: 0 }]));
-    return { time: this.now(), windowSeconds, operators, sources, targetRate: rate, achievedRate: 0, valid: false, note };
+    return emptySnapshot(this.job, this.current, { time: this.now(), windowSeconds, targetRate: rate, note });
   }
 
   /**

@@ -21,7 +21,6 @@ export {
   shellQuote,
   workloadOf,
   type SourceResume,
-  type TimelyDeployTimings,
   type TimelyLayout,
   type TimelyRescaleReport,
   type TimelyWorkload,

@@ -19,7 +19,8 @@
  * (busiest worker busy >= tauBusy) while a source lags; when none is, the lagging sources are labelled.
  */
 import type { JobGraph } from '../../core/job.js';
-import { ZERO_OPERATOR_METRICS, type OperatorMetrics, type Snapshot, type SourceMetrics } from '../../core/metrics.js';
+import type { OperatorMetrics, Snapshot, SourceMetrics } from '../../core/metrics.js';
+import { aggregateSubtasks, type SubtaskWindow } from '../shared/metrics.js';
 import type { ProcessSample, WorkerSample } from './process.js';
 
 export interface SnapshotContext {
@@ -63,6 +64,21 @@ export function invalidReason(s0: readonly ProcessSample[], s1: readonly Process
   return undefined;
 }
 
+/** Events a source emitted per second, summed over its workers, on the processes' wall clock. */
+function emittedRate(s0: readonly ProcessSample[], s1: readonly ProcessSample[], id: string): number {
+  let rate = 0;
+  for (const p1 of s1) {
+    const p0 = s0.find((q) => q.process === p1.process);
+    const sec = p0 ? (p1.unixMs - p0.unixMs) / 1000 : 0;
+    if (!p0 || !(sec > 0)) continue;
+    for (const x1 of p1.sources[id] ?? []) {
+      const x0 = (p0.sources[id] ?? []).find((y) => y.worker === x1.worker);
+      if (x0) rate += Math.max(0, x1.emitted - x0.emitted) / sec;
+    }
+  }
+  return rate;
+}
+
 export function computeSnapshot(s0: readonly ProcessSample[], s1: readonly ProcessSample[], ctx: SnapshotContext): Snapshot {
   const { job } = ctx;
   const reason = invalidReason(s0, s1);
@@ -77,16 +93,7 @@ export function computeSnapshot(s0: readonly ProcessSample[], s1: readonly Proce
     const isSource = job.operator(id).type === 'source';
     const blocked0 = isSource ? blockedByWorker(s0, id) : undefined;
     const blocked1 = isSource ? blockedByWorker(s1, id) : undefined;
-    let busySum = 0;
-    let elapsedSum = 0;
-    let busyMax = 0;
-    let bpMax = 0;
-    let busyRatioSum = 0;
-    let bpRatioSum = 0;
-    let idleRatioSum = 0;
-    let inRate = 0;
-    let outRate = 0;
-    let n = 0;
+    const windows: SubtaskWindow[] = [];
     if (!reason) {
       for (const wi of ctx.workersOf[id] ?? []) {
         const w0 = a.get(wi);
@@ -97,52 +104,14 @@ export function computeSnapshot(s0: readonly ProcessSample[], s1: readonly Proce
         const elapsed = w1.asOfNs - w0.asOfNs;
         if (!(elapsed > 0)) continue;
         const busy = Math.min(elapsed, Math.max(0, x1[0] - x0[0]));
-        const bp = isSource ? Math.min(elapsed - busy, Math.max(0, (blocked1?.get(wi) ?? 0) - (blocked0?.get(wi) ?? 0))) : 0;
-        const sec = elapsed / 1e9;
-        busySum += busy;
-        elapsedSum += elapsed;
-        const br = (1000 * busy) / elapsed;
-        const pr = (1000 * bp) / elapsed;
-        busyRatioSum += br;
-        bpRatioSum += pr;
-        idleRatioSum += Math.max(0, 1000 - br - pr);
-        busyMax = Math.max(busyMax, br);
-        bpMax = Math.max(bpMax, pr);
-        inRate += Math.max(0, (isSource ? 0 : x1[1] - x0[1]) / sec);
-        outRate += Math.max(0, (x1[2] - x0[2]) / sec);
-        n++;
+        const backPressured = isSource ? Math.min(elapsed - busy, Math.max(0, (blocked1?.get(wi) ?? 0) - (blocked0?.get(wi) ?? 0))) : 0;
+        windows.push({ elapsed, busy, backPressured, recordsIn: isSource ? 0 : Math.max(0, x1[1] - x0[1]), recordsOut: Math.max(0, x1[2] - x0[2]) });
       }
     }
-    if (isSource && !reason) {
-      // a source's records "in" are the events it emitted: its own counter, read in real time, so over the
-      // processes' wall clock between the samples
-      inRate = 0;
-      for (const p1 of s1) {
-        const p0 = s0.find((q) => q.process === p1.process);
-        const sec = p0 ? (p1.unixMs - p0.unixMs) / 1000 : 0;
-        if (!p0 || !(sec > 0)) continue;
-        for (const x1 of p1.sources[id] ?? []) {
-          const x0 = (p0.sources[id] ?? []).find((y) => y.worker === x1.worker);
-          if (x0) inRate += Math.max(0, x1.emitted - x0.emitted) / sec;
-        }
-      }
-    }
-    const busyFraction = elapsedSum > 0 ? busySum / elapsedSum : 0;
-    operators[id] =
-      n === 0
-        ? { ...ZERO_OPERATOR_METRICS, parallelism: p }
-        : {
-            parallelism: p,
-            busyMsPerSecond: busyRatioSum / n,
-            busyMsPerSecondMax: busyMax,
-            idleMsPerSecond: idleRatioSum / n,
-            backPressuredMsPerSecond: bpRatioSum / n,
-            backPressuredMsPerSecondMax: bpMax,
-            recordsInPerSecond: inRate,
-            recordsOutPerSecond: outRate,
-            trueProcessingRate: busyFraction > 0 ? inRate / busyFraction : 0,
-            trueOutputRate: busyFraction > 0 ? outRate / busyFraction : 0,
-          };
+    // a source's records "in" are the events it emitted: its own counter, read in real time, so over the
+    // processes' wall clock between the samples
+    const emitted = isSource && !reason ? emittedRate(s0, s1, id) : undefined;
+    operators[id] = aggregateSubtasks(p, windows, { unitsPerSecond: 1e9, rates: 'perSubtask', ...(emitted !== undefined ? { recordsInPerSecond: emitted } : {}) }).metrics;
     if (isSource) {
       const m = operators[id] as OperatorMetrics;
       const lag = s1.reduce((acc, s) => acc + (s.sources[id] ?? []).reduce((x, y) => x + y.lag, 0), 0);

@@ -28,7 +28,7 @@ import type { JobGraph } from '../src/core/job.js';
 import type { Parallelism } from '../src/core/parallelism.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT, profilesDir } from '../src/core/project.js';
+import { profilesDir } from '../src/core/project.js';
 import { LINEAR, type PhysicsTerms } from '../src/engines/simulator/physics.js';
 import { DEFAULT_PROFILE, loadProfile, profilePath } from '../src/engines/simulator/profile.js';
 import { SimulatorEngine } from '../src/engines/simulator/simulator.js';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { toCsv, writeAtomic } from '../io/files.js';
-import { renderPng, renderSvg } from './charts.js';
+import { renderPng } from './charts.js';
+import { renderSvgMeasured } from './measure.js';
 import { renderPdf } from './pdf.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Row } from './summary.js';
@@ -161,7 +162,8 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: title,
-      subtitle: `Kendall tau (${real} vs ${sim}): reconfigurations ${fmt(tau.reconfigurations)}, P / oracle ${fmt(tau.parallelismOverOracle)}, sustained share ${fmt(tau.sustainedShare)}; no bar: no value (no sustained episode, or no oracle)`,
+      // Lines no wider than the panels, so that the figure is as wide as its panels (text measured: measure.ts).
+      subtitle: [`Kendall tau (${real} vs ${sim}):`, `reconfigurations ${fmt(tau.reconfigurations)}, P / oracle ${fmt(tau.parallelismOverOracle)}, sustained share ${fmt(tau.sustainedShare)}`, 'no bar: no value (no sustained episode, or no oracle); whiskers: ± sd over seeds'],
     },
     data: { values: data },
     hconcat: FIGURES.map(panel),
@@ -196,7 +198,7 @@ export async function writeComparison(dirs: readonly string[], out: string, titl
   if (!real || !sim) throw new Error(`compare: needs a real engine and the simulator; the run folders have ${engines.join(', ')}`);
   const md = comparisonMarkdown(figures, real, sim);
   const spec = comparisonSpec(figures, real, sim, title);
-  const svg = await renderSvg(spec);
+  const svg = await renderSvgMeasured(spec);
   writeAtomic(join(out, 'comparison.md'), `# ${title}\n\n${md}\n`);
   writeAtomic(join(out, 'comparison.csv'), toCsv(Object.keys(figures[0] ?? {}), figures as unknown as Record<string, unknown>[]));
   writeAtomic(join(out, 'comparison.vl.json'), `${JSON.stringify(spec, null, 2)}\n`);

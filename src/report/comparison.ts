@@ -73,16 +73,16 @@ export function engineFigures(episodes: readonly Row[], engineOf: (sweep: string
     const over = per((xs) => avg(xs.filter((r) => r.outcome === 'sustained' && r.parallelismOverOracle !== '').map((r) => Number(r.parallelismOverOracle))));
     const share = per((xs) => xs.filter((r) => r.outcome === 'sustained').length / xs.length);
     return {
-      engine,
-      tuner,
-      seeds: seeds.length,
-      oracle: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
-      reconfigurations: avg(reconf),
-      reconfigurationsSd: sd(reconf),
-      parallelismOverOracle: avg(over),
-      parallelismOverOracleSd: sd(over),
-      sustainedShare: avg(share),
-      sustainedShareSd: sd(share),
+        engine,
+        tuner,
+        seeds: seeds.length,
+        oracle: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
+        reconfigurations: avg(reconf),
+        reconfigurationsSd: sd(reconf),
+        parallelismOverOracle: avg(over),
+        parallelismOverOracleSd: sd(over),
+        sustainedShare: avg(share),
+        sustainedShareSd: sd(share),
     };
   });
 }
@@ -135,7 +135,10 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
         return { figure: TITLES[k], tuner: f.tuner, engine: label(f), value: Number.isFinite(v) ? v : null, low: Number.isFinite(v) && Number.isFinite(s) ? v - s : null, high: Number.isFinite(v) && Number.isFinite(s) ? v + s : null };
       }),
     );
-  const panel = (k: Figure) => ({
+  const panel = (k: Figure) => {
+    // A share stays in [0, 1]: its whiskers are clipped there rather than stretching the axis.
+    const share = k === 'sustainedShare' ? { scale: { domain: [0, 1], clamp: true } } : {};
+    return {
     width: 170,
     height: 160,
     title: TITLES[k],
@@ -146,18 +149,19 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
         encoding: {
           x: { field: 'tuner', type: 'nominal', title: null, axis: { labelAngle: -30 } },
           xOffset: { field: 'engine' },
-          y: { field: 'value', type: 'quantitative', title: null, ...(k === 'sustainedShare' ? { scale: { domain: [0, 1] } } : {}) },
+          y: { field: 'value', type: 'quantitative', title: null, ...share },
           color: { field: 'engine', type: 'nominal', title: null, scale: { range: ['#4c78a8', '#f58518'] }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0 } },
         },
       },
       {
         transform: [{ filter: 'isValid(datum.low)' }],
         mark: { type: 'rule', color: '#333' },
-        encoding: { x: { field: 'tuner', type: 'nominal' }, xOffset: { field: 'engine' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+        encoding: { x: { field: 'tuner', type: 'nominal' }, xOffset: { field: 'engine' }, y: { field: 'low', type: 'quantitative', ...share }, y2: { field: 'high' } },
       },
       ...(k === 'parallelismOverOracle' ? [{ data: { values: [{ y: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#333' }, encoding: { y: { field: 'y', type: 'quantitative' } } }] : []),
     ],
-  });
+    };
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -172,10 +176,12 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
   } as unknown as TopLevelSpec;
 }
 
-/** How a run folder's sweep point names its engine: 'timely', 'flink', 'simulator (timely mode, linear)'. */
-function engineName(e: { kind: string; mode?: string; profile?: string }): string {
+/** How a run folder's sweep point names its engine: 'timely', 'flink', 'simulator (flink mode, flink-2core)', 'simulator (timely mode, placement, timely-2core)'. */
+function engineName(e: { kind: string; mode?: string; profile?: string; parallelism?: string; timelyProfile?: string }): string {
   if (e.kind !== 'simulator') return e.kind;
-  return `simulator (${e.mode === 'timely' ? 'timely mode' : 'flink mode'}${e.profile && e.profile !== 'linear' ? `, ${e.profile}` : ''})`;
+  const mode = e.mode === 'timely' ? `timely mode${e.parallelism === 'placement' ? ', placement' : ''}` : 'flink mode';
+  const profile = e.mode === 'timely' ? e.timelyProfile : e.profile;
+  return `simulator (${mode}${profile && profile !== 'linear' ? `, ${profile}` : ''})`;
 }
 
 /**
@@ -186,7 +192,7 @@ function engineName(e: { kind: string; mode?: string; profile?: string }): strin
 export async function writeComparison(dirs: readonly string[], out: string, title: string): Promise<string> {
   const rows: Row[] = [];
   for (const dir of dirs) {
-    const resolved = JSON.parse(readFileSync(join(dir, 'config.resolved.json'), 'utf8')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string } } }[] };
+    const resolved = JSON.parse(readFileSync(join(dir, 'config.resolved.json'), 'utf8')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string; parallelism?: string; timelyProfile?: string } } }[] };
     const names = new Map(resolved.points.map((p) => [p.label, engineName(p.experiment.engine)]));
     const episodes = parse(readFileSync(join(dir, 'episodes.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
     for (const e of episodes) rows.push({ ...e, sweep: names.get(e.sweep as string) ?? (e.sweep as string) });

@@ -10,7 +10,8 @@ import { readInputCsv, readInputJson } from '../io/read.js';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { toCsv, writeAtomic } from '../io/files.js';
 import { engineEntry, type EngineConfig } from '../engines/registry.js';
-import { renderPng, renderSvg } from './charts.js';
+import { renderPng } from './charts.js';
+import { renderSvgMeasured } from './measure.js';
 import { renderPdf } from './pdf.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Row } from './summary.js';
@@ -72,16 +73,16 @@ export function engineFigures(episodes: readonly Row[], engineOf: (sweep: string
     const over = per((xs) => avg(xs.filter((r) => r.outcome === 'sustained' && r.parallelismOverOracle !== '').map((r) => Number(r.parallelismOverOracle))));
     const share = per((xs) => xs.filter((r) => r.outcome === 'sustained').length / xs.length);
     return {
-      engine,
-      tuner,
-      seeds: seeds.length,
-      oracle: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
-      reconfigurations: avg(reconf),
-      reconfigurationsSd: sd(reconf),
-      parallelismOverOracle: avg(over),
-      parallelismOverOracleSd: sd(over),
-      sustainedShare: avg(share),
-      sustainedShareSd: sd(share),
+        engine,
+        tuner,
+        seeds: seeds.length,
+        oracle: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
+        reconfigurations: avg(reconf),
+        reconfigurationsSd: sd(reconf),
+        parallelismOverOracle: avg(over),
+        parallelismOverOracleSd: sd(over),
+        sustainedShare: avg(share),
+        sustainedShareSd: sd(share),
     };
   });
 }
@@ -134,7 +135,10 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
         return { figure: TITLES[k], tuner: f.tuner, engine: label(f), value: Number.isFinite(v) ? v : null, low: Number.isFinite(v) && Number.isFinite(s) ? v - s : null, high: Number.isFinite(v) && Number.isFinite(s) ? v + s : null };
       }),
     );
-  const panel = (k: Figure) => ({
+  const panel = (k: Figure) => {
+    // A share stays in [0, 1]: its whiskers are clipped there rather than stretching the axis.
+    const share = k === 'sustainedShare' ? { scale: { domain: [0, 1], clamp: true } } : {};
+    return {
     width: 170,
     height: 160,
     title: TITLES[k],
@@ -145,23 +149,25 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
         encoding: {
           x: { field: 'tuner', type: 'nominal', title: null, axis: { labelAngle: -30 } },
           xOffset: { field: 'engine' },
-          y: { field: 'value', type: 'quantitative', title: null, ...(k === 'sustainedShare' ? { scale: { domain: [0, 1] } } : {}) },
+          y: { field: 'value', type: 'quantitative', title: null, ...share },
           color: { field: 'engine', type: 'nominal', title: null, scale: { range: ['#4c78a8', '#f58518'] }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0 } },
         },
       },
       {
         transform: [{ filter: 'isValid(datum.low)' }],
         mark: { type: 'rule', color: '#333' },
-        encoding: { x: { field: 'tuner', type: 'nominal' }, xOffset: { field: 'engine' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+        encoding: { x: { field: 'tuner', type: 'nominal' }, xOffset: { field: 'engine' }, y: { field: 'low', type: 'quantitative', ...share }, y2: { field: 'high' } },
       },
       ...(k === 'parallelismOverOracle' ? [{ data: { values: [{ y: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#333' }, encoding: { y: { field: 'y', type: 'quantitative' } } }] : []),
     ],
-  });
+    };
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: title,
-      subtitle: `Kendall tau (${real} vs ${sim}): reconfigurations ${fmt(tau.reconfigurations)}, P / oracle ${fmt(tau.parallelismOverOracle)}, sustained share ${fmt(tau.sustainedShare)}; no bar: no value (no sustained episode, or no oracle)`,
+      // Lines no wider than the panels, so that the figure is as wide as its panels (text measured: measure.ts).
+      subtitle: [`Kendall tau (${real} vs ${sim}):`, `reconfigurations ${fmt(tau.reconfigurations)}, P / oracle ${fmt(tau.parallelismOverOracle)}, sustained share ${fmt(tau.sustainedShare)}`, 'no bar: no value (no sustained episode, or no oracle); whiskers: ± sd over seeds'],
     },
     data: { values: data },
     hconcat: FIGURES.map(panel),
@@ -170,8 +176,8 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
   } as unknown as TopLevelSpec;
 }
 
-/** How a run folder's sweep point names its engine: 'timely', 'flink', 'simulator (timely mode, linear)'. */
-function engineName(e: { kind: string; mode?: string; profile?: string }): string {
+/** How a run folder's sweep point names its engine: 'timely', 'flink', 'simulator (flink mode, flink-2core)', 'simulator (timely mode, placement, timely-2core)'. */
+function engineName(e: { kind: string }): string {
   return engineEntry(e.kind).name(e as EngineConfig);
 }
 
@@ -183,7 +189,7 @@ function engineName(e: { kind: string; mode?: string; profile?: string }): strin
 export async function writeComparison(dirs: readonly string[], out: string, title: string): Promise<string> {
   const rows: Row[] = [];
   for (const dir of dirs) {
-    const resolved = readInputJson(join(dir, 'config.resolved.json')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string } } }[] };
+    const resolved = readInputJson(join(dir, 'config.resolved.json')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string; parallelism?: string; timelyProfile?: string } } }[] };
     const names = new Map(resolved.points.map((p) => [p.label, engineName(p.experiment.engine)]));
     const episodes = readInputCsv(join(dir, 'episodes.csv')) as Row[];
     for (const e of episodes) rows.push({ ...e, sweep: names.get(e.sweep as string) ?? (e.sweep as string) });
@@ -195,7 +201,7 @@ export async function writeComparison(dirs: readonly string[], out: string, titl
   if (!real || !sim) throw new Error(`compare: needs a real engine and the simulator; the run folders have ${engines.join(', ')}`);
   const md = comparisonMarkdown(figures, real, sim);
   const spec = comparisonSpec(figures, real, sim, title);
-  const svg = await renderSvg(spec);
+  const svg = await renderSvgMeasured(spec);
   writeAtomic(join(out, 'comparison.md'), `# ${title}\n\n${md}\n`);
   writeAtomic(join(out, 'comparison.csv'), toCsv(Object.keys(figures[0] ?? {}), figures as unknown as Record<string, unknown>[]));
   writeAtomic(join(out, 'comparison.vl.json'), `${JSON.stringify(spec, null, 2)}\n`);

@@ -19,7 +19,11 @@ export const SIMULATOR = {
     const detail = [mode, profile].filter((s) => s !== '').join(', ');
     return detail === '' ? 'simulator' : `simulator (${detail})`;
   },
-  name: (config) => `simulator (${config.mode === 'timely' ? 'timely mode' : 'flink mode'}${config.profile && config.profile !== 'linear' ? `, ${config.profile}` : ''})`,
+  name: (config) => {
+    const mode = config.mode === 'timely' ? `timely mode${config.parallelism === 'placement' ? ', placement' : ''}` : 'flink mode';
+    const profile = config.mode === 'timely' ? config.timelyProfile : config.profile;
+    return `simulator (${mode}${profile && profile !== 'linear' ? `, ${profile}` : ''})`;
+  },
   available: () => ({ runs: true, built: true }),
   version: () => `simulator ${hashFiles(['src/engines/simulator'])}`,
   operatorLimit: () => undefined,

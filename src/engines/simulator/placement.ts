@@ -175,10 +175,15 @@ export class PlacementTruth implements GroundTruth {
   private readonly ops: OperatorSpec[];
   private readonly cache = new Map<number, { parallelism: Parallelism; feasible: boolean }>();
   private readonly searches = new Map<number, { exact: boolean; nodes: number }>();
+  /**
+   * `speed(m)`: the share of a worker-second one worker gets for records when the largest p_v is m (a Timely
+   * profile's cores and progress overhead, as the deployment runs them); default 1.
+   */
   constructor(
     private readonly job: JobGraph,
     private readonly terms: PlacementTerms,
     private readonly workers?: number,
+    private readonly speed?: (m: number) => number,
   ) {
     this.load = job.loadFactors();
     this.ops = job.operators();
@@ -223,9 +228,9 @@ export class PlacementTruth implements GroundTruth {
     const ops = order.map((id) => this.job.operator(id));
     const n = ops.length;
     // Worker seconds per second of each operator on one worker (on k: times 1 + kappa (k - 1)).
-    const work = ops.map((op) => (rate * (this.load[op.id] ?? 0)) / instanceRate(op));
+    const work1 = ops.map((op) => (rate * (this.load[op.id] ?? 0)) / instanceRate(op));
     const stretch = (k: number): number => 1 / efficiency(k, this.terms.coordinationOverhead);
-    const total = work.reduce((a, b) => a + b, 0);
+    const total = work1.reduce((a, b) => a + b, 0);
     const maxP = ops.map((op) => op.maxParallelism);
     const fixed = this.workers;
     const needW = fixed === undefined;
@@ -237,10 +242,12 @@ export class PlacementTruth implements GroundTruth {
     let exact = true;
     const budgetLeft = (): number => Math.max(0, SEARCH_NODES - spent);
     /** Branch and bound on W workers; exact, or with at most `cap` nodes (an incumbent for the exact pass). */
-    const onWorkers = (W: number, cap = Infinity): void => {
+    const onWorkers = (W: number, cap = Infinity, m = W): void => {
       const limit = Math.min(cap, budgetLeft());
-      if (total > W * TOLERANCE) return;
-      const kMax = maxP.map((m) => Math.min(m, W));
+      const slow = this.speed ? 1 / this.speed(m) : 1;
+      const work = work1.map((x) => x * slow);
+      if (total * slow > W * TOLERANCE) return;
+      const kMax = maxP.map((q) => Math.min(q, m, W));
       const shares = ops.map((op, j) => Array.from({ length: (kMax[j] as number) + 1 }, (_, k) => (k > 0 ? rankShares(this.job, op, k, this.terms) : new Float64Array(0))));
       // An operator on all W workers lays at least its smallest piece on every worker (needW: one always is).
       const layer = ops.map((_, c) => ((kMax[c] as number) === W ? (work[c] as number) * stretch(W) * Math.min(...((shares[c] as Float64Array[])[W] as Float64Array)) : Infinity));
@@ -312,13 +319,16 @@ export class PlacementTruth implements GroundTruth {
 
     // An incumbent (a bounded search on every worker count), so that the exact pass prunes the worker counts too
     // small to sustain the rate instead of exhausting them.
+    // With W fixed, the worker speed follows the largest p_v (m): one pass per m, each p_v at most m.
     if (needW) for (let W = 1; W <= top && W + n - 1 < best; W++) onWorkers(W, INCUMBENT_NODES);
-    else onWorkers(top, INCUMBENT_NODES);
+    else for (let m = this.speed ? 1 : top; m <= top; m++) onWorkers(top, INCUMBENT_NODES, m);
     // Exact: every configuration on W workers has one operator at W (unless W is fixed) and every other at >= 1.
-    for (let W = fixed ?? 1; W <= top; W++) {
-      if (needW && W + n - 1 >= best) break;
-      onWorkers(W);
-    }
+    if (needW) {
+      for (let W = 1; W <= top; W++) {
+        if (W + n - 1 >= best) break;
+        onWorkers(W);
+      }
+    } else for (let m = this.speed ? 1 : top; m <= top; m++) onWorkers(top, Infinity, m);
     this.searches.set(rate, { exact, nodes: spent });
     if (!bestP) {
       const all = top;

@@ -76,7 +76,12 @@ export class SimulatorEngine implements Engine {
     return new SimulatedDeployment(timely ? withTimelyCosts(job, timely) : job, this.normalise(job, parallelism), rate, this.options);
   }
   groundTruth(job: JobGraph): GroundTruth {
-    if (this.options.parallelism === 'placement') return new PlacementTruth(job, this.options, this.options.workers);
+    if (this.options.parallelism === 'placement') {
+      // A Timely profile: the truth sees the costs and the worker speed the deployment runs (configure()).
+      const tt = this.options.timely;
+      if (!tt) return new PlacementTruth(job, this.options, this.options.workers);
+      return new PlacementTruth(withTimelyCosts(job, tt), this.options, this.options.workers, (m) => workerSpeed(tt, m) * (1 - progressMs(tt, m) / 1000));
+    }
     return new ModelTruth(job, this.options);
   }
   /** Timely mode runs every operator on all W workers (W the largest requested value), or places each on p_v. */

@@ -98,4 +98,30 @@ describe('simulator Timely profiles', () => {
     assert.ok(processedRate(q5, 1, 5_000_000, terms()) < 1_000_000);
     assert.equal(processedRate(q5, 1, 10_000, terms()), 10_000);
   });
+  it('placement mode: the ground truth sees the profile\'s costs and worker speed, so its oracle is the deployment\'s minimum', async () => {
+    // 1.5 cores for 4 workers; hotCount's 1.5 us a record is what limits the rate.
+    const t = terms({ backgroundCores: 0.5, exchange: { baseUs: 0, perWorkerUs: 0 }, growth: {} });
+    const engine = new SimulatorEngine({ mode: 'timely', parallelism: 'placement', workers: 4, noise: 0, timely: t });
+    const sustains = async (p: Record<string, number>, rate: number): Promise<boolean> => {
+      const d = await engine.deploy(q5, p, rate);
+      await d.advance(40);
+      const a = await d.observe(10);
+      await d.advance(60);
+      const b = await d.observe(10);
+      await d.stop();
+      return b.achievedRate > 0.999 * rate && (b.sources.source?.lagRecords ?? 0) <= (a.sources.source?.lagRecords ?? 0) + 1e-6 * rate;
+    };
+    const truth = engine.groundTruth(q5);
+    for (const rate of [200_000, 600_000, 900_000]) {
+      const { parallelism, feasible } = truth.oracle(rate);
+      assert.ok(feasible, `feasible at ${rate}`);
+      assert.ok(await sustains(parallelism, rate), `the oracle ${JSON.stringify(parallelism)} sustains ${rate}`);
+      for (const [id, k] of Object.entries(parallelism)) {
+        if (k > 1) assert.equal(await sustains({ ...parallelism, [id]: k - 1 }, rate), false, `${id} at ${k - 1} of ${JSON.stringify(parallelism)} fails at ${rate}`);
+      }
+    }
+    assert.ok(Object.values(truth.oracle(900_000).parallelism).some((k) => k > 1), 'the top rate needs more than one worker somewhere');
+    // Beyond what 1.5 cores do at hotCount's cost, no placement sustains the rate.
+    assert.equal(truth.oracle(3_000_000).feasible, false);
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { comparisonMarkdown, comparisonSpec, engineFigures, engineTau, kendallTau } from '../../../src/report/comparison.js';
+import { renderSvgMeasured } from '../../../src/report/measure.js';
 
 describe('engine comparison', () => {
   it("Kendall's tau-b: identical order 1, reversed -1, ties count as neither", () => {
@@ -47,5 +48,15 @@ describe('engine comparison', () => {
     const spec = JSON.stringify(comparisonSpec(f, 'timely', 'sim', 't'));
     assert.match(spec, /timely \(measured oracle\)/);
     assert.match(spec, /sim \(ground truth\)/);
+  });
+  it('the figure is as wide as its panels: the title and subtitle lines fit above them', async () => {
+    const f = engineFigures(rows, (s) => s);
+    const spec = comparisonSpec(f, 'simulator (timely mode, placement, timely-2core)', 'timely', 'A long title of the comparison figure, as the configs give it');
+    const svg = await renderSvgMeasured(spec);
+    const width = Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)?.[1]);
+    const panels = (spec as unknown as { hconcat: { width: number }[] }).hconcat;
+    const inner = panels.reduce((a, p) => a + p.width, 0);
+    // Panels, their y axes and the spacing between them; no empty band beside them.
+    assert.ok(width > inner && width < inner + panels.length * 70, `svg width ${width} for ${panels.length} panels of ${inner} in all`);
   });
 });

@@ -74,9 +74,12 @@ export class SimulatorEngine implements Engine {
     const timely = this.options.mode === 'timely' ? this.options.timely : null;
     return new SimulatedDeployment(timely ? withTimelyCosts(job, timely) : job, this.normalise(job, parallelism), rate, this.options);
   }
+  /** The ground truth of the job as it runs here (in Timely mode with a Timely profile: the profile's costs and terms). */
   groundTruth(job: JobGraph): GroundTruth {
-    if (this.options.parallelism === 'placement') return new PlacementTruth(job, this.options, this.options.workers);
-    return new ModelTruth(job, this.options);
+    const timely = this.options.mode === 'timely' ? this.options.timely : null;
+    const ran = timely ? withTimelyCosts(job, timely) : job;
+    if (this.options.parallelism === 'placement') return new PlacementTruth(ran, this.options, this.options.workers, timely);
+    return new ModelTruth(ran, this.options);
   }
   /** Timely mode runs every operator on all W workers (W the largest requested value), or places each on p_v. */
   normalise(job: JobGraph, p: Parallelism): Parallelism {
@@ -258,13 +261,20 @@ export class SimulatedDeployment implements Deployment {
     const timely = this.o.mode === 'timely';
     this.timings = this.job.operators().map((op) => timing(this.job, op, this.p, this.o));
     this.budget = timely ? Infinity : cpuBudget(this.o, this.p);
-    this.placed = this.o.parallelism === 'placement' ? new PlacedJob(this.job, this.p, this.o, this.o.workers) : undefined;
+    const placedTimely = timely && this.o.timely ? { terms: this.o.timely, rate: this.rate } : null;
+    this.placed = this.o.parallelism === 'placement' ? new PlacedJob(this.job, this.p, this.o, this.o.workers, placedTimely) : undefined;
     this.workerLoad = new Float64Array(this.placed?.workers ?? 0);
     this.job.operators().forEach((op, i) => {
       const p = this.instances(op.id);
       const t = this.timings[i] as OperatorTiming;
       const tt = timely ? this.o.timely : null;
-      if (tt) {
+      if (tt && this.placed) {
+        // Placement mode with a Timely profile: the placed job's per-record time (placement.ts) and the progress
+        // overhead of its W workers.
+        this.mu[i] = 1 / (this.placed.secPerRecord[i] as number);
+        this.hot[i] = hotShare(this.job, op, p, this.o);
+        this.avail[i] = 1 - progressMs(tt, this.placed.workers) / 1000;
+      } else if (tt) {
         // A Timely profile: measured per-record cost growing with the rate per worker, the exchange and the
         // per-operator progress overhead of W workers.
         const w = Math.max(...Object.values(this.p));

@@ -315,8 +315,9 @@ export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; lab
       const sets: ClaimSet[] = f.experiments.flatMap((id) => {
         const e = exp(id);
         return e.points.map((pt) => {
-          const engine = pt.experiment.engine as { kind: string; parallelism?: string; profile?: string };
-          const label = engine.kind === 'simulator' ? `simulator (Timely mode, ${engine.profile === undefined || engine.profile === 'linear' ? 'uncalibrated' : engine.profile})` : engineLabel(pt.experiment.engine);
+          const engine = pt.experiment.engine as { kind: string; parallelism?: string; profile?: string; timelyProfile?: string };
+          const profile = engine.timelyProfile ?? engine.profile;
+          const label = engine.kind === 'simulator' ? `simulator (Timely mode, ${profile === undefined || profile === 'linear' ? 'uncalibrated' : profile})` : engineLabel(pt.experiment.engine);
           return { workload: e.label ?? workloadLabel(pt.experiment), mode: engine.parallelism === 'placement' ? 'placement' : 'workers', engine: label, episodes: e.episodes.filter((r) => r.sweep === pt.label) };
         });
       });

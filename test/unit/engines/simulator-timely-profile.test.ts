@@ -43,6 +43,14 @@ describe('simulator Timely profiles', () => {
     assert.deepEqual(loadTimelyProfile('ok', dir), terms());
   });
 
+  it('datasets/calibration/timely-2core-unbounded.json is timely-2core with a core per worker, every other term the same', () => {
+    const measured = loadTimelyProfile('timely-2core');
+    const unbounded = loadTimelyProfile('timely-2core-unbounded');
+    assert.equal(measured.cores, 2);
+    assert.equal(unbounded.cores, null);
+    assert.deepEqual({ ...unbounded, cores: measured.cores }, measured);
+  });
+
   it('refuses a profile with a missing term, naming it', () => {
     for (const term of TIMELY_TERMS) {
       const t = terms() as unknown as Record<string, unknown>;

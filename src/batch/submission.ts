@@ -11,12 +11,14 @@
  * Planning validates the config and the flags before anything is written or submitted (ConfigError, exit 2).
  * The scheduler-specific text is in slurm.ts and k8s.ts; the merge of a submission folder in merge.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { clip, ConfigError, readJson } from '../experiment/config.js';
 import { duration, formatEstimate, overLimits } from '../experiment/estimate.js';
 import { assetSeconds, planExperiment, type Pretraining } from '../experiment/plan.js';
 import { MAX_SHARDS, SHARD_MARKER, type ShardMarker } from '../experiment/shard.js';
+import { finished } from '../experiment/done.js';
+import { readInputText } from '../io/read.js';
 import { PROJECT_ROOT } from '../core/project.js';
 
 export const SUBMISSION = 'submission.json';
@@ -174,10 +176,10 @@ export function shardStatus(s: Submission, i: number): ShardStatus {
   const marker = join(folder, SHARD_MARKER);
   if (!existsSync(marker)) return { ...base, state: 'not started', unfinished: [], runs: 0, errors: [] };
   const runs = (readJson(marker) as ShardMarker).runs;
-  const unfinished = runs.filter((k) => !existsSync(join(folder, 'runs', k, 'done.json')));
+  const unfinished = runs.filter((k) => !finished(folder, k));
   const errors = unfinished.flatMap((k) => {
     const f = join(folder, 'runs', k, 'error.txt');
-    return existsSync(f) ? [`${k}: ${readFileSync(f, 'utf8').trim()}`] : [];
+    return existsSync(f) ? [`${k}: ${readInputText(f).trim()}`] : [];
   });
   return { ...base, state: unfinished.length === 0 ? 'finished' : 'unfinished', unfinished, runs: runs.length, errors };
 }
@@ -187,7 +189,7 @@ export const allShards = (s: Submission): number[] => Array.from({ length: s.sha
 /** The last non-empty line of a log (what a killed or failed shard said last), or undefined. */
 export function lastLine(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
-  const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = readInputText(file).split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return lines[lines.length - 1];
 }
 

@@ -5,6 +5,7 @@ import { boundLines, clip, ConfigError } from '../experiment/config.js';
 import { JobValidationError } from '../core/job.js';
 import { RateError } from '../workloads/rates.js';
 import { TunerSetupError } from '../tuners/tuner.js';
+import { InputFileError } from '../io/read.js';
 
 export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130, terminated: 143 } as const;
 
@@ -21,6 +22,17 @@ export function integerIn(flag: string, min: number, max: number): (v: unknown) 
     if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`--${flag}: expected an integer in [${min}, ${max}], got '${clip(String(v), 40)}'`);
     return n;
   };
+}
+
+/**
+ * The argument after `--flag` as written on the command line: yargs reads a value that starts with '-' ('-1/3') as
+ * flags of its own and leaves the option empty, so a message would show nothing of what was given.
+ */
+export function asWritten(flag: string, parsed: unknown, argv: readonly string[] = process.argv): string {
+  const s = String(parsed ?? '');
+  if (s !== '') return s;
+  const at = argv.indexOf(`--${flag}`);
+  return at >= 0 && at + 1 < argv.length ? (argv[at + 1] as string) : s;
 }
 
 /** A yargs coerce function for a number flag within [min, max]. */
@@ -47,7 +59,7 @@ export function command(name: string, usage: string): Argv {
 
 /** Errors caused by the user's input: printed as one line, exit 2. */
 export function isInputError(e: unknown): e is Error {
-  return e instanceof InputError || e instanceof ConfigError || e instanceof JobValidationError || e instanceof RateError || e instanceof TunerSetupError;
+  return e instanceof InputError || e instanceof ConfigError || e instanceof JobValidationError || e instanceof RateError || e instanceof TunerSetupError || e instanceof InputFileError;
 }
 
 /** Runs a command body; input errors exit 2 with their message, anything else exits 1 with one line. */

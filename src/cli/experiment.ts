@@ -7,7 +7,7 @@ import { BOUNDS } from '../core/bounds.js';
 import { parseShard } from '../experiment/shard.js';
 import { assetSeconds } from '../experiment/plan.js';
 import { basename } from 'node:path';
-import { command, EXIT, guard, InputError, integerIn } from './common.js';
+import { asWritten, command, EXIT, guard, InputError, integerIn } from './common.js';
 
 function progressBar(): Progress | undefined {
   if (!process.stdout.isTTY) return undefined;
@@ -68,7 +68,7 @@ const argv = command(
   .option('seed', { type: 'string', coerce: integerIn('seed', -(2 ** 31), 2 ** 32 - 1), describe: "replaces the config's seeds with this one" })
   .option('shard', {
     type: 'string',
-    coerce: (v: unknown) => parseShard(String(v)),
+    coerce: (v: unknown) => parseShard(asWritten('shard', v)),
     describe: 'run only shard i of n (every n-th run, from the i-th): a folder for `npm run merge`, e.g. one per Slurm array task',
   })
   .option('allow-large', { type: 'boolean', default: false, describe: 'run even when the work estimate is over the limit' })
@@ -87,6 +87,7 @@ const argv = command(
   .parseSync();
 
 let runDir: string | undefined;
+let estimate = '';
 // Ctrl-C, and SIGTERM (what a batch scheduler sends on scancel or at the time limit): stop between runs.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {
@@ -114,12 +115,14 @@ await guard(async () => {
       onProbe: (rate, r, used, budget) => console.log(`  oracle probe ${used}/${budget} at ${Math.round(rate)} records/s: total ${Object.values(r.parallelism).join('+')} ${r.outcome}`),
       onRate: (o) => console.log(`  measured oracle at ${Math.round(o.rate)} records/s: ${o.record.result ? `total ${o.record.result.totalParallelism}` : 'none found'} (${o.record.probesUsed} probes${o.cached ? ', cached' : ''})`),
     },
-    onPlan: (plan) => {
-      runDir = plan.dir;
-      console.log(`run folder: ${plan.dir}`);
-      console.log(formatEstimate(plan.estimate));
+    onPlan: (plan) => (estimate = formatEstimate(plan.estimate)),
+    onFolder: (dir) => {
+      runDir = dir;
+      console.log(`run folder: ${dir}`);
+      console.log(estimate);
     },
     onReclaim: (line) => console.error(`resume: ${line}`),
+    onUnverified: (line) => console.error(`resume: ${line}`),
     onTrain: trainingProgress(),
     ...(bar ? { progress: bar } : {}),
   });

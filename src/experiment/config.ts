@@ -2,10 +2,11 @@
  * Loading an experiment file: path resolution (the current folder, then experiments/), JSON parsing and
  * validation, with one clear line per problem naming the file and the JSON path.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { duplicateKey } from '../core/json-keys.js';
+import { InputFileError, parseJsonText, readInputText } from '../io/read.js';
 import { experimentConfig, type Experiment } from './schema.js';
 import { TUNER_NAMES } from '../tuners/registry.js';
 
@@ -48,17 +49,33 @@ export function resolveConfigPath(path: string, cwd = process.cwd()): string {
   return found;
 }
 
+/**
+ * A JSON file a user named (or a run folder's): a regular file of bounded size (io/read.ts), a byte order mark
+ * stripped, nesting bounded, and no key given twice in one object. Every problem is a ConfigError naming the file.
+ */
 export function readJson(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(text);
+    text = readInputText(file);
+    value = parseJsonText(text, file);
   } catch (e) {
-    throw new ConfigError(`${file}: malformed JSON: ${(e as Error).message}`);
+    if (e instanceof InputFileError) throw new ConfigError(e.message);
+    throw e;
   }
   const twice = duplicateKey(text);
   if (twice !== undefined) throw new ConfigError(`${file}: ${clip(twice, 120)}: the key is given twice in one object (JSON keeps only the last): give it once`);
   return value;
+}
+
+/** Runs a read of user files, turning an InputFileError (io/read.ts) into a ConfigError (exit 2). */
+export function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof InputFileError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /** Formats zod issues as `<where>: <json.path>: <what was expected>` lines. */

@@ -4,14 +4,15 @@
  * order into episodes.csv, timeline.csv and history.csv and write summary.md, charts and index.html.
  * Results never depend on the number of workers: runs are independent and seeded, and merged in a fixed order.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parse } from 'csv-parse/sync';
-import { ConfigError } from './config.js';
+import { clip, ConfigError } from './config.js';
+import { DONE, finished, RUN_CSVS, verifyRun, writeRun } from './done.js';
+import { readInputCsv, readInputJson, readInputText } from '../io/read.js';
 import { executeRun, episodeCount, type RunSpec } from './runs.js';
-import { unwritableFolder, writeAtomic, writeCsv } from '../io/files.js';
+import { claimFolder, toCsv, unwritableFolder, writeAtomic, writeCsv } from '../io/files.js';
 import { assetSeconds, planExperiment, RESOLVED, type Plan, type Pretraining } from './plan.js';
 import { duration, formatEstimate, overLimits } from './estimate.js';
 import { BOUNDS } from '../core/bounds.js';
@@ -37,14 +38,20 @@ export interface ExperimentOptions {
   /** Progress callbacks (the CLI draws a bar). */
   progress?: Progress;
   cwd?: string;
-  /** Identifies the run folder; defaults to the UTC time. */
+  /** Identifies the run folder; defaults to the UTC time (with a suffix when a folder of that time exists). */
   runId?: string;
+  /** The start time of the default run id (default: now). */
+  now?: Date;
   /** Run even when the work estimate is over LIMITS (--allow-large). */
   allowLarge?: boolean;
   /** false: refuse a StreamTune recipe that would need pre-training (--no-train). */
   train?: boolean;
   /** Called once the config is validated and the run folder chosen, before anything is written. */
   onPlan?: (plan: Plan) => void;
+  /** Called with the run folder once it exists (a new folder of a default run id may carry a suffix: -2, -3, ...). */
+  onFolder?: (dir: string) => void;
+  /** Called with each finished run that did not verify (its files against its marker) and is run again, before the runs. */
+  onUnverified?: (line: string) => void;
   /** Run only this slice of the runs (--shard i/n): the folder is a shard for `npm run merge`, with no merged CSVs. */
   shard?: Shard;
   /** Run the measured oracle's search first where an engine without ground truth has no cached record (--measure-oracle). */
@@ -90,7 +97,16 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   if (o.jobs !== undefined && !(Number.isInteger(o.jobs) && o.jobs >= 1 && o.jobs <= BOUNDS.jobs))
     throw new ConfigError(`--jobs: expected an integer in [1, ${BOUNDS.jobs}], got ${o.jobs}`);
   const plan = planExperiment(o);
-  const { dir, file, raw, points, runs } = plan;
+  const { file, raw, points, runs } = plan;
+  let dir = plan.dir;
+  // Every finished run is verified before anything is written: its files against its marker, its run against the config.
+  const again: { key: string; line: string }[] = [];
+  for (const r of runs) {
+    const v = verifyRun(dir, r.key, r);
+    if (v.state === 'other-run')
+      throw new ConfigError(`${o.resume !== undefined ? '--resume' : plan.rootFrom}: ${clip(join(dir, v.file), 200)}: ${v.why}: the folder mixes configs; start a new run folder`);
+    if (v.state === 'unverified') again.push({ key: r.key, line: `${v.file}: ${v.why}: running ${r.key} again` });
+  }
   o.onPlan?.(plan);
   const over = overLimits(plan.estimate);
   if (over && !o.allowLarge) throw new ConfigError(`${file}: ${formatEstimate(plan.estimate)}: too large (${over}); pass --allow-large to run it`);
@@ -100,8 +116,26 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
       `${p.where}: ${p.asset.describe} is not cached; making it takes ~${duration(assetSeconds(p))}: run without --no-train`,
     );
   }
+  if (plan.claim) {
+    const parent = unwritableFolder(dirname(dir));
+    // Named as the run folder, as for an existing parent below.
+    if (parent) throw new ConfigError(`${plan.rootFrom}: ${parent.replace(dirname(dir), dir)}`);
+    try {
+      dir = claimFolder(dir);
+    } catch (e) {
+      throw new ConfigError(`${plan.rootFrom}: ${clip(dir, 200)}: cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   const unwritable = unwritableFolder(dir);
-  if (unwritable) throw new ConfigError(`${plan.rootFrom}: ${unwritable}`);
+  if (unwritable) {
+    if (plan.claim) rmdirSync(dir);
+    throw new ConfigError(`${plan.rootFrom}: ${unwritable}`);
+  }
+  o.onFolder?.(dir);
+  for (const a of again) {
+    o.onUnverified?.(a.line);
+    for (const f of [DONE, ...RUN_CSVS]) rmSync(join(dir, 'runs', a.key, f), { force: true });
+  }
   for (const p of plan.pretraining) {
     o.onTrain?.start(p, plan.pretraining.length);
     try {
@@ -121,7 +155,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   const withOracle = runs.map((r) => (bySweep.has(r.sweep) ? { ...r, measuredOracle: bySweep.get(r.sweep) as Record<string, number> } : r));
   const shard = shardOf(dir, o.shard, withOracle);
   const mine = shard ? shardRuns(withOracle, shard) : withOracle;
-  const pending = mine.filter((r) => !existsSync(join(dir, 'runs', r.key, 'done.json')));
+  const pending = mine.filter((r) => !finished(dir, r.key, r));
   const parallel = points.every((p) => engineCapabilities(p.experiment.engine).parallelDeployments);
   const jobs = parallel ? Math.max(1, Math.min(o.jobs ?? points[0]?.experiment.jobs ?? availableParallelism(), pending.length)) : 1;
   const reclaimed = o.resume ? await reclaimLeftovers(dir, pending) : [];
@@ -129,22 +163,26 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentOut
   o.progress?.start(mine.length, pending.reduce((s, r) => s + episodeCount(r), 0), mine.length - pending.length);
   const failed: { key: string; error: string }[] = [];
   const rows = (d: string, result: LoopResult): void => {
+    // A failed run's partial rows (no marker: never taken for a finished run).
     writeCsv(join(d, 'episodes.csv'), EPISODE_COLUMNS, result.episodes);
     writeCsv(join(d, 'timeline.csv'), TIMELINE_COLUMNS, result.timeline);
     writeCsv(join(d, 'history.csv'), HISTORY_COLUMNS, result.history);
   };
   const persist = (spec: RunSpec, result: LoopResult): void => {
     const d = join(dir, 'runs', spec.key);
-    rows(d, result);
     rmSync(join(d, ERROR), { force: true }); // a resumed run that failed before
-    writeAtomic(join(d, 'done.json'), `${JSON.stringify({ key: spec.key, tuner: spec.tuner, seed: spec.seed, sweep: spec.sweep })}\n`);
+    writeRun(d, spec, {
+      'episodes.csv': { text: toCsv(EPISODE_COLUMNS, result.episodes), rows: result.episodes.length },
+      'timeline.csv': { text: toCsv(TIMELINE_COLUMNS, result.timeline), rows: result.timeline.length },
+      'history.csv': { text: toCsv(HISTORY_COLUMNS, result.history), rows: result.history.length },
+    });
     o.progress?.run(spec.key, true);
   };
   /** A failed run keeps what it recorded before the failure (finished episodes, observed windows) beside its error. */
   const fail = (spec: RunSpec, error: string, partial?: LoopResult): void => {
     failed.push({ key: spec.key, error });
     const d = join(dir, 'runs', spec.key);
-    for (const f of ['episodes.csv', 'timeline.csv', 'history.csv']) rmSync(join(d, f), { force: true });
+    for (const f of [DONE, ...RUN_CSVS]) rmSync(join(d, f), { force: true });
     if (partial) rows(d, partial);
     writeAtomic(join(d, ERROR), `${error}\n`);
     o.progress?.run(spec.key, false);
@@ -197,7 +235,7 @@ async function reclaimLeftovers(dir: string, pending: readonly RunSpec[]): Promi
       if (!engine.reclaim) continue;
       const leftovers = files.flatMap((f) => {
         try {
-          return [JSON.parse(readFileSync(f, 'utf8')) as Leftovers];
+          return [readInputJson(f) as Leftovers];
         } catch {
           return [];
         }
@@ -225,10 +263,10 @@ function partialResult(e: unknown): LoopResult | undefined {
  * the failed runs and their errors), charts and index.html of a run folder.
  */
 async function finishRunFolder(dir: string, runs: readonly RunSpec[], first: Experiment, report: ReportWriter | undefined): Promise<string[]> {
-  const done = (r: RunSpec): boolean => existsSync(join(dir, 'runs', r.key, 'done.json'));
+  const done = (r: RunSpec): boolean => finished(dir, r.key, r);
   const failedRun = (r: RunSpec): boolean => !done(r) && existsSync(join(dir, 'runs', r.key, ERROR));
   mergeResults(dir, runs.filter((r) => done(r) || failedRun(r)));
-  const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readFileSync(join(dir, 'runs', r.key, ERROR), 'utf8').trim() }));
+  const failed = runs.filter(failedRun).map((r) => ({ key: r.key, error: readInputText(join(dir, 'runs', r.key, ERROR)).trim() }));
   const notices = await report?.(dir, first, { charts: first.outputs.charts, png: first.outputs.png, failed });
   return notices ?? [];
 }
@@ -247,7 +285,7 @@ export async function mergeExperimentShards(dirs: readonly string[], o: { out?: 
 function mergeResults(dir: string, done: readonly RunSpec[]): void {
   const read = (key: string, name: string): Record<string, string>[] => {
     const f = join(dir, 'runs', key, name);
-    return existsSync(f) ? (parse(readFileSync(f, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[]) : [];
+    return existsSync(f) ? readInputCsv(f) : [];
   };
   writeCsv(join(dir, 'episodes.csv'), EPISODE_COLUMNS, done.flatMap((r) => read(r.key, 'episodes.csv')));
   writeCsv(join(dir, 'timeline.csv'), TIMELINE_COLUMNS, done.flatMap((r) => read(r.key, 'timeline.csv')));

@@ -12,12 +12,18 @@ import { estimateWork, type WorkEstimate } from './estimate.js';
 import { expandSweep, type SweepPoint } from './sweep.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { canonical } from '../core/canonical.js';
+import { BOUNDS } from '../core/bounds.js';
+import { describeDifferences, differences } from '../core/json-diff.js';
 import { parseCorpusName } from '../history/corpus-name.js';
 import { tunerEntry, tunerOptions } from '../tuners/registry.js';
 import { tunerEntries } from '../tuners/variants.js';
 import type { TunerAsset } from '../tuners/tuner.js';
 
 export const RESOLVED = 'config.resolved.json';
+/** Longest name of one folder (common filesystems: 255 bytes). */
+const NAME_BYTES = 255;
+/** Longest run folder path: its files (runs/<key>/<file>.tmp) need room below PATH_MAX. */
+const MAX_RUN_DIR = BOUNDS.pathLength - 512;
 
 
 export interface PlanOptions {
@@ -27,6 +33,8 @@ export interface PlanOptions {
   seed?: number;
   cwd?: string;
   runId?: string;
+  /** The start time the default run id is made of (default: now). */
+  now?: Date;
   /** A config given as its parsed text (the paper figures plan their derived configs without writing them). */
   given?: { file: string; raw: Record<string, unknown> };
 }
@@ -59,6 +67,8 @@ export interface Plan {
   pretraining: Pretraining[];
   /** Which flag or key named the results folder (for error lines). */
   rootFrom: string;
+  /** A new folder of a default run id: created exclusively, with a suffix when taken (io/files.ts claimFolder). */
+  claim: boolean;
 }
 
 export function planExperiment(o: PlanOptions): Plan {
@@ -68,17 +78,22 @@ export function planExperiment(o: PlanOptions): Plan {
   let dir: string;
   let root: string;
   let rootFrom: string;
+  let claim = false;
+  let savedPoints: unknown;
+  let stored = '';
+  if (o.out !== undefined && o.out.trim() === '') throw new ConfigError("--out: expected a folder path, got an empty one (leave --out out for the config's outputs.dir)");
   if (o.resume !== undefined) {
     if (o.resume.trim() === '') throw new ConfigError('--resume: expected a run folder, e.g. --resume results/<name>/<run-id>');
     if (o.out !== undefined) throw new ConfigError(`--out: not with --resume (the run folder is ${clip(o.resume, 200)})`);
     dir = resolve(cwd, o.resume);
     root = resolve(dir, '..', '..');
     rootFrom = '--resume';
-    const stored = join(dir, RESOLVED);
+    stored = join(dir, RESOLVED);
     if (!existsSync(stored) || !statSync(stored).isFile()) throw new ConfigError(`--resume: ${clip(o.resume, 200)} is not a run folder (no ${RESOLVED})`);
-    const saved = readJson(stored) as { file?: unknown; raw?: unknown };
-    if (typeof saved.file !== 'string' || typeof saved.raw !== 'object' || saved.raw === null)
-      throw new ConfigError(`--resume: ${clip(stored, 200)}: not a resolved config (no 'file' and 'raw')`);
+    const saved = readJson(stored) as { file?: unknown; raw?: unknown; points?: unknown };
+    if (typeof saved !== 'object' || saved === null || typeof saved.file !== 'string' || typeof saved.raw !== 'object' || saved.raw === null || !Array.isArray(saved.points))
+      throw new ConfigError(`--resume: ${clip(stored, 200)}: not a resolved config (expected 'file', 'raw' and 'points')`);
+    savedPoints = saved.points;
     raw = saved.raw as Record<string, unknown>;
     file = saved.file;
     if (o.config !== undefined) {
@@ -86,7 +101,7 @@ export function planExperiment(o: PlanOptions): Plan {
       const mine = o.seed !== undefined ? { ...given.raw, seeds: [o.seed] } : given.raw;
       if (canonical(mine) !== canonical(raw))
         throw new ConfigError(
-          `--resume: ${clip(o.resume, 200)} holds another config (${clip(file, 120)}${o.seed !== undefined ? ` and its own seeds` : ''}); resume it alone with --resume <dir>, or start a new run`,
+          `--resume: ${clip(o.resume, 200)} holds another config than ${clip(given.file, 120)}: ${describeDifferences(differences(raw, mine, 3), RESOLVED, o.seed !== undefined ? `${clip(given.file, 80)} with --seed` : clip(given.file, 80))}; resume it alone with --resume <dir>, or start a new run`,
         );
     } else if (o.seed !== undefined && canonical(raw.seeds) !== canonical([o.seed])) {
       throw new ConfigError(`--seed: ${o.seed} differs from the resumed folder's seeds ${clip(JSON.stringify(raw.seeds ?? [1]), 80)}; resume without --seed`);
@@ -99,8 +114,12 @@ export function planExperiment(o: PlanOptions): Plan {
     if (o.seed !== undefined) raw = { ...raw, seeds: [o.seed] };
     rootFrom = o.out !== undefined ? '--out' : 'outputs.dir';
     root = resolve(cwd, o.out ?? loaded.experiment.outputs.dir);
-    const runId = o.runId ?? new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+    claim = o.runId === undefined;
+    const runId = o.runId ?? (o.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
     dir = join(root, loaded.experiment.name, runId);
+    const long = dir.split(sep).find((s) => Buffer.byteLength(s) > NAME_BYTES);
+    if (long !== undefined) throw new ConfigError(`${rootFrom}: a folder name of ${long.length} characters in the run folder ${clip(dir, 120)}; expected at most ${NAME_BYTES} bytes per name`);
+    if (Buffer.byteLength(dir) > MAX_RUN_DIR) throw new ConfigError(`${rootFrom}: the run folder ${clip(dir, 120)} would be ${dir.length} characters long; expected at most ${MAX_RUN_DIR} (its files need room below ${BOUNDS.pathLength})`);
     const rel = relative(root, dir);
     if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).length !== 2)
       throw new ConfigError(`${file}: name: the run folder ${clip(dir, 200)} would lie outside the results folder ${clip(root, 200)}`);
@@ -114,7 +133,14 @@ export function planExperiment(o: PlanOptions): Plan {
   const estimate = estimateWork(points.map((p) => ({ experiment: p.point.experiment, workload: p.workload })));
   const pretraining = plannedAssets(points);
   const pts = points.map((p) => p.point);
-  return { dir, root, file, raw, points: pts, runs: expandRuns(pts), estimate, pretraining, rootFrom };
+  if (savedPoints !== undefined) {
+    // The stored sweep points are what the finished runs were made with; they must be what the stored raw config gives.
+    const now = JSON.parse(JSON.stringify(pts.map((p) => ({ label: p.label, experiment: p.experiment })))) as unknown;
+    const stale = differences(savedPoints, now, 3, 'points');
+    if (stale.length > 0)
+      throw new ConfigError(`--resume: ${clip(stored, 200)}: ${describeDifferences(stale, 'its points', "what its 'raw' config gives")}: the file was edited; start a new run folder`);
+  }
+  return { dir, root, file, raw, points: pts, runs: expandRuns(pts), estimate, pretraining, rootFrom, claim };
 }
 
 /**

@@ -10,9 +10,9 @@
  * not change the next window: the recorded one follows), so a replay agrees with the run only where both decided
  * the same; view.lastRescale and maxOperatorParallelism are not recorded and not shown.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readInputCsv } from '../io/read.js';
 import type { Decision } from '../core/decision.js';
 import type { JobGraph } from '../core/job.js';
 import { OPERATOR_METRIC_NAMES, type OperatorMetrics, type Snapshot } from '../core/metrics.js';
@@ -25,7 +25,7 @@ import { createTuner } from '../tuners/registry.js';
 import type { Observation, Tuner, TunerView } from '../tuners/tuner.js';
 import { entryOf, tunerEntries, type TunerEntryConfig } from '../tuners/variants.js';
 import { buildWorkload } from '../workloads/index.js';
-import { ConfigError } from './config.js';
+import { asConfigError, ConfigError, readJson } from './config.js';
 import { RESOLVED } from './plan.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import type { Experiment } from './schema.js';
@@ -88,7 +88,7 @@ export interface ReplaySource {
 }
 
 function readCsv(file: string): Row[] {
-  return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
+  return asConfigError(() => readInputCsv(file)) as Row[];
 }
 
 /** Reads a run folder (history.csv, timeline.csv, config.resolved.json) or a bare history.csv. */
@@ -103,7 +103,7 @@ export async function readReplaySource(path: string, only?: string): Promise<Rep
   let specs: RunSpec[] = [];
   const timeline = new Map<string, Map<number, Row>>();
   if (dir !== undefined) {
-    const saved = JSON.parse(readFileSync(join(dir, RESOLVED), 'utf8')) as { points: { label: string; experiment: Experiment }[] };
+    const saved = readJson(join(dir, RESOLVED)) as { points: { label: string; experiment: Experiment }[] };
     specs = expandRuns(saved.points.map((p, index) => ({ label: p.label, index, assignments: {}, experiment: p.experiment })));
     const tl = join(dir, 'timeline.csv');
     if (existsSync(tl))

@@ -6,14 +6,16 @@
  * merge orders them as the single run does. Shards of different configs, code versions or shard counts are
  * refused, and so is a set with a shard missing or a run not finished.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { clip, ConfigError, readJson } from './config.js';
 import { expandRuns, type RunSpec } from './runs.js';
 import { canonical } from '../core/canonical.js';
 import { RESOLVED } from './plan.js';
-import { makeDirs, writeAtomic } from '../io/files.js';
+import { claimFolder, makeDirs, writeAtomic } from '../io/files.js';
 import { codeVersion } from './version.js';
+import { verifyRun } from './done.js';
+import { readInputText } from '../io/read.js';
 import type { Experiment } from './schema.js';
 
 export const SHARD_MARKER = 'shard.json';
@@ -42,7 +44,7 @@ export function parseShard(text: string): Shard {
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
   if (!m || !(count >= 1 && count <= MAX_SHARDS && index >= 1 && index <= count))
-    throw new ConfigError(`--shard: expected i/n with 1 <= i <= n <= ${MAX_SHARDS}, e.g. 2/3, got '${clip(text, 40)}'`);
+    throw new ConfigError(`--shard: expected i/n with 1 <= i <= n <= ${MAX_SHARDS}, e.g. 2/3, got ${text === '' ? 'nothing' : `'${clip(text, 40)}'`}`);
   return { index, count };
 }
 
@@ -83,8 +85,8 @@ function readShardFolder(dir: string): ShardFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`${where}: not a folder`);
   if (!existsSync(join(dir, RESOLVED))) throw new ConfigError(`${where}: not a run folder (no ${RESOLVED})`);
   if (!existsSync(join(dir, SHARD_MARKER))) throw new ConfigError(`${where}: not a shard (no ${SHARD_MARKER}: it was run without --shard)`);
-  const resolvedText = readFileSync(join(dir, RESOLVED), 'utf8');
   const resolved = readJson(join(dir, RESOLVED)) as ShardFolder['resolved'];
+  const resolvedText = readInputText(join(dir, RESOLVED));
   const marker = readJson(join(dir, SHARD_MARKER)) as ShardMarker;
   if (!Array.isArray(resolved.points) || typeof resolved.raw !== 'object' || !Number.isInteger(marker.index) || !Number.isInteger(marker.count))
     throw new ConfigError(`${where}: ${RESOLVED} or ${SHARD_MARKER} is not what a shard writes`);
@@ -97,6 +99,8 @@ export interface MergePlan {
   experiment: Experiment;
   runs: RunSpec[];
   shards: ShardFolder[];
+  /** A default run id: the folder is created exclusively in copyShards (with a suffix when taken). */
+  claim: boolean;
 }
 
 /** Checks a set of shard folders and names the merged folder; refuses anything that would not merge exactly. */
@@ -130,7 +134,13 @@ export function planMerge(dirs: readonly string[], o: { out?: string; runId?: st
   for (const s of shards) {
     const expected = shardRuns(runs, s.marker).map((r) => r.key);
     if (canonical(expected) !== canonical(s.marker.runs)) throw new ConfigError(`merge: ${clip(s.dir, 200)}: its runs are not shard ${s.marker.shard}'s of this config`);
-    const unfinished = expected.filter((k) => !existsSync(join(s.dir, 'runs', k, 'done.json')));
+    const byKey = new Map(runs.map((r) => [r.key, r]));
+    for (const k of expected) {
+      const v = verifyRun(s.dir, k, byKey.get(k));
+      if (v.state === 'unverified' || v.state === 'other-run')
+        throw new ConfigError(`merge: shard ${s.marker.shard}: ${clip(join(s.dir, v.file), 200)}: ${v.why}: nothing is merged from a run that does not verify; run it again with --resume ${clip(s.dir, 200)}`);
+    }
+    const unfinished = expected.filter((k) => verifyRun(s.dir, k).state === 'absent');
     if (unfinished.length > 0)
       throw new ConfigError(
         `merge: shard ${s.marker.shard} (${clip(s.dir, 200)}) has ${unfinished.length} unfinished run${unfinished.length > 1 ? 's' : ''} (${clip(unfinished.join(', '), 120)}): finish it with --resume ${clip(s.dir, 200)}`,
@@ -140,14 +150,15 @@ export function planMerge(dirs: readonly string[], o: { out?: string; runId?: st
   const root = resolve(cwd, o.out ?? experiment.outputs.dir);
   const runId = o.runId ?? new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const dir = join(root, experiment.name, runId);
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new ConfigError(`merge: ${clip(dir, 200)} exists and is not empty`);
-  return { dir, experiment, runs, shards };
+  if (o.runId !== undefined && existsSync(dir) && readdirSync(dir).length > 0) throw new ConfigError(`merge: ${clip(dir, 200)} exists and is not empty`);
+  return { dir, experiment, runs, shards, claim: o.runId === undefined };
 }
 
 /** Copies the shards' config and finished runs into the merged folder (the caller merges the rows and reports). */
 export function copyShards(plan: MergePlan): void {
   const first = plan.shards[0] as ShardFolder;
-  makeDirs(plan.dir);
+  if (plan.claim) plan.dir = claimFolder(plan.dir);
+  else makeDirs(plan.dir);
   writeAtomic(join(plan.dir, RESOLVED), first.resolvedText);
   for (const s of plan.shards)
     for (const key of s.marker.runs) {

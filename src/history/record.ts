@@ -3,8 +3,7 @@
  * rebuilt from the rows (type, upstream with ship strategy, selectivity), so StreamTune pre-trains from CSV.
  * The same format is written by experiment runs (history.csv) and by `npm run history`.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { InputFileError, readInputCsv } from '../io/read.js';
 import type { JobGraph } from '../core/job.js';
 import { OPERATOR_METRIC_NAMES, type Snapshot } from '../core/metrics.js';
 import type { Parallelism } from '../core/parallelism.js';
@@ -83,6 +82,7 @@ export function validRow(r: Readonly<Record<string, string | number>>): boolean 
 
 /** Reads history rows from a CSV written by historyRows (numbers parsed). */
 export function readHistory(file: string): Record<string, string | number>[] {
-  const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const rows = readInputCsv(file, { what: 'history' });
+  if (rows.length === 0) throw new InputFileError(`history: ${file}: no rows (expected a history CSV with a header and at least one window)`);
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== '' && !Number.isNaN(Number(v)) && k !== 'upstream' && k !== 'operator' && k !== 'job' && k !== 'run' && k !== 'type' ? Number(v) : v])));
 }

@@ -61,3 +61,21 @@ export function unwritableFolder(dir: string): string | undefined {
     return `${dir} is not a writable folder (${err.code ?? err.message})`;
   }
 }
+
+/**
+ * Creates a new folder exclusively: `dir`, else `dir-2`, `dir-3`, ... (mkdir of the leaf without `recursive`, so
+ * two processes naming the same folder in the same second get one each). Returns the folder created.
+ */
+export function claimFolder(dir: string, most = 1_000): string {
+  makeDirs(dirname(dir));
+  for (let i = 1; i <= most; i++) {
+    const d = i === 1 ? dir : `${dir}-${i}`;
+    try {
+      mkdirSync(d);
+      return d;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw Object.assign(new Error(`${dir}: ${most} folders of that name exist already`), { code: 'EEXIST' });
+}

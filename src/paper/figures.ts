@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readInputBytes, readInputCsv } from '../io/read.js';
 import { z } from 'zod';
 import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
 import { writeReport } from '../report/report.js';
@@ -162,6 +162,16 @@ export function planFigureExperiment(id: string, entry: ExperimentEntry, set: Fi
 }
 
 const DONE = 'figures.done.json';
+/** The merged CSVs a finished experiment's marker hashes: it is reused only while they match. */
+const MERGED = ['episodes.csv', 'timeline.csv', 'history.csv'] as const;
+const mergedHashes = (dir: string): Record<string, string> =>
+  Object.fromEntries(MERGED.map((f) => [f, existsSync(join(dir, f)) ? createHash('sha256').update(readInputBytes(join(dir, f))).digest('hex') : '']));
+/** Whether the experiment finished (its marker) and its merged CSVs are the ones the marker hashed. */
+function finishedExperiment(dir: string): boolean {
+  if (!existsSync(join(dir, DONE)) || !existsSync(join(dir, 'episodes.csv'))) return false;
+  const m = readJson(join(dir, DONE)) as { files?: Record<string, string> };
+  return typeof m.files === 'object' && m.files !== null && canonical(m.files) === canonical(mergedHashes(dir));
+}
 
 export interface ExperimentRecord {
   id: string;
@@ -192,7 +202,7 @@ export function planFigureRuns(planned: readonly PlannedExperiment[]): { estimat
   const estimates: WorkEstimate[] = [];
   const assets = new Map<string, Pretraining>();
   for (const p of planned) {
-    if (existsSync(join(p.dir, DONE)) && existsSync(join(p.dir, 'episodes.csv'))) continue;
+    if (finishedExperiment(p.dir)) continue;
     const plan = planExperiment({ given: { file: p.file, raw: p.raw }, out: join(dirname(p.dir), '..'), runId: p.hash, cwd: dirname(p.file) });
     estimates.push(plan.estimate);
     for (const a of plan.pretraining) assets.set(a.asset.id, a);
@@ -208,7 +218,7 @@ export function planFigureRuns(planned: readonly PlannedExperiment[]): { estimat
 /** Runs (or reuses, or resumes) one planned experiment; throws when a run failed. */
 async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?: number; progress?: Progress; log: (line: string) => void }): Promise<ExperimentRecord> {
   const t0 = performance.now();
-  const reused = existsSync(join(p.dir, DONE)) && existsSync(join(p.dir, 'episodes.csv'));
+  const reused = finishedExperiment(p.dir);
   let runs: number;
   if (reused) {
     runs = (readJson(join(p.dir, DONE)) as { runs: number }).runs;
@@ -228,7 +238,7 @@ async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?
     }
     if (outcome.failed.length > 0) throw new Error(`${p.id}: ${outcome.failed.length} run(s) failed, e.g. ${outcome.failed[0]?.key}: ${clip(outcome.failed[0]?.error ?? '', 200)} (rerun to resume ${p.dir})`);
     runs = outcome.runs;
-    writeAtomic(join(p.dir, DONE), `${JSON.stringify({ hash: p.hash, runs }, null, 2)}\n`);
+    writeAtomic(join(p.dir, DONE), `${JSON.stringify({ hash: p.hash, runs, files: mergedHashes(p.dir) }, null, 2)}\n`);
   }
   const resolved = readJson(join(p.dir, RESOLVED)) as { points: { experiment: Experiment }[] };
   const engines = [...new Set(resolved.points.map((pt) => engineLabel(pt.experiment.engine)))];
@@ -260,7 +270,7 @@ export function engineLabel(engine: Experiment['engine']): string {
   return `real ${e.kind === 'timely' ? 'Timely' : e.kind === 'flink' ? 'Flink' : e.kind}`;
 }
 
-const readRows = (file: string): Row[] => (existsSync(file) ? (parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[]) : []);
+const readRows = (file: string): Row[] => (existsSync(file) ? (readInputCsv(file) as Row[]) : []);
 
 function workloadLabel(x: Experiment): string {
   return x.workload.kind === 'nexmark' ? x.workload.query : x.workload.kind;

@@ -5,9 +5,8 @@
  * the sustained share, with the spread over seeds; Kendall's tau-b between the engines' rankings of the tuners on
  * each figure. The figure puts the engines side by side per tuner, one panel per figure.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readInputCsv, readInputJson } from '../io/read.js';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { toCsv, writeAtomic } from '../io/files.js';
 import { renderPng, renderSvg } from './charts.js';
@@ -184,9 +183,9 @@ function engineName(e: { kind: string; mode?: string; profile?: string }): strin
 export async function writeComparison(dirs: readonly string[], out: string, title: string): Promise<string> {
   const rows: Row[] = [];
   for (const dir of dirs) {
-    const resolved = JSON.parse(readFileSync(join(dir, 'config.resolved.json'), 'utf8')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string } } }[] };
+    const resolved = readInputJson(join(dir, 'config.resolved.json')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string } } }[] };
     const names = new Map(resolved.points.map((p) => [p.label, engineName(p.experiment.engine)]));
-    const episodes = parse(readFileSync(join(dir, 'episodes.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
+    const episodes = readInputCsv(join(dir, 'episodes.csv')) as Row[];
     for (const e of episodes) rows.push({ ...e, sweep: names.get(e.sweep as string) ?? (e.sweep as string) });
   }
   const figures = engineFigures(rows, (s) => s);

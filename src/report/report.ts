@@ -1,7 +1,6 @@
 /** Writes summary.md, charts/*.vl.json|.svg|.png and index.html for a run folder from its merged CSVs. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readInputCsv, readInputJson } from '../io/read.js';
 import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
@@ -29,7 +28,7 @@ export function experimentExtrapolations(x: Experiment, episodes: readonly Row[]
   return notices.filter((n) => !timely || (n.term !== 'exchange' && n.term !== 'channel rate')).map((n) => n.text);
 }
 
-const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
+const readRows = (file: string): Row[] => readInputCsv(file) as Row[];
 
 export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly FailedRun[] }): Promise<string[]> {
   const episodes = readRows(join(dir, 'episodes.csv'));
@@ -71,7 +70,7 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
 function readMissing(dir: string): OracleMissing {
   const f = join(dir, 'measured-oracle.json');
   if (!existsSync(f)) return new Map();
-  const m = JSON.parse(readFileSync(f, 'utf8')) as { points?: { sweep: string; missing: string }[] };
+  const m = readInputJson(f) as { points?: { sweep: string; missing: string }[] };
   return new Map((m.points ?? []).map((p) => [p.sweep, p.missing]));
 }
 

@@ -3,8 +3,8 @@
  * Shapes: constant, steps, ContTune's permutation protocol (a seeded permutation of 1..10 x W_u, played
  * `repeat` times), square and sine (Beam's RateShape), and a trace read from CSV (time, rate).
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { readInputCsv } from '../io/read.js';
+import { BOUNDS } from '../core/bounds.js';
 import { Rng } from '../core/random.js';
 import type { RatePhase, RateSchedule } from '../core/rates.js';
 
@@ -49,30 +49,48 @@ export function rateSchedule(spec: RateSpec, workloadUnit: number, seed: number)
       return Array.from({ length: spec.periods * spec.steps }, (_, i) => phase(mid - amp * Math.cos((2 * Math.PI * i) / spec.steps)));
     }
     case 'trace':
-      return readTrace(spec.file, spec.durationSec);
+      return readTrace(spec.file, spec.durationSec, BOUNDS.rateUnits * workloadUnit);
   }
 }
 
-/** A CSV with columns time (s) and rate (records/s); each row holds until the next row's time. */
-export function readTrace(file: string, lastDurationSec: number): RateSchedule {
+/** Largest trace file read (a trace is a few thousand rows). */
+export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A CSV with columns time (s) and rate (records/s); each row holds until the next row's time. Every cell is
+ * given (an empty cell is refused naming its row and column), every value finite, times increasing from >= 0 with
+ * phases of at most BOUNDS.episodeSec, and rates in [0, maxRate] (the rate bound, BOUNDS.rateUnits x W_u).
+ */
+export function readTrace(file: string, lastDurationSec: number, maxRate: number = Number.MAX_VALUE): RateSchedule {
   let rows: Record<string, string>[];
   try {
-    rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    rows = readInputCsv(file, { maxBytes: MAX_TRACE_BYTES, trim: true });
   } catch (e) {
-    throw new RateError(`rate trace ${file}: ${(e as Error).message}`);
+    throw new RateError(`rate trace ${(e as Error).message}`);
   }
   if (rows.length === 0) throw new RateError(`rate trace ${file}: no rows (expected a header time,rate and at least one row)`);
+  const header = Object.keys(rows[0] as object);
+  for (const c of ['time', 'rate']) if (!header.includes(c)) throw new RateError(`rate trace ${file}: no column '${c}' (expected a header time,rate; got ${header.slice(0, 5).join(',').slice(0, 80)})`);
   const pts = rows.map((r, i) => {
-    const time = Number(r.time);
-    const rate = Number(r.rate);
-    if (!Number.isFinite(time) || !Number.isFinite(rate) || rate < 0)
-      throw new RateError(`rate trace ${file}, row ${i + 2}: expected numeric columns time and rate >= 0`);
+    const at = `rate trace ${file}, row ${i + 2}`;
+    const cell = (c: 'time' | 'rate'): number => {
+      const text = r[c];
+      if (text === undefined || text === '') throw new RateError(`${at}, column ${c}: empty (expected a number)`);
+      const v = Number(text);
+      if (!Number.isFinite(v)) throw new RateError(`${at}, column ${c}: expected a finite number, got '${text.slice(0, 40)}'`);
+      return v;
+    };
+    const time = cell('time');
+    const rate = cell('rate');
+    if (time < 0) throw new RateError(`${at}, column time: expected a time >= 0 s, got ${time}`);
+    if (rate < 0 || rate > maxRate) throw new RateError(`${at}, column rate: expected a rate in [0, ${maxRate}] records/s, got ${rate}`);
     return { time, rate };
   });
   return pts.map((p, i) => {
     const next = pts[i + 1];
     const durationSec = next ? next.time - p.time : lastDurationSec;
-    if (!(durationSec > 0)) throw new RateError(`rate trace ${file}, row ${i + 2}: times must increase`);
+    if (!(durationSec > 0)) throw new RateError(`rate trace ${file}, row ${i + 3}: times must increase (${next?.time} s after ${p.time} s)`);
+    if (durationSec > BOUNDS.episodeSec) throw new RateError(`rate trace ${file}, row ${i + 3}: a phase of ${durationSec} s, expected at most ${BOUNDS.episodeSec} s (${BOUNDS.episodeSec / 86_400} days)`);
     return { rate: p.rate, durationSec };
   });
 }

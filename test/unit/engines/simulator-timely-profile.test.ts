@@ -43,7 +43,7 @@ describe('simulator Timely profiles', () => {
     assert.deepEqual(loadTimelyProfile('ok', dir), terms());
   });
 
-  it('datasets/calibration/timely-2core-unbounded.json is timely-2core with a core per worker, every other term the same', () => {
+  it('datasets/calibration/profiles/timely-2core-unbounded.json is timely-2core with a core per worker, every other term the same', () => {
     const measured = loadTimelyProfile('timely-2core');
     const unbounded = loadTimelyProfile('timely-2core-unbounded');
     assert.equal(measured.cores, 2);

@@ -86,6 +86,14 @@ export class ModelTruth implements GroundTruth {
     return { fluid, sigma: queueingStretch(utilisation(this.options, cpu, budget), this.options.cores) };
   }
 
+  /** With a Timely profile: worker-seconds per second the job needs at `rate` on W workers (at their speed). */
+  private profileWork(rate: number, parallelism: Parallelism): number {
+    const tt = this.options.timely as TimelyTerms;
+    const w = Math.max(...Object.values(parallelism));
+    const speed = workerSpeed(tt, w);
+    return this.job.operators().reduce((s, op) => s + (rate * (this.load[op.id] ?? 0) * timelyUs(this.job, op.id, op.cost, w, rate, tt)) / (1e6 * speed), 0);
+  }
+
   /** Worker-seconds per second the job needs at `rate` (Timely mode): own cost and timely's exchange per record. */
   private work(rate: number, parallelism: Parallelism): number {
     return this.job.operators().reduce((s, op) => {
@@ -124,9 +132,7 @@ export class ModelTruth implements GroundTruth {
     if (this.options.mode === 'timely' && this.options.timely) {
       const tt = this.options.timely;
       const w = Math.max(...Object.values(parallelism));
-      const speed = workerSpeed(tt, w);
-      const work = this.job.operators().reduce((s, op) => s + (rate * (this.load[op.id] ?? 0) * timelyUs(this.job, op.id, op.cost, w, rate, tt)) / (1e6 * speed), 0);
-      const short = work > timelyBudget(tt, w, this.job.size) * (1 + 1e-9);
+      const short = this.profileWork(rate, parallelism) > timelyBudget(tt, w, this.job.size) * (1 + 1e-9);
       const cap = Object.fromEntries(this.job.operators().map((op) => [op.id, this.timelyCapacity(op, parallelism, rate)]));
       return Object.fromEntries(this.job.operatorIds.map((id) => [id, (short && (demand[id] ?? 0) > 0) || (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
     }
@@ -185,7 +191,10 @@ export class ModelTruth implements GroundTruth {
     const cap = this.capacities(parallelism);
     const op = this.job.operators().find((o) => (demand[o.id] ?? 0) > (cap[o.id] ?? 0) * (1 + 1e-9));
     if (op) return `operator ${op.id} at its max parallelism ${op.maxParallelism} covers ${pct((cap[op.id] ?? 0) / (demand[op.id] ?? 1))} of its demand`;
-    return `the shared workers: ${what} cover ${pct((Math.max(...Object.values(parallelism)) * efficiency(Math.max(...Object.values(parallelism)), this.options.coordinationOverhead)) / this.work(rate, parallelism))} of the work`;
+    const w = Math.max(...Object.values(parallelism));
+    const tt = this.options.timely;
+    const share = tt ? timelyBudget(tt, w, this.job.size) / this.profileWork(rate, parallelism) : (w * efficiency(w, this.options.coordinationOverhead)) / this.work(rate, parallelism);
+    return `the shared workers: ${what} cover ${pct(share)} of the work`;
   }
 
   /**

@@ -50,7 +50,10 @@ describe('simulator Timely mode: the ground truth under a Timely profile', () =>
     // W = 1: 250,000/s; W = 2: 2 x 0.96 x 0.75 / 3.84 us = 375,000/s; W = 3: 3 x 0.96 x 0.5 / 3.84 us = 375,000/s.
     const truth = timely(flat({ cores: 2, backgroundCores: 0.5 })).groundTruth(q1);
     assert.deepEqual(truth.oracle(300_000), { parallelism: workersParallelism(q1, 2), feasible: true });
-    assert.equal(truth.oracle(380_000).feasible, false);
+    const none = truth.oracle(380_000);
+    assert.equal(none.feasible, false);
+    // At q1's max of 128 workers: 128 x 0.96 worker-seconds against 380,000 x 3.84 us / (1.5 / 128) = 124.5.
+    assert.match(none.reason ?? '', /the shared workers: 128 workers .* cover 98\.7 % of the work/);
   });
 
   it('placement: q1 at 600,000/s needs 6 degrees on 3 workers (no 5-degree placement fits a worker)', async () => {

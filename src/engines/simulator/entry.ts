@@ -7,7 +7,8 @@ import { simulatorConfig, simulatorOptions, simulatorTerms, type SimulatorConfig
 import { profileExtrapolations } from './range.js';
 import { SIMULATOR_DEFAULTS, SimulatorEngine } from './simulator.js';
 
-const profileOf = (c: SimulatorConfig): string => c.profile ?? 'linear';
+/** The profile a label names: in Timely mode its Timely profile when it has one. */
+const profileOf = (c: SimulatorConfig): string => (c.mode === 'timely' ? c.timelyProfile : undefined) ?? c.profile ?? 'linear';
 
 export const SIMULATOR = {
   schema: simulatorConfig,

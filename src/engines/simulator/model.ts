@@ -16,12 +16,20 @@ import type { JobGraph, OperatorSpec } from '../../core/job.js';
 import { workersParallelism, type Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth, OracleAnswer } from '../engine.js';
 import { cpuBudget, cpuStretch, efficiency, hotShare, LINEAR, operatorCapacity, operatorCpu, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming, type PhysicsTerms } from './physics.js';
+import { timelyBudget, timelyUs, workerSpeed, type TimelyTerms } from './timely-physics.js';
 
 export { efficiency, hotShare } from './physics.js';
 
 export interface ModelOptions extends PhysicsTerms {
   /** 'flink': per-operator parallelism; 'timely': every operator runs on all W workers. */
   mode: 'flink' | 'timely';
+  /**
+   * Timely mode: a Timely profile's terms (timely-physics.ts), or null/absent for kappa and the skew alone. With a
+   * profile the job (its costs already the profile's, withTimelyCosts) sustains r on W workers iff
+   *   sum_v r L_v us_v(W, r) / (1e6 speed(W)) <= timelyBudget(W)   and, per operator,   r L_v h_v us_v(W, r) <= 1e6 speed(W)
+   * (the shared-W deployment's condition: its processed rate is r exactly then).
+   */
+  timely?: TimelyTerms | null;
 }
 
 /** Records/s one instance processes when alone (cost 0 means effectively free). */
@@ -78,6 +86,14 @@ export class ModelTruth implements GroundTruth {
     return { fluid, sigma: queueingStretch(utilisation(this.options, cpu, budget), this.options.cores) };
   }
 
+  /** With a Timely profile: worker-seconds per second the job needs at `rate` on W workers (at their speed). */
+  private profileWork(rate: number, parallelism: Parallelism): number {
+    const tt = this.options.timely as TimelyTerms;
+    const w = Math.max(...Object.values(parallelism));
+    const speed = workerSpeed(tt, w);
+    return this.job.operators().reduce((s, op) => s + (rate * (this.load[op.id] ?? 0) * timelyUs(this.job, op.id, op.cost, w, rate, tt)) / (1e6 * speed), 0);
+  }
+
   /** Worker-seconds per second the job needs at `rate` (Timely mode): own cost and timely's exchange per record. */
   private work(rate: number, parallelism: Parallelism): number {
     return this.job.operators().reduce((s, op) => {
@@ -91,8 +107,14 @@ export class ModelTruth implements GroundTruth {
    * record falls as the rate fills containers, so C is the largest fixed point (iterated down from the rate
    * without exchange, where x is smallest).
    */
-  private timelyCapacity(op: OperatorSpec, parallelism: Parallelism): number {
+  private timelyCapacity(op: OperatorSpec, parallelism: Parallelism, rate = 0): number {
     const p = parallelism[op.id] ?? 1;
+    const tt = this.options.timely;
+    if (tt) {
+      // A Timely profile: the costs at the job's total rate (0 unless given: without the growth with the rate).
+      const w = Math.max(...Object.values(parallelism));
+      return (workerSpeed(tt, w) * 1e6) / Math.max(1e-6, timelyUs(this.job, op.id, op.cost, w, rate, tt)) / hotShare(this.job, op, p, this.options);
+    }
     const scale = efficiency(p, this.options.coordinationOverhead) / hotShare(this.job, op, p, this.options);
     if (op.cost <= 0 && timelyExchangeUs(this.job, op, parallelism, 1, this.options) === 0) return instanceRate(op) * scale;
     let c = op.cost > 0 ? (1e6 / op.cost) * scale : 1e12;
@@ -107,6 +129,13 @@ export class ModelTruth implements GroundTruth {
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean> {
     const demand = this.demandedRates(rate);
     const cap = this.capacities(parallelism);
+    if (this.options.mode === 'timely' && this.options.timely) {
+      const tt = this.options.timely;
+      const w = Math.max(...Object.values(parallelism));
+      const short = this.profileWork(rate, parallelism) > timelyBudget(tt, w, this.job.size) * (1 + 1e-9);
+      const cap = Object.fromEntries(this.job.operators().map((op) => [op.id, this.timelyCapacity(op, parallelism, rate)]));
+      return Object.fromEntries(this.job.operatorIds.map((id) => [id, (short && (demand[id] ?? 0) > 0) || (demand[id] ?? 0) > (cap[id] ?? 0) * (1 + 1e-9)]));
+    }
     if (this.options.mode === 'timely') {
       const w = Math.max(...Object.values(parallelism));
       const short = this.work(rate, parallelism) > w * efficiency(w, this.options.coordinationOverhead) * (1 + 1e-9);
@@ -162,7 +191,10 @@ export class ModelTruth implements GroundTruth {
     const cap = this.capacities(parallelism);
     const op = this.job.operators().find((o) => (demand[o.id] ?? 0) > (cap[o.id] ?? 0) * (1 + 1e-9));
     if (op) return `operator ${op.id} at its max parallelism ${op.maxParallelism} covers ${pct((cap[op.id] ?? 0) / (demand[op.id] ?? 1))} of its demand`;
-    return `the shared workers: ${what} cover ${pct((Math.max(...Object.values(parallelism)) * efficiency(Math.max(...Object.values(parallelism)), this.options.coordinationOverhead)) / this.work(rate, parallelism))} of the work`;
+    const w = Math.max(...Object.values(parallelism));
+    const tt = this.options.timely;
+    const share = tt ? timelyBudget(tt, w, this.job.size) / this.profileWork(rate, parallelism) : (w * efficiency(w, this.options.coordinationOverhead)) / this.work(rate, parallelism);
+    return `the shared workers: ${what} cover ${pct(share)} of the work`;
   }
 
   /**

@@ -15,7 +15,13 @@
  *     Timely mode's condition (sum_v d_v / mu_v <= W / (1 + kappa (W - 1))); an operator alone on its workers has
  *     the capacity it has there (p_v mu_v / (1 + kappa (p_v - 1)), capped by the hot key).
  *
- * Like the shared-worker Timely mode it uses kappa and the workload's skew only. The ground truth's oracle is the
+ * With a Timely profile (timely-physics.ts) the per-record time is the profile's instead: operator v on k of W
+ * workers takes us_v(k, r) / (1e6 speed(W)) seconds of a worker per record (timelyUs with k: its growth with the
+ * rate per worker it runs on, its exchange to k workers; speed(W) the cores' share of a worker; no kappa), and a
+ * worker has 1 - n f(W) / 1000 of each second for records (every operator of the job exists on every worker, so
+ * each pays the progress overhead f(W) there, as in the shared-W mode). The rate r is the offered total rate.
+ *
+ * Without a profile it uses kappa and the workload's skew only, like the shared-worker Timely mode. The ground truth's oracle is the
  * smallest sum of p_v that sustains the rate (ties: fewer workers), found by an exact branch-and-bound over the
  * staging order per W (the bases of later operators depend on the earlier p_v, so the constraint is not separable).
  * It takes milliseconds on the Nexmark templates and seconds on synthetic jobs of up to 12 operators at 7 x W_u;
@@ -26,6 +32,7 @@ import type { Parallelism } from '../../core/parallelism.js';
 import type { GroundTruth } from '../engine.js';
 import { instanceRate } from './model.js';
 import { efficiency, hotShare, type PhysicsTerms } from './physics.js';
+import { timelyBudget, timelyUs, workerSpeed, type TimelyTerms } from './timely-physics.js';
 
 /** The physics placement mode reads. */
 export type PlacementTerms = Pick<PhysicsTerms, 'coordinationOverhead' | 'keySkew' | 'measuredSkew'>;
@@ -105,6 +112,22 @@ export function secondsPerRecord(op: OperatorSpec, p: number, terms: PlacementTe
   return 1 / (instanceRate(op) * efficiency(p, terms.coordinationOverhead));
 }
 
+/** The Timely profile's terms of a placed job: W workers, the job's total rate (its costs grow with it). */
+export interface PlacedTimely {
+  terms: TimelyTerms;
+  rate: number;
+}
+
+/** With a Timely profile: seconds of one of W workers per record of the operator on k of them (header). */
+export function timelySecondsPerRecord(job: JobGraph, op: OperatorSpec, k: number, w: number, t: PlacedTimely): number {
+  return timelyUs(job, op.id, op.cost, k, t.rate, t.terms) / (1e6 * workerSpeed(t.terms, w));
+}
+
+/** Share of each worker's second left to records: 1, or with a Timely profile 1 - n f(W) / 1000. */
+export function workerCapacity(job: JobGraph, w: number, t: PlacedTimely | null): number {
+  return t ? timelyBudget(t.terms, w, job.size) / w : 1;
+}
+
 /**
  * One configuration's placement, precomputed, in the job's operator order: each operator's workers and its share
  * of its input on each, and the worker loads of a vector of per-operator work.
@@ -117,17 +140,23 @@ export class PlacedJob {
   readonly shares: Float64Array[];
   /** Per operator: seconds of one worker per record (1 / mu_v). */
   readonly secPerRecord: Float64Array;
+  /** Share of each worker's second left to records (workerCapacity). */
+  readonly capacity: number;
 
-  constructor(job: JobGraph, p: Parallelism, terms: PlacementTerms, workers?: number) {
+  constructor(job: JobGraph, p: Parallelism, terms: PlacementTerms, workers?: number, timely: PlacedTimely | null = null) {
     const placed = slots(job, p, workers);
     this.workers = placed.workers;
+    this.capacity = workerCapacity(job, placed.workers, timely);
     const ops = job.operators();
     this.on = ops.map((op) => {
       const s = placed.slots[op.id] as Slot;
       return Int32Array.from({ length: s.k }, (_, r) => (s.base + r) % placed.workers);
     });
     this.shares = ops.map((op) => rankShares(job, op, (placed.slots[op.id] as Slot).k, terms));
-    this.secPerRecord = Float64Array.from(ops, (op) => secondsPerRecord(op, (placed.slots[op.id] as Slot).k, terms));
+    this.secPerRecord = Float64Array.from(ops, (op) => {
+      const k = (placed.slots[op.id] as Slot).k;
+      return timely ? timelySecondsPerRecord(job, op, k, placed.workers, timely) : secondsPerRecord(op, k, terms);
+    });
   }
 
   /** Worker seconds each worker needs for `records[i]` records of operator i (per second, or per step). */
@@ -149,7 +178,7 @@ export class PlacedJob {
    */
   share(claims: Float64Array, dt: number, loads: Float64Array): void {
     this.loads(claims, loads);
-    const cap = dt;
+    const cap = dt * this.capacity;
     for (let w = 0; w < loads.length; w++) loads[w] = (loads[w] as number) > cap ? cap / (loads[w] as number) : 1;
     for (let i = 0; i < this.on.length; i++) {
       const on = this.on[i] as Int32Array;
@@ -175,15 +204,12 @@ export class PlacementTruth implements GroundTruth {
   private readonly ops: OperatorSpec[];
   private readonly cache = new Map<number, { parallelism: Parallelism; feasible: boolean }>();
   private readonly searches = new Map<number, { exact: boolean; nodes: number }>();
-  /**
-   * `speed(m)`: the share of a worker-second one worker gets for records when the largest p_v is m (a Timely
-   * profile's cores and progress overhead, as the deployment runs them); default 1.
-   */
   constructor(
     private readonly job: JobGraph,
     private readonly terms: PlacementTerms,
     private readonly workers?: number,
-    private readonly speed?: (m: number) => number,
+    /** A Timely profile's terms (the job's costs already the profile's, withTimelyCosts), or null. */
+    private readonly timely: TimelyTerms | null = null,
   ) {
     this.load = job.loadFactors();
     this.ops = job.operators();
@@ -194,19 +220,24 @@ export class PlacementTruth implements GroundTruth {
   }
 
   /** Each operator's capacity alone on its workers (no other operator's load): eff(p_v) mu_v / (hottest share). */
+  /** With a Timely profile: its costs at zero rate (without their growth with the rate). */
   capacities(parallelism: Parallelism): Record<string, number> {
     const p = clipToWorkers(this.job, parallelism, this.workers);
-    const placed = new PlacedJob(this.job, p, this.terms, this.workers);
-    return Object.fromEntries(this.ops.map((op, i) => [op.id, 1 / ((placed.secPerRecord[i] as number) * ((placed.shares[i] as Float64Array)[0] as number))]));
+    const placed = new PlacedJob(this.job, p, this.terms, this.workers, this.at(0));
+    return Object.fromEntries(this.ops.map((op, i) => [op.id, placed.capacity / ((placed.secPerRecord[i] as number) * ((placed.shares[i] as Float64Array)[0] as number))]));
+  }
+
+  private at(rate: number): PlacedTimely | null {
+    return this.timely ? { terms: this.timely, rate } : null;
   }
 
   /** An operator with demand is a bottleneck when a worker it runs on cannot do its operators' work. */
   bottlenecks(parallelism: Parallelism, rate: number): Record<string, boolean> {
     const p = clipToWorkers(this.job, parallelism, this.workers);
-    const placed = new PlacedJob(this.job, p, this.terms, this.workers);
+    const placed = new PlacedJob(this.job, p, this.terms, this.workers, this.at(rate));
     const demand = this.ops.map((op) => rate * (this.load[op.id] ?? 0));
     const loads = placed.loads(demand);
-    return Object.fromEntries(this.ops.map((op, i) => [op.id, (demand[i] as number) > 0 && [...(placed.on[i] as Int32Array)].some((w) => (loads[w] as number) > TOLERANCE)]));
+    return Object.fromEntries(this.ops.map((op, i) => [op.id, (demand[i] as number) > 0 && [...(placed.on[i] as Int32Array)].some((w) => (loads[w] as number) > placed.capacity * TOLERANCE)]));
   }
 
   /** The smallest sum of p_v that sustains the rate (ties: fewer workers, then the first in staging order). */
@@ -227,10 +258,13 @@ export class PlacementTruth implements GroundTruth {
     const order = stagingOrder(this.job);
     const ops = order.map((id) => this.job.operator(id));
     const n = ops.length;
-    // Worker seconds per second of each operator on one worker (on k: times 1 + kappa (k - 1)).
-    const work1 = ops.map((op) => (rate * (this.load[op.id] ?? 0)) / instanceRate(op));
+    // Worker seconds per second of each operator on k of W workers: on one, times 1 + kappa (k - 1); with a
+    // Timely profile its per-record time on k of W.
+    const demand = ops.map((op) => rate * (this.load[op.id] ?? 0));
+    const work = ops.map((op, j) => (demand[j] as number) / instanceRate(op));
     const stretch = (k: number): number => 1 / efficiency(k, this.terms.coordinationOverhead);
-    const total = work1.reduce((a, b) => a + b, 0);
+    const timely = this.at(rate);
+    const workOn = (j: number, k: number, W: number): number => (timely ? (demand[j] as number) * timelySecondsPerRecord(this.job, ops[j] as OperatorSpec, k, W, timely) : (work[j] as number) * stretch(k));
     const maxP = ops.map((op) => op.maxParallelism);
     const fixed = this.workers;
     const needW = fixed === undefined;
@@ -242,21 +276,23 @@ export class PlacementTruth implements GroundTruth {
     let exact = true;
     const budgetLeft = (): number => Math.max(0, SEARCH_NODES - spent);
     /** Branch and bound on W workers; exact, or with at most `cap` nodes (an incumbent for the exact pass). */
-    const onWorkers = (W: number, cap = Infinity, m = W): void => {
+    const onWorkers = (W: number, cap = Infinity): void => {
       const limit = Math.min(cap, budgetLeft());
-      const slow = this.speed ? 1 / this.speed(m) : 1;
-      const work = work1.map((x) => x * slow);
-      if (total * slow > W * TOLERANCE) return;
-      const kMax = maxP.map((q) => Math.min(q, m, W));
+      const kMax = maxP.map((m) => Math.min(m, W));
+      // The work on each k, and each worker's share of a second for records.
+      const wk = ops.map((_, j) => Array.from({ length: (kMax[j] as number) + 1 }, (_, k) => (k > 0 ? workOn(j, k, W) : Infinity)));
+      const room0 = workerCapacity(this.job, W, timely);
+      const total = wk.reduce((a, row) => a + Math.min(...row), 0);
+      if (total > W * room0 * TOLERANCE) return;
       const shares = ops.map((op, j) => Array.from({ length: (kMax[j] as number) + 1 }, (_, k) => (k > 0 ? rankShares(this.job, op, k, this.terms) : new Float64Array(0))));
       // An operator on all W workers lays at least its smallest piece on every worker (needW: one always is).
-      const layer = ops.map((_, c) => ((kMax[c] as number) === W ? (work[c] as number) * stretch(W) * Math.min(...((shares[c] as Float64Array[])[W] as Float64Array)) : Infinity));
+      const layer = ops.map((_, c) => ((kMax[c] as number) === W ? ((wk[c] as number[])[W] as number) * Math.min(...((shares[c] as Float64Array[])[W] as Float64Array)) : Infinity));
       // The fewest ranks at which the operator's hottest instance fits beside another operator's layer (or on all W).
       const lo = ops.map((_, j) => {
         let u = Infinity;
         if (needW) for (let c = 0; c < n; c++) if (c !== j) u = Math.min(u, layer[c] as number);
-        const room = Number.isFinite(u) ? 1 - u : 1;
-        for (let k = 1; k <= (kMax[j] as number); k++) if ((work[j] as number) * stretch(k) * ((shares[j] as Float64Array[])[k] as Float64Array)[0]! <= room * TOLERANCE) return k;
+        const room = Number.isFinite(u) ? room0 - u : room0;
+        for (let k = 1; k <= (kMax[j] as number); k++) if (((wk[j] as number[])[k] as number) * ((shares[j] as Float64Array[])[k] as Float64Array)[0]! <= room * TOLERANCE) return k;
         return (kMax[j] as number) === W && needW ? W : 0;
       });
       if (lo.some((k) => k === 0)) return;
@@ -289,13 +325,13 @@ export class PlacementTruth implements GroundTruth {
           }
           const base = k === W ? 0 : next % W;
           const s = (shares[j] as Float64Array[])[k] as Float64Array;
-          const wj = (work[j] as number) * stretch(k);
+          const wj = (wk[j] as number[])[k] as number;
           let fits = true;
           let r = 0;
           for (; r < k; r++) {
             const w = (base + r) % W;
             loads[w] = (loads[w] as number) + wj * (s[r] as number);
-            if ((loads[w] as number) > TOLERANCE) {
+            if ((loads[w] as number) > room0 * TOLERANCE) {
               r++;
               fits = false;
               break;
@@ -319,16 +355,13 @@ export class PlacementTruth implements GroundTruth {
 
     // An incumbent (a bounded search on every worker count), so that the exact pass prunes the worker counts too
     // small to sustain the rate instead of exhausting them.
-    // With W fixed, the worker speed follows the largest p_v (m): one pass per m, each p_v at most m.
     if (needW) for (let W = 1; W <= top && W + n - 1 < best; W++) onWorkers(W, INCUMBENT_NODES);
-    else for (let m = this.speed ? 1 : top; m <= top; m++) onWorkers(top, INCUMBENT_NODES, m);
+    else onWorkers(top, INCUMBENT_NODES);
     // Exact: every configuration on W workers has one operator at W (unless W is fixed) and every other at >= 1.
-    if (needW) {
-      for (let W = 1; W <= top; W++) {
-        if (W + n - 1 >= best) break;
-        onWorkers(W);
-      }
-    } else for (let m = this.speed ? 1 : top; m <= top; m++) onWorkers(top, Infinity, m);
+    for (let W = fixed ?? 1; W <= top; W++) {
+      if (needW && W + n - 1 >= best) break;
+      onWorkers(W);
+    }
     this.searches.set(rate, { exact, nodes: spent });
     if (!bestP) {
       const all = top;

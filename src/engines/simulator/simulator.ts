@@ -22,7 +22,6 @@ import { instanceRate, ModelTruth, type ModelOptions } from './model.js';
 import { processedRate, progressMs, timelyBudget, timelyUs, workerSpeed, withTimelyCosts, type TimelyTerms } from './timely-physics.js';
 import { cpuBudget, cpuStretch, efficiency, hotShare, instanceBusy, LINEAR, operatorCpu, processingRate, queueingStretch, timelyExchangeUs, timing, utilisation, type OperatorTiming } from './physics.js';
 import { clipToWorkers, PlacedJob, PlacementTruth } from './placement.js';
-import { operatorMetrics } from '../shared/metrics.js';
 
 export interface SimulatorOptions extends ModelOptions {
   /** Step of the fluid model, seconds. */
@@ -75,14 +74,12 @@ export class SimulatorEngine implements Engine {
     const timely = this.options.mode === 'timely' ? this.options.timely : null;
     return new SimulatedDeployment(timely ? withTimelyCosts(job, timely) : job, this.normalise(job, parallelism), rate, this.options);
   }
+  /** The ground truth of the job as it runs here (in Timely mode with a Timely profile: the profile's costs and terms). */
   groundTruth(job: JobGraph): GroundTruth {
-    if (this.options.parallelism === 'placement') {
-      // A Timely profile: the truth sees the costs and the worker speed the deployment runs (configure()).
-      const tt = this.options.timely;
-      if (!tt) return new PlacementTruth(job, this.options, this.options.workers);
-      return new PlacementTruth(withTimelyCosts(job, tt), this.options, this.options.workers, (m) => workerSpeed(tt, m) * (1 - progressMs(tt, m) / 1000));
-    }
-    return new ModelTruth(job, this.options);
+    const timely = this.options.mode === 'timely' ? this.options.timely : null;
+    const ran = timely ? withTimelyCosts(job, timely) : job;
+    if (this.options.parallelism === 'placement') return new PlacementTruth(ran, this.options, this.options.workers, timely);
+    return new ModelTruth(ran, this.options);
   }
   /** Timely mode runs every operator on all W workers (W the largest requested value), or places each on p_v. */
   normalise(job: JobGraph, p: Parallelism): Parallelism {
@@ -218,7 +215,8 @@ export class SimulatedDeployment implements Deployment {
       const busy = Math.min(1000 - bp, noisy((1000 * (this.aBusy[i] as number)) / (p * T)));
       const busyMax = Math.max(busy, Math.min(1000, noisy((1000 * (this.aBusyMax[i] as number)) / T)));
       const bpMax = Math.min(1000 - busyMax, Math.max(bp, (1000 * (this.aBpMax[i] as number)) / T));
-      operators[id] = operatorMetrics({
+      const busySec = busy / 1000;
+      operators[id] = {
         parallelism: p,
         busyMsPerSecond: busy,
         busyMsPerSecondMax: busyMax,
@@ -227,8 +225,9 @@ export class SimulatedDeployment implements Deployment {
         backPressuredMsPerSecondMax: bpMax,
         recordsInPerSecond: inRate,
         recordsOutPerSecond: outRate,
-        busyFraction: busy / 1000,
-      });
+        trueProcessingRate: busySec > 0 ? inRate / busySec : 0,
+        trueOutputRate: busySec > 0 ? outRate / busySec : 0,
+      };
       if (this.isSource[i]) {
         achieved += exactIn;
         sources[id] = { targetRate: this.rate * (this.share[i] as number), achievedRate: exactIn, lagRecords: this.queue[i] as number };
@@ -262,13 +261,20 @@ export class SimulatedDeployment implements Deployment {
     const timely = this.o.mode === 'timely';
     this.timings = this.job.operators().map((op) => timing(this.job, op, this.p, this.o));
     this.budget = timely ? Infinity : cpuBudget(this.o, this.p);
-    this.placed = this.o.parallelism === 'placement' ? new PlacedJob(this.job, this.p, this.o, this.o.workers) : undefined;
+    const placedTimely = timely && this.o.timely ? { terms: this.o.timely, rate: this.rate } : null;
+    this.placed = this.o.parallelism === 'placement' ? new PlacedJob(this.job, this.p, this.o, this.o.workers, placedTimely) : undefined;
     this.workerLoad = new Float64Array(this.placed?.workers ?? 0);
     this.job.operators().forEach((op, i) => {
       const p = this.instances(op.id);
       const t = this.timings[i] as OperatorTiming;
       const tt = timely ? this.o.timely : null;
-      if (tt) {
+      if (tt && this.placed) {
+        // Placement mode with a Timely profile: the placed job's per-record time (placement.ts) and the progress
+        // overhead of its W workers.
+        this.mu[i] = 1 / (this.placed.secPerRecord[i] as number);
+        this.hot[i] = hotShare(this.job, op, p, this.o);
+        this.avail[i] = 1 - progressMs(tt, this.placed.workers) / 1000;
+      } else if (tt) {
         // A Timely profile: measured per-record cost growing with the rate per worker, the exchange and the
         // per-operator progress overhead of W workers.
         const w = Math.max(...Object.values(this.p));

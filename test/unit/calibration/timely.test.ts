@@ -1,6 +1,7 @@
 /** The Timely calibration's design and fit, on simulated measurements of known terms (no real engine). */
 import assert from 'node:assert/strict';
-import { fitTimely, fitTimelyLinear, simulateTimelyPlan, timelyCalibrationPlan, timelyFidelityPlan, workersOf, loggingOverheadOf } from '../../../src/calibration/timely.js';
+import { capacityPoints, collapsed, fitTimely, fitTimelyLinear, simulateTimelyPlan, timelyCalibrationPlan, timelyFidelityPlan, workersOf, loggingOverheadOf } from '../../../src/calibration/timely.js';
+import type { Measurement } from '../../../src/calibration/measure.js';
 import { checkTimelyTerms, type TimelyTerms } from '../../../src/engines/simulator/timely-physics.js';
 
 const truth: TimelyTerms = {
@@ -41,6 +42,29 @@ describe('Timely calibration', function () {
     assert.ok(Math.abs(fit.terms.backgroundCores - 0.3) <= 0.2, `background cores ${fit.terms.backgroundCores}`);
     assert.ok(fit.diagnostics.busyError < 0.1, `busy error on the calibration points ${fit.diagnostics.busyError}`);
     assert.ok(fit.diagnostics.sustainableRateError < 0.1, `sustainable-rate error ${fit.diagnostics.sustainableRateError}`);
+  });
+
+  it('an overload point is a capacity only when the job fell behind and did not collapse below what it sustained', () => {
+    // As measured on real Timely (q5): at W = 1, 230,563/s under the 10M/s overload against 257,362/s sustained at
+    // 250,000/s (collapsed); at W = 2, 8,764,721/s (a capacity); q1 kept up with the overload rate (censored).
+    const m = (block: string, w: number, rate: number, achieved: number, overload: boolean): Measurement => ({
+      block,
+      job: block,
+      parallelism: { source: w, op: w },
+      rate,
+      overload,
+      windows: 2,
+      achieved,
+      operators: { op: { p: w, busy: 100, busyMax: 100, bp: 0, recordsIn: achieved, recordsOut: achieved } },
+    });
+    const q5w1 = m('q5', 1, 10_000_000, 230_563, true);
+    const q5w2 = m('q5', 2, 10_000_000, 8_764_721, true);
+    const q1w1 = m('q1', 1, 10_000_000, 10_000_149, true);
+    const all = [m('q5', 1, 250_000, 257_362, false), q5w1, m('q5', 2, 250_000, 250_058, false), q5w2, m('q1', 1, 250_000, 250_025, false), q1w1];
+    assert.deepEqual([...collapsed(all)], [q5w1]);
+    assert.deepEqual(capacityPoints(all), [q5w2]);
+    // Without the unsaturated point of its configuration an overload point cannot be told collapsed.
+    assert.deepEqual(capacityPoints([q5w1]), [q5w1]);
   });
 
   it('logging overhead is the share of the sustainable rate logging costs', () => {

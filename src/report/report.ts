@@ -1,12 +1,12 @@
 /** Writes summary.md, charts/*.vl.json|.svg|.png and index.html for a run folder from its merged CSVs. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
 import { existsSync } from 'node:fs';
-import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type FailedRun, type OracleMissing, type Row } from './summary.js';
+import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type FailedRun, type OracleMissing } from './summary.js';
+import { readEpisodes, readTimeline, type EpisodeResult, type TimelineResult } from '../loop/rows.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { simulatorTerms } from '../engines/registry.js';
 import { profileExtrapolations } from '../engines/simulator/range.js';
@@ -20,20 +20,18 @@ export const EXTRAPOLATION_FILE = 'extrapolation.json';
  * each episode ended in (every tuner's, the oracle's included) at its target rate, against the profile's
  * measuredRange (src/engines/simulator/range.ts). Timely mode: only parallelism, total rate, cores, load.
  */
-export function experimentExtrapolations(x: Experiment, episodes: readonly Row[]): string[] {
+export function experimentExtrapolations(x: Experiment, episodes: readonly EpisodeResult[]): string[] {
   if (x.engine.kind !== 'simulator') return [];
   const job = buildWorkload(x.workload).job;
-  const points = episodes.map((e) => ({ parallelism: Object.fromEntries((e.finalParallelism ?? '').split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])), rate: Number(e.targetRate) }));
+  const points = episodes.map((e) => ({ parallelism: Object.fromEntries(e.finalParallelism.split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])), rate: e.targetRate }));
   const notices = profileExtrapolations(x.engine.profile ?? 'linear', job, points, simulatorTerms(x.engine).cores);
   const timely = x.engine.mode === 'timely';
   return notices.filter((n) => !timely || (n.term !== 'exchange' && n.term !== 'channel rate')).map((n) => n.text);
 }
 
-const readRows = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
-
 export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly FailedRun[] }): Promise<string[]> {
-  const episodes = readRows(join(dir, 'episodes.csv'));
-  const timeline = readRows(join(dir, 'timeline.csv'));
+  const episodes = readEpisodes(join(dir, 'episodes.csv'));
+  const timeline = readTimeline(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
   const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
   const missing = readMissing(dir);
@@ -52,9 +50,9 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
       ['tradeoff', tradeoffSpec(episodes)],
     ];
     // One timeline per tuner: its first run (first sweep point, first seed); the title names the seed.
-    const firstRun = new Map<string, Row>();
-    for (const t of timeline) if (!firstRun.has(t.tuner as string)) firstRun.set(t.tuner as string, t);
-    for (const [tuner, t] of firstRun) specs.push([`timeline-${tuner}`, timelineSpec(tuner, t.seed as string, timeline.filter((r) => r.run === t.run))]);
+    const firstRun = new Map<string, TimelineResult>();
+    for (const t of timeline) if (!firstRun.has(t.tuner)) firstRun.set(t.tuner, t);
+    for (const [tuner, t] of firstRun) specs.push([`timeline-${tuner}`, timelineSpec(tuner, String(t.seed), timeline.filter((r) => r.run === t.run))]);
     for (const [name, spec] of specs) {
       const svg = await renderSvg(spec);
       writeAtomic(join(dir, 'charts', `${name}.vl.json`), `${JSON.stringify(spec, null, 2)}\n`);

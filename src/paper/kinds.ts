@@ -23,6 +23,7 @@ import {
   type Labelled,
 } from '../report/paper-charts.js';
 import { timelyClaim, type ClaimSet } from '../report/timely-claim.js';
+import { workloadLabel as labelOf } from '../workloads/index.js';
 
 /** What a kind reads of its figure-set entry (besides kind and caption). */
 export interface KindEntry {
@@ -132,10 +133,8 @@ export const FIGURE_KIND_TABLE = {
 export type FigureKind = keyof typeof FIGURE_KIND_TABLE;
 export const FIGURE_KINDS = Object.keys(FIGURE_KIND_TABLE) as [FigureKind, ...FigureKind[]];
 
-/** A workload's name in cross-workload figures: the Nexmark query, else the kind. */
-export function workloadLabel(x: Experiment): string {
-  return x.workload.kind === 'nexmark' ? x.workload.query : x.workload.kind;
-}
+/** A workload's name in cross-workload figures (its registry entry's label: the Nexmark query, else the kind). */
+export const workloadLabel = (x: Experiment): string => labelOf(x.workload);
 
 /**
  * A path, or, with one star in a folder name (results/fidelity/STAR/fidelity.csv), the match whose folder sorts

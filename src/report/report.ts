@@ -10,7 +10,7 @@ import { readEpisodes, readTimeline, type EpisodeResult, type TimelineResult } f
 import type { TopLevelSpec } from 'vega-lite';
 import { simulatorTerms } from '../engines/registry.js';
 import { profileExtrapolations } from '../engines/simulator/range.js';
-import { buildWorkload } from '../workloads/index.js';
+import { buildWorkload, workloadTitle } from '../workloads/index.js';
 
 /** The run folder's file of extrapolation notices (read by npm run figures for its manifest). */
 export const EXTRAPOLATION_FILE = 'extrapolation.json';
@@ -33,7 +33,7 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
   const episodes = readEpisodes(join(dir, 'episodes.csv'));
   const timeline = readTimeline(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
-  const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
+  const title = `${x.name}: ${workloadTitle(x.workload)} on ${x.engine.kind}`;
   const missing = readMissing(dir);
   const notes = [summaryNotes(x.slo), measuredOracleNotes(summary, missing)].filter((s) => s !== '').join('\n');
   const beyond = experimentExtrapolations(x, episodes);

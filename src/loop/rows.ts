@@ -148,6 +148,8 @@ export const writeEpisode = writer(EPISODE);
 export const writeTimeline = writer(TIMELINE);
 export const parseEpisode = parser(EPISODE);
 export const parseTimeline = parser(TIMELINE);
+/** A written episode row (a run's in-memory result) typed again, as a reader of its CSV would see it. */
+export const typedEpisode = (cells: EpisodeRow): EpisodeResult => parseEpisode(Object.fromEntries(Object.entries(cells).map(([k, v]) => [k, String(v)])));
 
 /** A CSV file's rows as text cells, keyed by its header ([] when the file does not exist). */
 export function readCells(file: string): Record<string, string>[] {

@@ -10,7 +10,7 @@ import type { BenchRow } from './simulator.js';
 
 export async function benchCalibration(rate = 12_000): Promise<BenchRow[]> {
   const w = nexmark('q5');
-  if (!w.description.includes('calibrated')) return [{ bench: 'calibration', note: 'no datasets/calibration/q5.json: run npm run calibrate -- --query q5' }];
+  if (!w.description.includes('calibrated')) return [{ bench: 'calibration', note: 'no datasets/calibration/costs/flink/q5.json: run npm run calibrate -- --query q5' }];
   const sim = new SimulatorEngine({ noise: 0 });
   const flink = new FlinkEngine({});
   const rows: BenchRow[] = [];

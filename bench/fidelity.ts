@@ -158,7 +158,7 @@ async function main(): Promise<number> {
   const argv = await command('fidelity', '$0 [--quick] [--profile flink-2core] [--from real.json] [--out dir]\n\nSimulator vs real Flink on held-out runs: CSV, scatter chart, and the fidelity line.')
     .option('quick', { type: 'boolean', default: false, describe: 'q5, the synthetic ranking job and the points at scale only (about 10 minutes)' })
     .option('engine', { choices: ['flink', 'timely'] as const, default: 'flink' as const, describe: "real engine: 'timely' compares the simulator's Timely mode, uncalibrated and with the Timely profile, on held-out W and rates" })
-    .option('profile', { type: 'string', describe: 'calibrated profile (datasets/calibration/<profile>.json; default flink-2core, or timely-2core with --engine timely)' })
+    .option('profile', { type: 'string', describe: 'calibrated profile (datasets/calibration/profiles/<profile>.json; default flink-2core, or timely-2core with --engine timely)' })
     .option('from', { type: 'string', describe: 'reuse real measurements (a real.json of an earlier run)' })
     .option('out', { type: 'string', describe: 'output folder (default results/fidelity/<time>)' })
     .option('max-load', { type: 'number', describe: "refuse to measure when the 1-minute load average is above this (default: this machine's cores)" })

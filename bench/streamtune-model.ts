@@ -28,7 +28,7 @@ import type { JobGraph } from '../src/core/job.js';
 import type { Parallelism } from '../src/core/parallelism.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../src/core/project.js';
+import { PROJECT_ROOT, profilesDir } from '../src/core/project.js';
 import { LINEAR, type PhysicsTerms } from '../src/engines/simulator/physics.js';
 import { DEFAULT_PROFILE, loadProfile, profilePath } from '../src/engines/simulator/profile.js';
 import { SimulatorEngine } from '../src/engines/simulator/simulator.js';
@@ -84,13 +84,13 @@ const LINEAR_SET = 'datasets/pretrained/default';
 /**
  * The calibrated machine profile to compare under: BENCH_MODEL_PROFILE, else CALIBRATED_PROFILE when its file
  * exists, else the simulator's default profile when it is not 'linear', else the first profile file in
- * datasets/calibration/ (a JSON with "profile" and "terms").
+ * datasets/calibration/profiles/ (a JSON with "profile" and "terms").
  */
 function calibratedProfile(): string | undefined {
   if (process.env.BENCH_MODEL_PROFILE) return process.env.BENCH_MODEL_PROFILE;
   if (existsSync(profilePath(CALIBRATED_PROFILE))) return CALIBRATED_PROFILE;
   if (DEFAULT_PROFILE !== 'linear') return DEFAULT_PROFILE;
-  const dir = join(PROJECT_ROOT, 'datasets/calibration');
+  const dir = profilesDir();
   if (!existsSync(dir)) return undefined;
   for (const f of readdirSync(dir).sort()) {
     if (!f.endsWith('.json')) continue;

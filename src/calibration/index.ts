@@ -1,7 +1,7 @@
 /**
  * Calibration of the simulator against real Flink: designed runs (design.ts) measured through the
  * project's control loop (measure.ts, run.ts), the physics terms fitted to them (fit.ts) and written as a machine
- * profile datasets/calibration/<profile>.json that an experiment selects with
+ * profile datasets/calibration/profiles/<profile>.json that an experiment selects with
  * `"engine": {"kind": "simulator", "profile": "<profile>"}` (src/engines/simulator/profile.ts reads it).
  *
  *   measurePlan(real engine, calibrationPlan()) -> MeasuredPlan (kept as <profile>.measurements.json)
@@ -9,12 +9,13 @@
  *
  * The per-query cost calibration of before (`--query`) is query.ts.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { PROJECT_ROOT } from '../core/project.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { profilesDir } from '../core/project.js';
 import type { Engine } from '../engines/engine.js';
 import { PHYSICS_TERMS, type PhysicsTerms } from '../engines/simulator/physics.js';
 import { checkTerms, profilePath } from '../engines/simulator/profile.js';
+import { writeAtomic } from '../io/files.js';
 import { calibrationPlan, CALIBRATION_QUERIES, type Plan } from './design.js';
 import { fitProfile, type FitResult } from './fit.js';
 import type { MachineLoad } from './load.js';
@@ -52,14 +53,8 @@ export interface ProfileFile {
   measurements: string;
 }
 
-export function measurementsPath(profile: string, dir = join(PROJECT_ROOT, 'datasets/calibration')): string {
+export function measurementsPath(profile: string, dir = profilesDir()): string {
   return join(dir, `${profile}.measurements.json`);
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${Date.now()}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 export interface CalibrateOptions {

@@ -1,8 +1,8 @@
 /**
  * Per-query calibration (`npm run calibrate -- --query q5`): measures each operator's per-record cost of a Nexmark
- * query on real Flink (a local MiniCluster) into datasets/calibration/<query>.json, which the simulator's Nexmark
+ * query on real Flink (a local MiniCluster) into datasets/calibration/costs/flink/<query>.json, which the simulator's Nexmark
  * templates read as per-operator overrides; with engine 'timely' on real Timely Dataflow (jobs/timely, one
- * worker) into datasets/calibration/timely/<query>.json (a worker's busy microseconds per record, for the
+ * worker) into datasets/calibration/costs/timely/<query>.json (a worker's busy microseconds per record, for the
  * simulator's Timely mode):
  *
  *   { "query": "q5", "flinkVersion": "2.3.0", "measuredAt": "<ISO time>",

@@ -1,6 +1,6 @@
 /**
  * Measures a whole plan on the real engine, one deployment per block, and keeps the raw measurements (so a fit
- * can be redone without the engine): datasets/calibration/<profile>.measurements.json.
+ * can be redone without the engine): datasets/calibration/profiles/<profile>.measurements.json.
  */
 import { cpus } from 'node:os';
 import type { Engine } from '../engines/engine.js';

@@ -4,7 +4,7 @@
  * deployment measured through the project's control loop (measure.ts, run.ts), a least-squares fit, and a profile
  * written with its raw measurements. The terms are those of src/engines/simulator/timely-physics.ts.
  *
- *   measurePlan(TimelyEngine, timelyCalibrationPlan()) + measureLogging -> fitTimely -> datasets/calibration/<name>.json
+ *   measurePlan(TimelyEngine, timelyCalibrationPlan()) + measureLogging -> fitTimely -> datasets/calibration/profiles/<name>.json
  *
  * The fit:
  * 1. Non-negative least squares over every unsaturated (operator, point), busy time summed over the operator's workers:
@@ -17,9 +17,7 @@
  *    the same loop.
  * 3. loggingOverhead: the sustainable rate of q1 at W = 1 with timely's logging off and on (1 - on / off).
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { JobGraph } from '../core/job.js';
 import { workersParallelism, type Parallelism } from '../core/parallelism.js';
 import { SimulatorEngine } from '../engines/simulator/simulator.js';
@@ -30,6 +28,7 @@ import { nexmarkJob, type Block, type Plan, type Point } from './design.js';
 import { compare, nnls, quantile, unsaturated } from './fit.js';
 import { measurementsPath } from './index.js';
 import { profilePath } from '../engines/simulator/profile.js';
+import { writeAtomic } from '../io/files.js';
 import { measureBlock, SIM_TIMING, type MeasureOptions, type Measurement } from './measure.js';
 import { measurePlan, type MeasuredPlan } from './run.js';
 import type { NexmarkQuery } from '../workloads/nexmark/templates.js';
@@ -285,12 +284,6 @@ export async function calibrateTimely(makeEngine: (logging: boolean) => TimelyEn
   const file = profilePath(o.profile, o.dir);
   writeAtomic(file, `${JSON.stringify(profile, null, 2)}\n`);
   return { file, profile };
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${Date.now()}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 function mean(xs: readonly number[]): number {

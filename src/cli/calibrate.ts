@@ -2,13 +2,13 @@
  * `npm run calibrate` (thin: parsing here, the work in src/calibration):
  *   - no --query: the machine profile. Designed real Flink runs (synthetic jobs and Nexmark q1, q3, q5, q8, three
  *     parallelisms per operator and three rates) through the control loop, the physics terms fitted to them,
- *     written to datasets/calibration/<profile>.json (default flink-2core) with the raw measurements beside it;
+ *     written to datasets/calibration/profiles/<profile>.json (default flink-2core) with the raw measurements beside it;
  *     `--from <measurements.json>` refits without running Flink. About 16 minutes on 2 cores.
  *   - `--engine timely`, no --query: the Timely profile (src/calibration/timely.ts): Nexmark q1, q3, q5 on real
- *     Timely at W = 1, 2 and three rates plus overload, and the logging runs, fitted into datasets/calibration/
+ *     Timely at W = 1, 2 and three rates plus overload, and the logging runs, fitted into datasets/calibration/profiles/
  *     timely-2core.json with its raw measurements beside it; `--from` refits.
- *   - `--query q5` (or `all`): per-query operator costs into datasets/calibration/<query>.json (src/calibration/query.ts);
- *     with `--engine timely` on real Timely into datasets/calibration/timely/<query>.json.
+ *   - `--query q5` (or `all`): per-query operator costs into datasets/calibration/costs/flink/<query>.json (src/calibration/query.ts);
+ *     with `--engine timely` on real Timely into datasets/calibration/costs/timely/<query>.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,6 +18,7 @@ import { checkLoad, loadLine } from '../calibration/load.js';
 import { calibrate } from '../calibration/query.js';
 import { CALIBRATION_QUERIES } from '../calibration/design.js';
 import { FlinkEngine, NEXMARK_ON_FLINK } from '../engines/flink/index.js';
+import { queryCostsDir } from '../core/project.js';
 import { PROFILE_NAME } from '../engines/simulator/profile.js';
 import { NEXMARK_ON_TIMELY, TimelyEngine } from '../engines/timely/index.js';
 import { calibrateTimely, TIMELY_CALIBRATION_QUERIES, type TimelyMeasurements } from '../calibration/timely.js';
@@ -29,7 +30,7 @@ export { calibrate, fitCosts, totals, type CalibrationResult, type OperatorCalib
 async function main(): Promise<number> {
   const argv = await command(
     'calibrate',
-    '$0 [--profile flink-2core] [--from measurements.json]\n$0 --query q5 [--engine timely] [options]\n\nWithout --query: fits the simulator\'s physics terms to designed real Flink runs into a machine profile (datasets/calibration/<profile>.json).\nWith --query: measures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink or Timely.',
+    '$0 [--profile flink-2core] [--from measurements.json]\n$0 --query q5 [--engine timely] [options]\n\nWithout --query: fits the simulator\'s physics terms to designed real Flink runs into a machine profile (datasets/calibration/profiles/<profile>.json).\nWith --query: measures per-operator cost (busy microseconds per record) of a Nexmark query on a local Flink or Timely.',
   )
     .option('profile', { type: 'string', describe: 'profile to write (without --query; default flink-2core, or timely-2core with --engine timely)' })
     .option('from', { type: 'string', describe: 'refit the profile from saved measurements (no real runs)' })
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
     .option('windows', { type: 'number', default: 2, describe: 'measurement windows per rate' })
     .option('parallelism', { type: 'string', describe: 'JSON per-operator parallelism, e.g. {"hotCount":2} (others 1)' })
     .option('slots', { type: 'number', default: 8 })
-    .option('out', { type: 'string', describe: 'output folder (default datasets/calibration, or datasets/calibration/timely with --engine timely)' })
+    .option('out', { type: 'string', describe: 'output folder (default datasets/calibration/costs/flink, or costs/timely with --engine timely)' })
     .strict()
     .help()
     .parse();
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
       return EXIT.badInput;
     }
   }
-  const out = argv.out ?? (timely ? 'datasets/calibration/timely' : 'datasets/calibration');
+  const out = argv.out ?? queryCostsDir(timely ? 'timely' : 'flink');
   const parallelism = argv.parallelism ? (JSON.parse(argv.parallelism) as Record<string, number>) : undefined;
   mkdirSync(resolve(out), { recursive: true });
   for (const q of queries) {

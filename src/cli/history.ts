@@ -26,7 +26,7 @@ const argv = command('history', '$0 [options]\n\nGenerates a StreamTune pre-trai
   .option('cost-spread', { type: 'string', coerce: numberIn('cost-spread', 0, 4), default: d.costSpread, describe: 'standard deviation of the log2 cost drift of a variant' })
   .option('min-operators', { type: 'string', coerce: integerIn('min-operators', 3, 40), default: d.minOperators, describe: 'smallest synthetic template' })
   .option('max-operators', { type: 'string', coerce: integerIn('max-operators', 3, 40), default: d.maxOperators, describe: 'largest synthetic template' })
-  .option('profile', { type: 'string', default: DEFAULT_PROFILE, describe: "simulator physics: a machine profile ('linear' built in, or datasets/calibration/<name>.json from npm run calibrate)" })
+  .option('profile', { type: 'string', default: DEFAULT_PROFILE, describe: "simulator physics: a machine profile ('linear' built in, or datasets/calibration/profiles/<name>.json from npm run calibrate)" })
   .option('queries', { type: 'string', describe: `Nexmark templates to draw from, comma-separated (default all: ${NEXMARK_QUERIES.join(',')})` })
   .option('out', { type: 'string', describe: 'output CSV (default datasets/history/generated/<name>.csv)' })
   .parseSync();

@@ -33,7 +33,7 @@ const physics = {
     .string()
     .regex(PROFILE_NAME)
     .default(DEFAULT_PROFILE)
-    .describe("Machine profile of the physics terms: 'linear' (built in: the uncalibrated model) or datasets/calibration/<name>.json written by npm run calibrate (e.g. 'flink-2core'); a key below overrides the profile's term"),
+    .describe("Machine profile of the physics terms: 'linear' (built in: the uncalibrated model) or datasets/calibration/profiles/<name>.json written by npm run calibrate (e.g. 'flink-2core'); a key below overrides the profile's term"),
   coordinationOverhead: z.number().min(0).max(0.5).optional().describe(`Term: ${PHYSICS_DOCS.coordinationOverhead}`),
   subtaskOverheadMs: z.number().min(0).max(500).optional().describe(`Term: ${PHYSICS_DOCS.subtaskOverheadMs}`),
   exchange: z.partialRecord(z.enum(PARTITIONINGS), exchangeCost).optional().describe(`Term: ${PHYSICS_DOCS.exchange}`),
@@ -63,7 +63,7 @@ export const simulatorConfig = z.strictObject({
     .string()
     .regex(PROFILE_NAME)
     .optional()
-    .describe("Timely mode: a Timely profile (datasets/calibration/<name>.json written by npm run calibrate -- --engine timely, e.g. 'timely-2core'): measured per-operator costs and their growth with the rate, exchange and progress costs as W grows, the cores; without it Timely mode uses kappa alone"),
+    .describe("Timely mode: a Timely profile (datasets/calibration/profiles/<name>.json written by npm run calibrate -- --engine timely, e.g. 'timely-2core'): measured per-operator costs and their growth with the rate, exchange and progress costs as W grows, the cores; without it Timely mode uses kappa alone"),
   dt: z.number().min(0.001).max(1).default(d.dt).describe('Fluid-model step, seconds'),
   bufferSeconds: z.number().positive().max(3600).default(d.bufferSeconds).describe('Input buffer per instance, seconds of its processing'),
   noise: z.number().min(0).max(0.5).default(d.noise).describe('Relative std of multiplicative measurement noise'),

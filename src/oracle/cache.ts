@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeAtomic } from '../io/files.js';
-import { PROJECT_ROOT } from '../core/project.js';
+import { PROJECT_ROOT, queryCostsDir } from '../core/project.js';
 import type { JobGraph } from '../core/job.js';
 import type { Parallelism } from '../core/parallelism.js';
 import { simulatorTerms, type EngineConfig } from '../engines/registry.js';
@@ -116,7 +116,9 @@ export function fingerprint(x: OracleSetting, machine: { cores?: number; memoryB
   else {
     const w = x.workload;
     const name = w.kind === 'nexmark' ? w.query : w.kind;
-    profile = w.kind !== 'synthetic' && w.calibrated ? `calibration ${name} ${hashFiles([`datasets/calibration/${name}.json`])}` : 'no calibration';
+    const costs = join(queryCostsDir('flink'), `${name}.json`);
+    // The costs' content, not their path: moving the file changes nothing the engine runs.
+    profile = w.kind !== 'synthetic' && w.calibrated ? `calibration ${name} ${existsSync(costs) ? `sha256:${sha(readFileSync(costs)).slice(0, 12)}` : 'absent'}` : 'no calibration';
   }
   return {
     cores: machine.cores ?? availableParallelism(),

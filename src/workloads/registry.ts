@@ -38,7 +38,7 @@ export const WORKLOADS = [
     config: z.strictObject({
       kind: z.literal('nexmark'),
       query: z.enum(NEXMARK_QUERIES).describe('Nexmark query template'),
-      calibrated: z.boolean().default(false).describe('Use the operator costs and selectivities measured on real Flink (datasets/calibration/<query>.json, `npm run calibrate`); W_u is then rescaled to the machine'),
+      calibrated: z.boolean().default(false).describe('Use the operator costs and selectivities measured on real Flink (datasets/calibration/costs/flink/<query>.json, `npm run calibrate`); W_u is then rescaled to the machine'),
       maxParallelism: maxParallelism(128),
       workloadUnit,
     }),
@@ -49,7 +49,7 @@ export const WORKLOADS = [
   entry({
     config: z.strictObject({
       kind: z.literal('wordcount').describe("ContTune's WordCount: source, splitter, keyed counter"),
-      calibrated: z.boolean().default(false).describe('Use datasets/calibration/wordcount.json costs when present'),
+      calibrated: z.boolean().default(false).describe('Use datasets/calibration/costs/flink/wordcount.json costs when present'),
       maxParallelism: maxParallelism(128),
       workloadUnit,
     }),

@@ -6,7 +6,6 @@
  * bound). Skipped when java or mvn is missing, unless REQUIRE_ENGINES=1. Never asserts on wall time.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,8 @@ import {
   type FlinkDeployment,
 } from '../../src/engines/flink/index.js';
 import type { Tuner, TunerView, Observation } from '../../src/tuners/tuner.js';
+import { killHard, startExperiment, waitWhileRunning } from '../helpers/cli.js';
+import { runWithEpisodeHook } from '../helpers/experiment.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
 const SLOTS = 4; // 2 TaskManagers x 2 slots
@@ -215,30 +216,13 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
           outputs: { charts: false },
         }),
       );
-      const cli = new URL('../../src/cli/experiment.ts', import.meta.url).pathname;
-      const child = spawn(process.execPath, ['--import', 'tsx', cli, config, '--out', join(work, 'results')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+      const { child, output } = startExperiment([config, '--out', join(work, 'results')]);
+      const leftovers = await waitWhileRunning(child, output, 'deploying', () => {
+        const dir = /run folder: (.+)/.exec(output())?.[1]?.trim();
+        const f = dir ? join(dir, 'runs', 'p0-static-s1', 'leftovers.json') : undefined;
+        return f && existsSync(f) ? f : undefined;
       });
-      let out = '';
-      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      const leftovers = await new Promise<string>((ok, fail) => {
-        const timer = setInterval(() => {
-          const dir = /run folder: (.+)/.exec(out)?.[1]?.trim();
-          const f = dir ? join(dir, 'runs', 'p0-static-s1', 'leftovers.json') : undefined;
-          if (f && existsSync(f)) {
-            clearInterval(timer);
-            ok(f);
-          }
-        }, 200);
-        child.on('exit', (code) => {
-          clearInterval(timer);
-          fail(new Error(`the harness exited before deploying (${code}): ${out}`));
-        });
-      });
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await killHard(child);
       const runDir = join(leftovers, '..', '..', '..');
       const { jobName } = JSON.parse(readFileSync(leftovers, 'utf8')) as { jobName: string };
       const client = new (await import('../../src/engines/flink/rest.js')).FlinkRestClient(c.url);
@@ -443,22 +427,9 @@ describe('Flink engine on a standalone cluster (1 JobManager, 2 TaskManagers x 2
         }),
       );
       let killedAt = 0;
-      const { runExperiment } = await import('../../src/experiment/experiment.js');
-      const { writeReport } = await import('../../src/report/report.js');
-      const outcome = await runExperiment({
-        report: writeReport,
-        config,
-        out: join(work, 'results'),
-        runId: 'r',
-        progress: {
-          start: () => undefined,
-          episode: () => {
-            if (killedAt++ > 0) return;
-            for (const tm of c.liveProcesses().filter((p) => p.role === 'taskmanager')) c.killTaskManager(c.state.taskManagers.indexOf(tm));
-          },
-          run: () => undefined,
-          stop: () => undefined,
-        },
+      const outcome = await runWithEpisodeHook(config, join(work, 'results'), () => {
+        if (killedAt++ > 0) return;
+        for (const tm of c.liveProcesses().filter((p) => p.role === 'taskmanager')) c.killTaskManager(c.state.taskManagers.indexOf(tm));
       });
       const read = (f: string) => parse(readFileSync(join(outcome.dir, f), 'utf8'), { columns: true }) as Record<string, string>[];
       const result = { outcome, timeline: read('timeline.csv'), episodes: read('episodes.csv'), history: read('history.csv'), summary: readFileSync(join(outcome.dir, 'summary.md'), 'utf8') };

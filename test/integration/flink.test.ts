@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { JobGraph } from '../../src/core/job.js';
 import type { Snapshot } from '../../src/core/metrics.js';
 import type { Parallelism } from '../../src/core/parallelism.js';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandWorks, defaultJobsDir, ensureJobJar, FlinkEngine, livePids, LOCAL_TEMP_PREFIX, pidAlive, startLocalCluster } from '../../src/engines/flink/index.js';
 import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
 import { nexmark } from '../../src/workloads/nexmark/templates.js';
+import { killHard, startExperiment, waitWhileRunning } from '../helpers/cli.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
 
@@ -240,33 +240,16 @@ describe('Flink engine on a real local Flink', function () {
           outputs: { charts: false },
         }),
       );
-      const cli = new URL('../../src/cli/experiment.ts', import.meta.url).pathname;
-      const child = spawn(process.execPath, ['--import', 'tsx', cli, config, '--out', join(work, 'results')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
-      });
-      let out = '';
-      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const { child, output } = startExperiment([config, '--out', join(work, 'results')]);
       const prefix = `${LOCAL_TEMP_PREFIX}${child.pid}-`;
       // The harness's MiniCluster is up once its launcher log names the REST URL.
-      const folder = await new Promise<string>((ok, fail) => {
-        const timer = setInterval(() => {
-          const name = readdirSync(tmpdir()).find((n) => n.startsWith(prefix));
-          const log = name ? join(tmpdir(), name, 'launcher.log') : undefined;
-          if (name && log && existsSync(log) && readFileSync(log, 'utf8').includes('"event":"rest"')) {
-            clearInterval(timer);
-            ok(join(tmpdir(), name));
-          }
-        }, 200);
-        child.on('exit', (code) => {
-          clearInterval(timer);
-          fail(new Error(`the harness exited before its cluster was up (${code}): ${out}`));
-        });
+      const folder = await waitWhileRunning(child, output, 'its cluster was up', () => {
+        const name = readdirSync(tmpdir()).find((n) => n.startsWith(prefix));
+        const log = name ? join(tmpdir(), name, 'launcher.log') : undefined;
+        return name && log && existsSync(log) && readFileSync(log, 'utf8').includes('"event":"rest"') ? join(tmpdir(), name) : undefined;
       });
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-      const runDir = /run folder: (.+)/.exec(out)?.[1]?.trim() as string;
+      await killHard(child);
+      const runDir = /run folder: (.+)/.exec(output())?.[1]?.trim() as string;
       // The JVM exits once the killed harness's pipe closes; its folder stays.
       for (let i = 0; i < 150 && jvmUsing(folder); i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal(jvmUsing(folder), false, 'the MiniCluster JVM exited with its harness');

@@ -15,6 +15,7 @@ import { cargoAvailable, ensureBinary, pidAlive, TimelyEngine, TimelyJobFailedEr
 import { metricLabels } from '../../src/history/labels.js';
 import type { Tuner, TunerView } from '../../src/tuners/tuner.js';
 import { nexmark } from '../../src/workloads/nexmark/templates.js';
+import { runWithEpisodeHook } from '../helpers/experiment.js';
 
 const REQUIRED = process.env.REQUIRE_ENGINES === '1';
 
@@ -349,24 +350,11 @@ describe('Timely engine on the real jobs/timely binary', function () {
         }),
       );
       let killed: number | undefined;
-      const { runExperiment } = await import('../../src/experiment/experiment.js');
-      const { writeReport } = await import('../../src/report/report.js');
-      const outcome = await runExperiment({
-        report: writeReport,
-        config,
-        out: join(work, 'results'),
-        runId: 'r',
-        progress: {
-          start: () => undefined,
-          // After the first episode: kill -9 the run's binary (a child of this process).
-          episode: () => {
-            if (killed !== undefined) return;
-            killed = childBinaries()[0];
-            if (killed !== undefined) process.kill(killed, 'SIGKILL');
-          },
-          run: () => undefined,
-          stop: () => undefined,
-        },
+      // After the first episode: kill -9 the run's binary (a child of this process).
+      const outcome = await runWithEpisodeHook(config, join(work, 'results'), () => {
+        if (killed !== undefined) return;
+        killed = childBinaries()[0];
+        if (killed !== undefined) process.kill(killed, 'SIGKILL');
       });
       assert.ok(killed !== undefined, 'the binary was found and killed');
       const dir = outcome.dir;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { PROJECT_ROOT } from '../../src/experiment/config.js';
 import { cliArgs, runCli, startCli } from '../helpers/cli.js';
 
-/** Issue 10's CLI edges: --help on every script does nothing else, bad flags exit 2 with one line, resume and interrupt. */
+/** The CLIs' edges: --help on every script does nothing else, bad flags exit 2 with one line, resume and interrupt. */
 describe('command-line edges', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   after(() => rmSync(dir, { recursive: true, force: true }));

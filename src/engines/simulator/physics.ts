@@ -1,6 +1,6 @@
 /**
  * The simulator's physics terms: named, each with a documented default, measured on real Flink by src/calibration
- * and stored as machine profiles (datasets/calibration/<profile>.json, profile.ts). The built-in profile
+ * and stored as machine profiles (datasets/calibration/profiles/<profile>.json, profile.ts). The built-in profile
  * `linear` is capacity linear in p up to kappa = 0.01 and no other term, so old results reproduce with
  * `"engine": {"kind": "simulator", "profile": "linear"}`.
  *

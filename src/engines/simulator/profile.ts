@@ -1,7 +1,7 @@
 /**
  * Machine profiles: a named set of every physics term (physics.ts), selected by an experiment with
  * `"engine": {"kind": "simulator", "profile": "<name>"}`. `linear` is built in (the uncalibrated model);
- * every other profile is a file datasets/calibration/<name>.json written by `npm run calibrate`:
+ * every other profile is a file datasets/calibration/profiles/<name>.json written by `npm run calibrate`:
  *
  *   { "profile": "<name>", "description": "...", "measuredAt": "...", "host": {...},
  *     "terms": { <every term of PHYSICS_TERMS, no other key> }, ... (fit diagnostics, measured workloads) }
@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../core/project.js';
+import { profilesDir } from '../../core/project.js';
 import { PARTITIONINGS } from '../../core/operators.js';
 import { EXCHANGE_KEYS, LINEAR, PHYSICS_TERMS, TIMELY_EXCHANGE_KEYS, type PhysicsTerms } from './physics.js';
 
@@ -70,7 +70,7 @@ export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class ProfileError extends Error {}
 
-export function profilePath(name: string, dir = join(PROJECT_ROOT, 'datasets/calibration')): string {
+export function profilePath(name: string, dir = profilesDir()): string {
   return join(dir, `${name}.json`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * The simulator's Timely terms: what the shared-W mode costs on real Timely (jobs/timely), measured by
  * `npm run calibrate -- --engine timely` (src/calibration/timely.ts) into a Timely profile
- * (datasets/calibration/<name>.json with "engine": "timely") and selected with
+ * (datasets/calibration/profiles/<name>.json with "engine": "timely") and selected with
  * `"engine": {"kind": "simulator", "mode": "timely", "timelyProfile": "<name>"}`.
  *
  * With W workers (every operator on every worker) at total source rate r, per operator v:
@@ -145,7 +145,7 @@ export function checkTimelyTerms(terms: unknown, where: string): TimelyTerms {
   return structuredClone(t) as unknown as TimelyTerms;
 }
 
-/** The Timely terms of a named Timely profile (datasets/calibration/<name>.json, "engine": "timely"). */
+/** The Timely terms of a named Timely profile (datasets/calibration/profiles/<name>.json, "engine": "timely"). */
 export function loadTimelyProfile(name: string, dir?: string): TimelyTerms {
   if (!PROFILE_NAME.test(name)) throw new ProfileError(`Timely profile '${name.length > 60 ? `${name.slice(0, 60)}...` : name}': not a profile name (expected letters, digits, . _ -)`);
   const file = profilePath(name, dir);

@@ -4,14 +4,14 @@
  *
  * Rates are total generator events per second. Per-operator costs are data: the defaults are chosen so that at
  * 10 x W_u (the top of ContTune's protocol) each operator needs about `peak` instances, and a calibration on
- * real Flink (datasets/calibration/<q>.json, written by `npm run calibrate`) overrides them.
+ * real Flink (datasets/calibration/costs/flink/<q>.json, written by `npm run calibrate`) overrides them.
  *
  * Key skew: the generator's hot auction/person rotates every 100 ids, i.e. every few milliseconds at these
  * rates, so over a measurement window the hot key spreads across subtasks: the templates carry no persistent
  * skew. Synthetic jobs (`maxKeySkew`) model a persistent hot key.
  */
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../core/project.js';
+import { PROJECT_ROOT, queryCostsDir } from '../../core/project.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { JobGraph, type EdgeSpec, type OperatorSpecInput } from '../../core/job.js';
 import type { Workload } from '../workload.js';
@@ -205,7 +205,7 @@ export function isNexmarkQuery(q: string): q is NexmarkQuery {
 
 /** Default location of a query's calibration, written by `npm run calibrate` (under the project, whatever the cwd). */
 export function calibrationPath(q: TemplateName, root = PROJECT_ROOT): string {
-  return join(root, 'datasets/calibration', `${q}.json`);
+  return join(queryCostsDir('flink', root), `${q}.json`);
 }
 
 /**

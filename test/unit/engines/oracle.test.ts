@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobGraph } from '../../../src/core/job.js';
-import { PROJECT_ROOT } from '../../../src/core/project.js';
+import { profilesDir } from '../../../src/core/project.js';
 import { totalParallelism } from '../../../src/core/parallelism.js';
 import { ModelTruth } from '../../../src/engines/simulator/model.js';
 import { LINEAR, type PhysicsTerms } from '../../../src/engines/simulator/physics.js';
@@ -18,7 +18,7 @@ import type { Workload } from '../../../src/workloads/workload.js';
 
 /** Every committed machine profile (a file with a "terms" object, not a Timely profile), and the built-in linear one. */
 function profiles(): string[] {
-  const dir = join(PROJECT_ROOT, 'datasets/calibration');
+  const dir = profilesDir();
   const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.includes('.measurements') && !f.includes('.fidelity'));
   const machine = (n: string): boolean => {
     const p = JSON.parse(readFileSync(join(dir, `${n}.json`), 'utf8')) as { terms?: unknown; engine?: string };

@@ -172,7 +172,7 @@ describe('simulator physics terms (hand-computed)', () => {
       }
       near(last, 32, 1e-9, 'at 1,024 channels and 10,000/s, every record its own buffer');
     });
-    it('the old channel-linear term grows without bound: 0.5 us x 127 extra channels = 63.5 us more per record at 128', () => {
+    it('the channel-linear term grows without bound: 0.5 us x 127 extra channels = 63.5 us more per record at 128', () => {
       const j = job('hash');
       const x = timing(j, j.operator('a'), { src: 1, a: 1, b: 128 }, only('hash', { serializeUs: 2, perChannelUs: 0.5 }));
       near(x.cpu * 1e6, 10 + 2 + 0.5 * 127);

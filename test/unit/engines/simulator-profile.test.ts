@@ -81,7 +81,7 @@ describe('simulator machine profiles', () => {
 });
 
 describe('the committed machine profile', () => {
-  it('datasets/calibration/flink-2core.json loads: every term, a finite 2-core machine', () => {
+  it('datasets/calibration/profiles/flink-2core.json loads: every term, a finite 2-core machine', () => {
     const t = loadProfile('flink-2core');
     assert.equal(t.cores, 2);
     assert.ok(t.backgroundCores >= 0 && t.backgroundCores < 2);

@@ -9,7 +9,7 @@ import { planExperiment } from '../../../src/experiment/plan.js';
 import { rateSchedule } from '../../../src/workloads/rates.js';
 
 /**
- * Issue 10's measured cases: each config is refused up front (ConfigError: exit 2, one bounded line with the
+ * Configs at and beyond the numeric bounds: each config is refused up front (ConfigError: exit 2, one bounded line with the
  * JSON path, before anything is written) or runs within its bounds.
  */
 const good = () => ({

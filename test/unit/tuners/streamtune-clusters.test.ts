@@ -1,5 +1,5 @@
 /**
- * Issue 14: clusters that are used, fine-tuning that does not forget, a set remade byte for byte. A tiny family
+ * StreamTune's clusters and fine-tuning: clusters that are used, fine-tuning that does not forget, a set remade byte for byte. A tiny family
  * corpus (three synthetic templates, their variants) and a tiny recipe keep it fast.
  */
 import assert from 'node:assert/strict';

@@ -22,9 +22,9 @@
  * fidelity-sim.json): per tuner, reconfigurations, final total parallelism and SLO figures side by side, and the
  * Kendall tau between the two engines' rankings of the tuners on each figure.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { parse } from 'csv-parse/sync';
+import { readEpisodes } from '../src/loop/rows.js';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { TopLevelSpec } from 'vega-lite';
@@ -118,16 +118,16 @@ interface TunerFigures {
 }
 
 function tunerFigures(runDir: string): Map<string, TunerFigures> {
-  const rows = parse(readFileSync(join(runDir, 'episodes.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const rows = readEpisodes(join(runDir, 'episodes.csv'));
   const out = new Map<string, TunerFigures>();
   for (const r of rows) {
-    const t = r.tuner as string;
+    const t = r.tuner;
     const f = out.get(t) ?? { reconfigurations: 0, finalTotalP: 0, lastFinalTotalP: 0, sustained: 0, lagIntegral: 0, episodes: 0 };
-    f.reconfigurations += Number(r.reconfigurations);
-    f.finalTotalP += Number(r.finalTotalParallelism);
-    f.lastFinalTotalP = Number(r.finalTotalParallelism);
+    f.reconfigurations += r.reconfigurations;
+    f.finalTotalP += r.finalTotalParallelism;
+    f.lastFinalTotalP = r.finalTotalParallelism;
     f.sustained += r.outcome === 'sustained' ? 1 : 0;
-    f.lagIntegral += Number(r.lagIntegralRecordSec);
+    f.lagIntegral += r.lagIntegralRecordSec;
     f.episodes++;
     out.set(t, f);
   }

@@ -26,6 +26,29 @@ PALETTE = list(_TABLE["palette"])
 _FREE = [c for c in PALETTE if c not in TUNER_COLOR.values()]
 
 
+class Columns:
+    """A CSV's column names as attributes (EPISODE.parallelismOverOracle == "parallelismOverOracle"): a renamed
+    column fails where it is used, not as an empty result. From notebooks/columns.json, which `npm run schema`
+    generates from the column table (src/loop/rows.ts)."""
+
+    def __init__(self, columns: list[dict]):
+        self._columns = columns
+        for c in columns:
+            setattr(self, c["name"], c["name"])
+
+    def names(self) -> list[str]:
+        return [c["name"] for c in self._columns]
+
+    def numeric(self) -> list[str]:
+        """The columns of a numeric type (integer, number, optional number)."""
+        return [c["name"] for c in self._columns if c["type"] != "text"]
+
+
+_COLUMNS = json.loads((Path(__file__).resolve().parent / "columns.json").read_text())
+EPISODE = Columns(_COLUMNS["episodes"])
+TIMELINE = Columns(_COLUMNS["timeline"])
+
+
 def tuner_order(tuners) -> list[str]:
     """As src/report/paper-charts.ts (tunerOrder): each known tuner followed by its named variants (ds2, ds2-op10)."""
     present = list(dict.fromkeys(tuners))
@@ -71,10 +94,11 @@ def numeric(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def load_run(run: Path) -> dict:
-    """A run folder: its resolved config, episodes and timeline (numeric columns converted)."""
-    episodes = numeric(read_csv(run / "episodes.csv"), "seed", "episode", "targetRate", "reconfigurations", "finalTotalParallelism",
-                       "oracleTotalParallelism", "parallelismOverOracle", "timeToSloSec", "lagIntegralRecordSec", "lagEndSec", "downtimeSec")
-    timeline = numeric(read_csv(run / "timeline.csv"), "seed", "episode", "time", "targetRate", "achievedRate", "totalParallelism", "lagRecords")
+    """A run folder: its resolved config, episodes and timeline (the numeric columns of columns.json converted)."""
+    episodes = read_csv(run / "episodes.csv")
+    episodes = numeric(episodes, *[c for c in EPISODE.numeric() if c in episodes.columns])
+    timeline = read_csv(run / "timeline.csv")
+    timeline = numeric(timeline, *[c for c in TIMELINE.numeric() if c in timeline.columns])
     return {"config": json.loads((run / "config.resolved.json").read_text()), "episodes": episodes, "timeline": timeline}
 
 
@@ -103,8 +127,8 @@ def _mean(series: pd.Series) -> float:
 
 def sustained_share(g: pd.DataFrame) -> float:
     """Sustained episodes over feasible ones, as src/report/paper-charts.ts (share): infeasible rates count apart."""
-    feasible = g[g["outcome"] != "infeasible"]
-    return float((feasible["outcome"] == "sustained").sum() / len(feasible)) if len(feasible) else float("nan")
+    feasible = g[g[EPISODE.outcome] != "infeasible"]
+    return float((feasible[EPISODE.outcome] == "sustained").sum() / len(feasible)) if len(feasible) else float("nan")
 
 
 def per_seed(episodes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -112,10 +136,12 @@ def per_seed(episodes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = []
     for key, g in episodes.groupby(keys, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        sustained = g[g["outcome"] == "sustained"]
-        feasible = g[g["outcome"] != "infeasible"]
+        sustained = g[g[EPISODE.outcome] == "sustained"]
+        feasible = g[g[EPISODE.outcome] != "infeasible"]
+        # The figure's columns (its CSV) are named as the episode columns they average.
         rows.append({**dict(zip(keys, key)), "episodes": len(g), "sustainedShare": sustained_share(g),
-                     "reconfigurations": _mean(feasible["reconfigurations"]), "parallelismOverOracle": _mean(sustained["parallelismOverOracle"])})
+                     EPISODE.reconfigurations: _mean(feasible[EPISODE.reconfigurations]),
+                     EPISODE.parallelismOverOracle: _mean(sustained[EPISODE.parallelismOverOracle])})
     return pd.DataFrame(rows)
 
 
@@ -126,7 +152,7 @@ def per_seed_by_workload(figures: Path, manifest: dict, fig: dict) -> pd.DataFra
         run_dir = experiment_dir(figures, fig, exp_id)
         run = load_run(run_dir)
         label = experiment_record(manifest, figures, run_dir)["label"]
-        d = per_seed(run["episodes"], ["tuner", "seed"])
+        d = per_seed(run["episodes"], [EPISODE.tuner, EPISODE.seed])
         d.insert(0, "workload", label)
         frames.append(d)
     return pd.concat(frames, ignore_index=True)

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, clip } from './config.js';
 import type { Experiment } from './schema.js';
-import { buildWorkload, type Workload } from '../workloads/index.js';
+import { buildWorkload, workloadProblem, type Workload } from '../workloads/index.js';
 import { readTrace } from '../workloads/rates.js';
 import { BOUNDS } from '../core/bounds.js';
 import { engineCapabilities } from '../engines/registry.js';
@@ -32,16 +32,13 @@ export function checkExperiment(x: Experiment, ctx: CheckContext): { experiment:
   const fail = (path: string, what: string): never => {
     throw new ConfigError(`${ctx.where}: ${path}: ${what}`);
   };
-  const w = x.workload;
-  if (w.kind === 'synthetic') {
-    if (w.minOperators > w.maxOperators) fail('workload.maxOperators', `${w.maxOperators} is below workload.minOperators ${w.minOperators}`);
-    if (w.costRange[0] > w.costRange[1]) fail('workload.costRange', `low ${w.costRange[0]} is above high ${w.costRange[1]}`);
-  }
+  const problem = workloadProblem(x.workload);
+  if (problem) fail(`workload.${problem.path}`, problem.what);
   const r = x.rates;
   if ((r.kind === 'square' || r.kind === 'sine') && r.low > r.high) fail('rates.high', `${r.high} is below rates.low ${r.low}`);
   let workload: Workload;
   try {
-    workload = buildWorkload(w);
+    workload = buildWorkload(x.workload);
   } catch (e) {
     return fail('workload', (e as Error).message);
   }

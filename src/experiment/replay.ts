@@ -13,6 +13,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readInputCsv } from '../io/read.js';
+import { readTimeline, type TimelineResult } from '../loop/rows.js';
 import type { Decision } from '../core/decision.js';
 import type { JobGraph } from '../core/job.js';
 import { OPERATOR_METRIC_NAMES, type OperatorMetrics, type Snapshot } from '../core/metrics.js';
@@ -72,7 +73,7 @@ interface RecordedRun {
   /** Windows in order, each with its per-operator rows. */
   windows: { window: number; episode: number; rows: Row[] }[];
   /** The run's timeline rows by window (absent for a bare history.csv). */
-  timeline?: Map<number, Row>;
+  timeline?: Map<number, TimelineResult>;
   /** The tuner entry the run used (run folder only). */
   entry?: TunerEntryConfig;
 }
@@ -101,18 +102,17 @@ export async function readReplaySource(path: string, only?: string): Promise<Rep
   const rows = readCsv(history);
   if (rows.length === 0) throw new ConfigError(`${history}: no rows`);
   let specs: RunSpec[] = [];
-  const timeline = new Map<string, Map<number, Row>>();
+  const timeline = new Map<string, Map<number, TimelineResult>>();
   if (dir !== undefined) {
     const saved = readJson(join(dir, RESOLVED)) as { points: { label: string; experiment: Experiment }[] };
     specs = expandRuns(saved.points.map((p, index) => ({ label: p.label, index, assignments: {}, experiment: p.experiment })));
     const tl = join(dir, 'timeline.csv');
-    if (existsSync(tl))
-      for (const r of readCsv(tl)) {
-        if (r.window === '' || r.window === undefined) continue;
-        const m = timeline.get(r.run as string) ?? new Map<number, Row>();
-        m.set(Number(r.window), r);
-        timeline.set(r.run as string, m);
-      }
+    for (const r of readTimeline(tl)) {
+      if (r.window === undefined) continue;
+      const m = timeline.get(r.run) ?? new Map<number, TimelineResult>();
+      m.set(r.window, r);
+      timeline.set(r.run, m);
+    }
   }
   const byRun = new Map<string, Row[]>();
   for (const r of rows) byRun.set(r.run as string, [...(byRun.get(r.run as string) ?? []), r]);
@@ -141,7 +141,7 @@ export async function readReplaySource(path: string, only?: string): Promise<Rep
       job = jobFromRows(ordered[0]?.rows ?? [], `${history}, run ${run}`);
     }
     const entry = spec ? tunerEntries(spec.experiment.tuners).find((t) => t.name === spec.tuner) : undefined;
-    runs.push({ run, seed, job, sharedWorkers, windows: ordered, ...(spec ? { windowSec: spec.experiment.loop.windowSec } : {}), ...(truth ? { truth } : {}), ...(timeline.has(run) ? { timeline: timeline.get(run) as Map<number, Row> } : {}), ...(entry ? { entry } : {}) });
+    runs.push({ run, seed, job, sharedWorkers, windows: ordered, ...(spec ? { windowSec: spec.experiment.loop.windowSec } : {}), ...(truth ? { truth } : {}), ...(timeline.has(run) ? { timeline: timeline.get(run) as Map<number, TimelineResult> } : {}), ...(entry ? { entry } : {}) });
   }
   const entries = specs.length > 0 ? tunerEntries((specs[0] as RunSpec).experiment.tuners) : [];
   return { history, ...(dir !== undefined ? { dir } : {}), runs, entries };

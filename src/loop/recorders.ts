@@ -9,11 +9,12 @@ import type { GroundTruth } from '../engines/engine.js';
 import { metricLabels } from '../history/labels.js';
 import { historyRows, type HistoryRow } from '../history/record.js';
 import type { EpisodeRecord, LoopSink, WindowRecord } from './records.js';
-import type { EpisodeRow, TimelineRow } from './rows.js';
+import { writeEpisode, writeTimeline, type EpisodeRow, type TimelineRow } from './rows.js';
 
 /** Numbers in result rows: 8 significant digits, so CSVs are byte-identical across platforms and runs. */
 export const round = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(8)) : x);
-const cell = (x: number | undefined): number | string => (x === undefined || !Number.isFinite(x) ? '' : round(x));
+/** A figure that may be missing (or not finite): rounded, else absent (an empty cell). */
+const opt = (x: number | undefined): number | undefined => (x === undefined || !Number.isFinite(x) ? undefined : round(x));
 
 interface RunIds {
   run: string;
@@ -36,7 +37,7 @@ export class TimelineRecorder implements LoopSink {
 
   window(w: WindowRecord): void {
     const s = w.snapshot;
-    this.rows.push({
+    this.rows.push(writeTimeline({
       ...this.ids,
       episode: w.episode,
       window: w.window,
@@ -45,37 +46,37 @@ export class TimelineRecorder implements LoopSink {
       achievedRate: round(s.achievedRate),
       totalParallelism: w.size,
       lagRecords: round(totalLag(s)),
-      lagTrend: cell(w.verdict.lagTrend),
+      lagTrend: opt(w.verdict.lagTrend),
       sloHolds: w.verdict.holds ? 1 : 0,
       event: w.event,
       reason: w.reason,
       requestedParallelism: w.rescale ? parallelismCell(this.job, w.rescale.requested) : '',
       grantedParallelism: w.rescale ? parallelismCell(this.job, w.rescale.granted) : '',
-    });
+    }));
   }
 
   failure(episode: number, time: number, rate: number, error: string): void {
-    this.rows.push({ ...this.ids, episode, window: '', time: round(time), targetRate: round(rate), achievedRate: '', totalParallelism: '', lagRecords: '', lagTrend: '', sloHolds: '', event: 'failed', reason: error, requestedParallelism: '', grantedParallelism: '' });
+    this.rows.push(writeTimeline({ ...this.ids, episode, window: undefined, time: round(time), targetRate: round(rate), achievedRate: undefined, totalParallelism: undefined, lagRecords: undefined, lagTrend: undefined, sloHolds: undefined, event: 'failed', reason: error, requestedParallelism: '', grantedParallelism: '' }));
   }
 
   engineEvent(episode: number, e: EngineEvent, at: Snapshot): void {
     const after = Object.values(e.parallelismAfter).reduce((a, b) => a + b, 0);
-    this.rows.push({
+    this.rows.push(writeTimeline({
       ...this.ids,
       episode,
-      window: '',
+      window: undefined,
       time: round(e.at),
       targetRate: round(at.targetRate),
-      achievedRate: '',
+      achievedRate: undefined,
       totalParallelism: after,
-      lagRecords: '',
-      lagTrend: '',
-      sloHolds: '',
+      lagRecords: undefined,
+      lagTrend: undefined,
+      sloHolds: undefined,
       event: e.kind,
       requestedParallelism: '',
       grantedParallelism: parallelismCell(this.job, e.parallelismAfter),
       reason: `recovered in ${round(e.recoverySeconds)} s, down ${round(e.downtimeSeconds)} s${e.cause ? `: ${e.cause}` : ''}`,
-    });
+    }));
   }
 }
 
@@ -111,7 +112,7 @@ export class EpisodeRecorder implements LoopSink {
 
   episode(e: EpisodeRecord): void {
     const sustained = e.outcome === 'sustained';
-    this.rows.push({
+    this.rows.push(writeEpisode({
       ...this.ids,
       episode: e.episode,
       targetRate: round(e.rate),
@@ -119,14 +120,14 @@ export class EpisodeRecorder implements LoopSink {
       violation: e.violation,
       reconfigurations: e.reconfigurations,
       failedRescales: e.failedRescales,
-      timeToSloSec: cell(e.timeToSloSec),
+      timeToSloSec: opt(e.timeToSloSec),
       durationSec: round(e.durationSec),
       finalTotalParallelism: e.finalSize,
-      oracleTotalParallelism: e.oracleSize ?? '',
+      oracleTotalParallelism: e.oracleSize,
       // Over sustained episodes only: an under-provisioned end is a violation, never "below the minimum".
-      parallelismOverOracle: sustained && e.oracleSize ? round(e.finalSize / e.oracleSize) : '',
+      parallelismOverOracle: sustained && e.oracleSize ? round(e.finalSize / e.oracleSize) : undefined,
       oracleSource: e.oracleSize ? (e.oracleSource ?? '') : '',
-      lagTrend: cell(e.verdict.lagTrend),
+      lagTrend: opt(e.verdict.lagTrend),
       lagStartRecords: round(e.lagStart),
       lagEndRecords: round(e.lagEnd),
       lagEndSec: e.rate > 0 ? round(e.lagEnd / e.rate) : 0,
@@ -136,6 +137,6 @@ export class EpisodeRecorder implements LoopSink {
       failovers: e.failovers,
       invalidWindows: e.invalidWindows,
       finalParallelism: parallelismCell(this.job, e.final),
-    });
+    }));
   }
 }

@@ -13,6 +13,7 @@ import type { OracleSetting } from './config.js';
 import { create as createStatic } from '../tuners/static/index.js';
 import { ds2Plan } from '../tuners/ds2/index.js';
 import { busyFraction } from '../tuners/shared/metrics.js';
+import { typedEpisode } from '../loop/rows.js';
 
 export interface ProbeSettings {
   readonly experiment: OracleSetting;
@@ -83,8 +84,8 @@ export async function runProbe(s: ProbeSettings, parallelism: Parallelism, rate:
   } finally {
     await engine.close();
   }
-  const ep = result.episodes[0];
-  if (!ep) throw new Error('oracle probe: the control loop returned no episode');
+  const row = result.episodes[0];
+  if (!row) throw new Error('oracle probe: the control loop returned no episode');
   const busy: Record<string, number> = {};
   let ds2: Record<string, number> = {};
   if (lastValid) {
@@ -98,20 +99,20 @@ export async function runProbe(s: ProbeSettings, parallelism: Parallelism, rate:
       ds2 = {};
     }
   }
-  const num = (v: string | number): number => (v === '' ? Number.NaN : Number(v));
+  const ep = typedEpisode(row);
   return {
     parallelism,
     rate,
     repetition,
     outcome: ep.outcome as ProbeRecord['outcome'],
-    violation: String(ep.violation),
-    lagTrend: num(ep.lagTrend),
+    violation: ep.violation,
+    lagTrend: ep.lagTrend ?? Number.NaN,
     busy,
     ds2,
     achievedRate: lastValid?.achievedRate ?? 0,
     windows,
-    invalidWindows: Number(ep.invalidWindows),
-    engineSec: Number(ep.durationSec),
+    invalidWindows: ep.invalidWindows,
+    engineSec: ep.durationSec,
     wallSec: (Date.now() - t0) / 1000,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The paper's figure set (experiments/paper/figures.json): experiments, and figures that each name the
- * experiments they need and a figure kind (paper-charts.ts).
+ * experiments they need and a figure kind (kinds.ts: one registry entry per kind, its chart in paper-charts.ts).
  *
  *   figure set -> the chosen figures' experiments -> per experiment: the config with its overrides (--quick, the
  *   simulator fallback) -> content hash (resolved config + code version) -> reuse the finished run folder of that
@@ -12,10 +12,10 @@
  * (version.ts) runs that experiment again.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { readInputBytes, readInputCsv } from '../io/read.js';
+import { readInputBytes } from '../io/read.js';
 import { z } from 'zod';
 import { ConfigError, PROJECT_ROOT, readJson, describeIssues, loadExperiment, clip } from '../experiment/config.js';
 import { writeReport } from '../report/report.js';
@@ -26,43 +26,21 @@ import { canonical } from '../core/canonical.js';
 import { writeAtomic, writeCsv } from '../io/files.js';
 import { codeVersion, gitCommit } from '../experiment/version.js';
 import type { Experiment } from '../experiment/schema.js';
-import { engineEntry, engineOf, REAL_ENGINE_KINDS, type EngineKind } from '../engines/registry.js';
+import { engineEntry, REAL_ENGINE_KINDS, type EngineKind } from '../engines/registry.js';
 import { renderPng } from '../report/charts.js';
 import { renderSvgMeasured } from '../report/measure.js';
 import { EXTRAPOLATION_FILE } from '../report/report.js';
 import { renderPdf } from '../report/pdf.js';
-import {
-  ablations,
-  episodeTimelines,
-  FIDELITY_COLUMNS,
-  FIDELITY_METRIC,
-  fidelityScatter,
-  parallelismByWorkload,
-  reconfigurationsByWorkload,
-  timelyParallelism,
-  tradeoffByWorkload,
-  type Figure,
-  type Labelled,
-} from '../report/paper-charts.js';
-import type { Row } from '../report/summary.js';
-import { timelyClaim, type ClaimSet } from '../report/timely-claim.js';
+import type { Figure, Labelled } from '../report/paper-charts.js';
+import { readEpisodes, readTimeline } from '../loop/rows.js';
+import { engineLabel, FIGURE_KIND_TABLE, FIGURE_KINDS, workloadLabel, type ExperimentRows, type FigureKind, type FigureKindEntry } from './kinds.js';
+
+export { engineLabel, FIGURE_KINDS, newest, type FigureKind } from './kinds.js';
 
 export const DEFAULT_FIGURES = join(PROJECT_ROOT, 'experiments/paper/figures.json');
 export const DEFAULT_OUT = join(PROJECT_ROOT, 'results/paper');
 /** The files every figure has. */
 export const FIGURE_FILES = ['vl.json', 'svg', 'png', 'pdf'] as const;
-
-export const FIGURE_KINDS = [
-  'reconfigurations-by-workload',
-  'parallelism-by-workload',
-  'tradeoff-by-workload',
-  'timely-parallelism',
-  'timely-claim',
-  'ablations',
-  'episode-timelines',
-  'fidelity-scatter',
-] as const;
-export type FigureKind = (typeof FIGURE_KINDS)[number];
 
 /** Config overrides by dotted path, e.g. { "seeds": [1], "rates.repeat": 1 }. */
 const overrides = z.record(z.string(), z.unknown());
@@ -92,17 +70,6 @@ export type FigureSet = z.infer<typeof figureSet>;
 export type FigureEntry = z.infer<typeof figureEntry>;
 type ExperimentEntry = z.infer<typeof experimentEntry>;
 
-const NEEDS_EXPERIMENTS: Record<FigureKind, number> = {
-  'reconfigurations-by-workload': 1,
-  'parallelism-by-workload': 1,
-  'tradeoff-by-workload': 1,
-  'timely-parallelism': 1,
-  'timely-claim': 1,
-  ablations: 1,
-  'episode-timelines': 1,
-  'fidelity-scatter': 0,
-};
-
 export function loadFigureSet(file: string): FigureSet {
   const parsed = figureSet.safeParse(readJson(file));
   if (!parsed.success) throw new ConfigError(describeIssues(file, parsed.error.issues));
@@ -112,8 +79,10 @@ export function loadFigureSet(file: string): FigureSet {
     if (names.has(f.name)) throw new ConfigError(`${file}: figures.${i}.name: '${f.name}' is used twice`);
     names.add(f.name);
     for (const e of f.experiments) if (!(e in set.experiments)) throw new ConfigError(`${file}: figures.${i}.experiments: unknown experiment '${clip(e, 40)}' (known: ${Object.keys(set.experiments).join(', ')})`);
-    if (f.experiments.length < NEEDS_EXPERIMENTS[f.kind]) throw new ConfigError(`${file}: figures.${i}: kind ${f.kind} needs an experiment`);
-    if (f.kind === 'fidelity-scatter' && f.csv === undefined) throw new ConfigError(`${file}: figures.${i}.csv: kind fidelity-scatter needs the CSV's path`);
+    const kind: FigureKindEntry = FIGURE_KIND_TABLE[f.kind];
+    if (f.experiments.length < kind.needs) throw new ConfigError(`${file}: figures.${i}: kind ${f.kind} needs an experiment`);
+    const lacking = kind.check?.(f);
+    if (lacking !== undefined) throw new ConfigError(`${file}: figures.${i}${lacking}`);
   });
   return set;
 }
@@ -264,93 +233,17 @@ async function ensureExperiment(p: PlannedExperiment, o: { figDir: string; jobs?
   };
 }
 
-/** 'real Timely', 'simulator (Timely mode)', 'simulator', 'real Flink'. */
-export function engineLabel(engine: Experiment['engine']): string {
-  return engineOf(engine).label();
-}
-
-const readRows = (file: string): Row[] => (existsSync(file) ? (readInputCsv(file) as Row[]) : []);
-
-function workloadLabel(x: Experiment): string {
-  return x.workload.kind === 'nexmark' ? x.workload.query : x.workload.kind;
-}
-
-/**
- * A path, or, with one star in a folder name (results/fidelity/STAR/fidelity.csv), the match whose folder sorts
- * last: the newest of time-stamped folders. Undefined when nothing exists.
- */
-export function newest(path: string): string | undefined {
-  const parts = path.split('/');
-  const star = parts.findIndex((p) => p.includes('*'));
-  if (star < 0) return existsSync(path) ? path : undefined;
-  const parent = parts.slice(0, star).join('/') || '/';
-  if (!existsSync(parent)) return undefined;
-  const re = new RegExp(`^${(parts[star] as string).split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  const matches = readdirSync(parent)
-    .filter((e) => re.test(e))
-    .sort()
-    .map((e) => [parent, e, ...parts.slice(star + 1)].join('/'))
-    .filter((p) => existsSync(p));
-  return matches[matches.length - 1];
-}
-
-/** Builds one figure from its experiments' run folders; { skipped } (with the reason) when its input is missing. */
+/** Builds one figure from its experiments' run folders (its kind's registry entry); { skipped } (with the reason) when its input is missing. */
 export function buildFigure(f: FigureEntry, dirs: Map<string, { dir: string; label?: string }>): Figure | { skipped: string } {
-  const exp = (id: string) => {
+  const experiment = (id: string): ExperimentRows => {
     const d = dirs.get(id);
     if (!d) throw new Error(`figure ${f.name}: experiment ${id} not run`);
     const resolved = readJson(join(d.dir, RESOLVED)) as { points: { label: string; experiment: Experiment }[] };
-    return { ...d, points: resolved.points, episodes: readRows(join(d.dir, 'episodes.csv')), timeline: () => readRows(join(d.dir, 'timeline.csv')) };
+    return { ...d, points: resolved.points, episodes: readEpisodes(join(d.dir, 'episodes.csv')), timeline: () => readTimeline(join(d.dir, 'timeline.csv')) };
   };
-  const labelled = (): Labelled[] => f.experiments.map((id) => { const e = exp(id); return { label: e.label ?? workloadLabel(e.points[0]?.experiment as Experiment), episodes: e.episodes }; });
-  switch (f.kind) {
-    case 'reconfigurations-by-workload':
-      return reconfigurationsByWorkload(labelled());
-    case 'parallelism-by-workload':
-      return parallelismByWorkload(labelled());
-    case 'tradeoff-by-workload':
-      return tradeoffByWorkload(labelled());
-    case 'timely-parallelism': {
-      const sets = f.experiments.flatMap((id) => {
-        const e = exp(id);
-        return e.points.map((pt) => {
-          const wl = pt.experiment.workload as { workloadUnit?: number };
-          return { engine: engineLabel(pt.experiment.engine), episodes: e.episodes.filter((r) => r.sweep === pt.label), workloadUnit: wl.workloadUnit ?? 1 };
-        });
-      });
-      return timelyParallelism(sets);
-    }
-    case 'timely-claim': {
-      const sets: ClaimSet[] = f.experiments.flatMap((id) => {
-        const e = exp(id);
-        return e.points.map((pt) => {
-          const engine = pt.experiment.engine as { kind: string; parallelism?: string; profile?: string };
-          const label = engineOf(pt.experiment.engine).label({ profile: true });
-          return { workload: e.label ?? workloadLabel(pt.experiment), mode: engine.parallelism === 'placement' ? 'placement' : 'workers', engine: label, episodes: e.episodes.filter((r) => r.sweep === pt.label) };
-        });
-      });
-      return timelyClaim(sets);
-    }
-    case 'ablations': {
-      const e = exp(f.experiments[0] as string);
-      return ablations(e.episodes, e.points.map((p) => p.label));
-    }
-    case 'episode-timelines': {
-      const e = exp(f.experiments[0] as string);
-      const seed = String(e.points[0]?.experiment.seeds[0] ?? 1);
-      return episodeTimelines(e.timeline(), e.episodes, { seed, episode: f.episode ?? 1, workload: `Nexmark ${e.label ?? workloadLabel(e.points[0]?.experiment as Experiment)}` });
-    }
-    case 'fidelity-scatter': {
-      const csv = newest(resolve(PROJECT_ROOT, f.csv as string));
-      if (!csv) return { skipped: `no fidelity data: no ${f.csv} (npm run fidelity writes it)` };
-      const rows = readRows(csv);
-      const where = relative(PROJECT_ROOT, csv);
-      const head = (rows[0] ?? {}) as Row;
-      const missing = [...FIDELITY_COLUMNS.filter((c) => !(c in head)), ...(FIDELITY_METRIC.some((c) => c in head) ? [] : [FIDELITY_METRIC.join(' or ')])];
-      if (rows.length === 0 || missing.length > 0) return { skipped: `${where}: ${rows.length === 0 ? 'no rows' : `no column ${missing.join(', ')}`} (expected real, simulated, metric or kind)` };
-      return { ...fidelityScatter(rows), inputs: [csv] };
-    }
-  }
+  const labelled = (): Labelled[] => f.experiments.map((id) => { const e = experiment(id); return { label: e.label ?? workloadLabel(e.points[0]?.experiment as Experiment), episodes: e.episodes }; });
+  const kind: FigureKindEntry = FIGURE_KIND_TABLE[f.kind];
+  return kind.build(f, { experiment, labelled });
 }
 
 export interface FigureRecord {

@@ -6,7 +6,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { isTunerName, TUNER_NAMES, TUNERS } from '../tuners/registry.js';
-import type { Row } from './summary.js';
+import type { EpisodeResult, TimelineResult } from '../loop/rows.js';
 
 const FONT = 'DejaVu Sans';
 /** The chart look shared by the run report and the paper figures (paper-charts.ts). */
@@ -39,13 +39,12 @@ export function tunerColors(tuners: readonly string[]): { domain: string[]; rang
 }
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const num = (x: string | undefined): number => (x === undefined || x === '' ? Number.NaN : Number(x));
 
 /** Per (sweep, tuner, seed): the seed's mean of a column over some of its episodes (NaN cells left out). */
-function perSeed(episodes: Row[], value: (rows: Row[]) => number): { sweep: string; tuner: string; seed: string; value: number }[] {
-  const groups = new Map<string, Row[]>();
+function perSeed(episodes: EpisodeResult[], value: (rows: EpisodeResult[]) => number): { sweep: string; tuner: string; seed: string; value: number }[] {
+  const groups = new Map<string, EpisodeResult[]>();
   for (const e of episodes) {
-    const k = JSON.stringify([e.sweep, e.tuner, e.seed]);
+    const k = JSON.stringify([e.sweep, e.tuner, String(e.seed)]);
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
   return [...groups.entries()]
@@ -56,14 +55,15 @@ function perSeed(episodes: Row[], value: (rows: Row[]) => number): { sweep: stri
     .filter((r) => Number.isFinite(r.value));
 }
 
-const meanOf = (rows: Row[], col: string): number => {
-  const xs = rows.map((r) => num(r[col])).filter(Number.isFinite);
+/** The mean of one column over some episodes (missing and NaN cells left out). */
+const meanOf = (rows: EpisodeResult[], value: (r: EpisodeResult) => number | undefined): number => {
+  const xs = rows.map((r) => value(r) ?? Number.NaN).filter(Number.isFinite);
   return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
 };
-const sustainedOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
+const sustainedOnly = (rows: EpisodeResult[]): EpisodeResult[] => rows.filter((r) => r.outcome === 'sustained');
 /** Episodes at rates some configuration sustains: infeasible ones are counted in the titles, never averaged. */
-const feasibleOnly = (rows: Row[]): Row[] => rows.filter((r) => r.outcome !== 'infeasible');
-const infeasibleNote = (rows: Row[]): string => {
+const feasibleOnly = (rows: EpisodeResult[]): EpisodeResult[] => rows.filter((r) => r.outcome !== 'infeasible');
+const infeasibleNote = (rows: EpisodeResult[]): string => {
   const n = rows.length - feasibleOnly(rows).length;
   return n > 0 ? ` (${n} infeasible episode${n === 1 ? '' : 's'} left out)` : '';
 };
@@ -108,45 +108,45 @@ function barsBySeed(title: string, yTitle: string, values: ReturnType<typeof per
   } as TopLevelSpec;
 }
 
-export function reconfigurationsSpec(episodes: Row[]): TopLevelSpec {
-  return barsBySeed(`Reconfigurations per tuning episode${infeasibleNote(episodes)}`, 'Reconfigurations / episode', perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')));
+export function reconfigurationsSpec(episodes: EpisodeResult[]): TopLevelSpec {
+  return barsBySeed(`Reconfigurations per tuning episode${infeasibleNote(episodes)}`, 'Reconfigurations / episode', perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, (r) => r.reconfigurations)));
 }
 
 /**
  * Final total parallelism over sustained episodes only: over the oracle's where the engine has one (with the
  * oracle's line at 1), else in instances.
  */
-export function parallelismSpec(episodes: Row[]): TopLevelSpec {
-  const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
+export function parallelismSpec(episodes: EpisodeResult[]): TopLevelSpec {
+  const hasOracle = episodes.some((e) => e.parallelismOverOracle !== undefined);
   const oracle = oracleName(episodes);
   if (hasOracle)
     return barsBySeed(
       `Parallelism / ${oracle} (sustained episodes)`,
       `Final total P / ${oracle}`,
-      perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), 'parallelismOverOracle')),
+      perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), (r) => r.parallelismOverOracle)),
       { y: 1, label: oracle },
     );
-  return barsBySeed('Final total parallelism (sustained episodes)', 'Total parallelism', perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), 'finalTotalParallelism')));
+  return barsBySeed('Final total parallelism (sustained episodes)', 'Total parallelism', perSeed(episodes, (rows) => meanOf(sustainedOnly(rows), (r) => r.finalTotalParallelism)));
 }
 
 /**
  * What the oracle of these episodes is called: 'measured oracle' when every episode with one has a measured one
  * (a real engine, npm run oracle), else 'oracle' (the simulator's ground truth, or a mix).
  */
-export function oracleName(episodes: readonly Row[]): string {
-  const sources = new Set(episodes.map((e) => e.oracleSource ?? '').filter((s) => s !== ''));
+export function oracleName(episodes: readonly EpisodeResult[]): string {
+  const sources = new Set(episodes.map((e) => e.oracleSource).filter((s) => s !== ''));
   return sources.size === 1 && sources.has('measured') ? 'measured oracle' : 'oracle';
 }
 
 /** The trade-off: reconfigurations per episode against P / oracle (sustained), one point per tuner, ± over seeds. */
-export function tradeoffSpec(episodes: Row[]): TopLevelSpec {
-  const hasOracle = episodes.some((e) => e.parallelismOverOracle !== '' && e.parallelismOverOracle !== undefined);
-  const yCol = hasOracle ? 'parallelismOverOracle' : 'finalTotalParallelism';
+export function tradeoffSpec(episodes: EpisodeResult[]): TopLevelSpec {
+  const hasOracle = episodes.some((e) => e.parallelismOverOracle !== undefined);
+  const yOf = (r: EpisodeResult): number | undefined => (hasOracle ? r.parallelismOverOracle : r.finalTotalParallelism);
   const yTitle = hasOracle ? `Final total P / ${oracleName(episodes)} (sustained)` : 'Final total P (sustained)';
-  const seeds = perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, 'reconfigurations')).map((r) => ({
+  const seeds = perSeed(feasibleOnly(episodes), (rows) => meanOf(rows, (r) => r.reconfigurations)).map((r) => ({
     ...r,
     x: r.value,
-    y: meanOf(sustainedOnly(episodes.filter((e) => e.sweep === r.sweep && e.tuner === r.tuner && e.seed === r.seed)), yCol),
+    y: meanOf(sustainedOnly(episodes.filter((e) => e.sweep === r.sweep && e.tuner === r.tuner && String(e.seed) === r.seed)), yOf),
   }));
   const byTuner = new Map<string, { x: number[]; y: number[] }>();
   for (const r of seeds) {
@@ -241,9 +241,9 @@ function placeLabels(
 }
 
 /** Source rate, achieved rate and total parallelism over time of one run (tuner and seed in the title), rescales marked. */
-export function timelineSpec(tuner: string, seed: string, timeline: Row[]): TopLevelSpec {
-  const windows = timeline.filter((t) => t.window !== '');
-  const rows = windows.map((t) => ({ event: t.event, time: Number(t.time), targetRate: Number(t.targetRate), achievedRate: Number(t.achievedRate), totalParallelism: Number(t.totalParallelism) }));
+export function timelineSpec(tuner: string, seed: string, timeline: TimelineResult[]): TopLevelSpec {
+  const windows = timeline.filter((t) => t.window !== undefined);
+  const rows = windows.map((t) => ({ event: t.event, time: t.time, targetRate: t.targetRate, achievedRate: t.achievedRate ?? 0, totalParallelism: t.totalParallelism ?? 0 }));
   const rates = rows.flatMap((r) => [
     { time: r.time, series: 'target rate', rate: r.targetRate },
     { time: r.time, series: 'achieved rate', rate: r.achievedRate },

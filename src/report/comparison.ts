@@ -6,7 +6,7 @@
  * each figure. The figure puts the engines side by side per tuner, one panel per figure.
  */
 import { join } from 'node:path';
-import { readInputCsv, readInputJson } from '../io/read.js';
+import { readInputJson } from '../io/read.js';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { toCsv, writeAtomic } from '../io/files.js';
 import { engineEntry, type EngineConfig } from '../engines/registry.js';
@@ -14,7 +14,7 @@ import { renderPng } from './charts.js';
 import { renderSvgMeasured } from './measure.js';
 import { renderPdf } from './pdf.js';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Row } from './summary.js';
+import { readEpisodes, type EpisodeResult } from '../loop/rows.js';
 
 /** Kendall's tau-b between two scorings of the same items (ties counted as neither; NaN when undefined). */
 export function kendallTau(a: readonly number[], b: readonly number[]): number {
@@ -59,30 +59,30 @@ const avg = (xs: number[]): number => (finite(xs).length > 0 ? mean(finite(xs)) 
 const sd = (xs: number[]): number => (finite(xs).length > 1 ? sampleStandardDeviation(finite(xs)) : Number.NaN);
 
 /** Per engine (named by `engineOf` from a row's sweep label) and tuner: per-seed means, then mean and sd over seeds. */
-export function engineFigures(episodes: readonly Row[], engineOf: (sweep: string) => string): EngineTunerFigures[] {
-  const groups = new Map<string, Row[]>();
+export function engineFigures(episodes: readonly EpisodeResult[], engineOf: (sweep: string) => string): EngineTunerFigures[] {
+  const groups = new Map<string, EpisodeResult[]>();
   for (const e of episodes) {
-    const k = `${engineOf(e.sweep as string)}\u0000${e.tuner}`;
+    const k = `${engineOf(e.sweep)}\u0000${e.tuner}`;
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
   return [...groups.entries()].map(([k, rows]) => {
     const [engine, tuner] = k.split('\u0000') as [string, string];
     const seeds = [...new Set(rows.map((r) => r.seed))];
-    const per = (f: (xs: Row[]) => number): number[] => seeds.map((s) => f(rows.filter((r) => r.seed === s)));
-    const reconf = per((xs) => avg(xs.map((r) => Number(r.reconfigurations))));
-    const over = per((xs) => avg(xs.filter((r) => r.outcome === 'sustained' && r.parallelismOverOracle !== '').map((r) => Number(r.parallelismOverOracle))));
+    const per = (f: (xs: EpisodeResult[]) => number): number[] => seeds.map((s) => f(rows.filter((r) => r.seed === s)));
+    const reconf = per((xs) => avg(xs.map((r) => r.reconfigurations)));
+    const over = per((xs) => avg(xs.flatMap((r) => (r.outcome === 'sustained' && r.parallelismOverOracle !== undefined ? [r.parallelismOverOracle] : []))));
     const share = per((xs) => xs.filter((r) => r.outcome === 'sustained').length / xs.length);
     return {
-        engine,
-        tuner,
-        seeds: seeds.length,
-        oracle: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
-        reconfigurations: avg(reconf),
-        reconfigurationsSd: sd(reconf),
-        parallelismOverOracle: avg(over),
-        parallelismOverOracleSd: sd(over),
-        sustainedShare: avg(share),
-        sustainedShareSd: sd(share),
+      engine,
+      tuner,
+      seeds: seeds.length,
+      oracle: [...new Set(rows.map((r) => r.oracleSource).filter((s) => s !== ''))].join(' and '),
+      reconfigurations: avg(reconf),
+      reconfigurationsSd: sd(reconf),
+      parallelismOverOracle: avg(over),
+      parallelismOverOracleSd: sd(over),
+      sustainedShare: avg(share),
+      sustainedShareSd: sd(share),
     };
   });
 }
@@ -187,12 +187,11 @@ function engineName(e: { kind: string }): string {
  * SVG, PNG, PDF) into `out`; returns the markdown.
  */
 export async function writeComparison(dirs: readonly string[], out: string, title: string): Promise<string> {
-  const rows: Row[] = [];
+  const rows: EpisodeResult[] = [];
   for (const dir of dirs) {
     const resolved = readInputJson(join(dir, 'config.resolved.json')) as { points: { label: string; experiment: { engine: { kind: string; mode?: string; profile?: string; parallelism?: string; timelyProfile?: string } } }[] };
     const names = new Map(resolved.points.map((p) => [p.label, engineName(p.experiment.engine)]));
-    const episodes = readInputCsv(join(dir, 'episodes.csv')) as Row[];
-    for (const e of episodes) rows.push({ ...e, sweep: names.get(e.sweep as string) ?? (e.sweep as string) });
+    for (const e of readEpisodes(join(dir, 'episodes.csv'))) rows.push({ ...e, sweep: names.get(e.sweep) ?? e.sweep });
   }
   const figures = engineFigures(rows, (s) => s);
   const engines = [...new Set(figures.map((f) => f.engine))];

@@ -9,7 +9,10 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, SCHEMA, TUNER_ORDER, tunerColors } from './charts.js';
-import type { Row } from './summary.js';
+import type { EpisodeResult, TimelineResult } from '../loop/rows.js';
+
+/** A row of another CSV (the fidelity CSV), as text cells. */
+export type TextRow = Record<string, string>;
 
 export type Datum = Record<string, string | number | null>;
 export interface Figure {
@@ -24,17 +27,17 @@ export interface Figure {
 /** Episodes of one experiment with the label it has in a cross-workload figure. */
 export interface Labelled {
   label: string;
-  episodes: Row[];
+  episodes: EpisodeResult[];
 }
 
 const num = (x: string | undefined): number => (x === undefined || x === '' ? Number.NaN : Number(x));
 const mean = (xs: number[]): number => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 const sd = (xs: number[]): number => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : Number.NaN);
-const meanOf = (rows: Row[], col: string): number => mean(rows.map((r) => num(r[col])).filter(Number.isFinite));
-const sustained = (rows: Row[]): Row[] => rows.filter((r) => r.outcome === 'sustained');
+const meanOf = (rows: EpisodeResult[], value: (r: EpisodeResult) => number | undefined): number => mean(rows.map((r) => value(r) ?? Number.NaN).filter(Number.isFinite));
+const sustained = (rows: EpisodeResult[]): EpisodeResult[] => rows.filter((r) => r.outcome === 'sustained');
 /** Infeasible episodes (no configuration meets the SLO) are counted in their own column, never averaged. */
-const feasible = (rows: Row[]): Row[] => rows.filter((r) => r.outcome !== 'infeasible');
-const share = (rows: Row[]): number | null => (feasible(rows).length ? sustained(rows).length / feasible(rows).length : null);
+const feasible = (rows: EpisodeResult[]): EpisodeResult[] => rows.filter((r) => r.outcome !== 'infeasible');
+const share = (rows: EpisodeResult[]): number | null => (feasible(rows).length ? sustained(rows).length / feasible(rows).length : null);
 
 /**
  * Tuners in the fixed order, the order of every legend and bar group: the known tuners of TUNER_ORDER, each
@@ -65,9 +68,9 @@ function groupBy<T>(rows: T[], key: (r: T) => string[]): Map<string, { key: stri
 export function perSeedByWorkload(sets: Labelled[]): Datum[] {
   const out: Datum[] = [];
   for (const s of sets)
-    for (const { key, rows } of groupBy(s.episodes, (e) => [e.tuner ?? '', e.seed ?? '']).values()) {
+    for (const { key, rows } of groupBy(s.episodes, (e) => [e.tuner, String(e.seed)]).values()) {
       const [tuner, seed] = key as [string, string];
-      const over = meanOf(sustained(rows), 'parallelismOverOracle');
+      const over = meanOf(sustained(rows), (r) => r.parallelismOverOracle);
       out.push({
         workload: s.label,
         tuner,
@@ -75,7 +78,7 @@ export function perSeedByWorkload(sets: Labelled[]): Datum[] {
         episodes: rows.length,
         infeasible: rows.length - feasible(rows).length,
         sustainedShare: share(rows),
-        reconfigurations: meanOf(feasible(rows), 'reconfigurations'),
+        reconfigurations: meanOf(feasible(rows), (r) => r.reconfigurations),
         parallelismOverOracle: Number.isFinite(over) ? over : null,
       });
     }
@@ -178,14 +181,14 @@ export function tradeoffByWorkload(sets: Labelled[]): Figure {
  * Timely Nexmark: final total parallelism (workers) per rate step and tuner, one panel per engine (the real
  * engine and the simulator's Timely mode, each labelled); the simulator's oracle as a black tick where known.
  */
-export function timelyParallelism(sets: { engine: string; episodes: Row[]; workloadUnit: number }[]): Figure {
+export function timelyParallelism(sets: { engine: string; episodes: EpisodeResult[]; workloadUnit: number }[]): Figure {
   const data: Datum[] = [];
   for (const s of sets)
-    for (const { key, rows } of groupBy(s.episodes, (e) => [e.tuner ?? '', e.episode ?? '']).values()) {
+    for (const { key, rows } of groupBy(s.episodes, (e) => [e.tuner, String(e.episode)]).values()) {
       const [tuner, episode] = key as [string, string];
-      const rate = num(rows[0]?.targetRate);
-      const finals = rows.map((r) => num(r.finalTotalParallelism)).filter(Number.isFinite);
-      const oracle = meanOf(rows, 'oracleTotalParallelism');
+      const rate = rows[0]?.targetRate ?? Number.NaN;
+      const finals = rows.map((r) => r.finalTotalParallelism).filter(Number.isFinite);
+      const oracle = meanOf(rows, (r) => r.oracleTotalParallelism);
       data.push({
         engine: s.engine,
         tuner,
@@ -251,12 +254,12 @@ export function ablationLabel(sweep: string): string {
 const SHORT: Record<string, string> = { clusterAssignment: 'cluster', labelRule: 'labels', groundTruth: 'ground truth', fineTuneWindows: 'fineTune windows' };
 
 /** StreamTune ablations: per variant, reconfigurations per episode and P / oracle (sustained), ± over seeds. */
-export function ablations(episodes: Row[], sweeps: string[]): Figure {
+export function ablations(episodes: EpisodeResult[], sweeps: string[]): Figure {
   const data: Datum[] = [];
-  for (const { key, rows } of groupBy(episodes, (e) => [e.sweep ?? '', e.seed ?? '']).values()) {
+  for (const { key, rows } of groupBy(episodes, (e) => [e.sweep, String(e.seed)]).values()) {
     const [sweep, seed] = key as [string, string];
-    const over = meanOf(sustained(rows), 'parallelismOverOracle');
-    data.push({ variant: ablationLabel(sweep), sweep, seed: Number(seed), episodes: rows.length, infeasible: rows.length - feasible(rows).length, sustainedShare: share(rows), reconfigurations: meanOf(feasible(rows), 'reconfigurations'), parallelismOverOracle: Number.isFinite(over) ? over : null });
+    const over = meanOf(sustained(rows), (r) => r.parallelismOverOracle);
+    data.push({ variant: ablationLabel(sweep), sweep, seed: Number(seed), episodes: rows.length, infeasible: rows.length - feasible(rows).length, sustainedShare: share(rows), reconfigurations: meanOf(feasible(rows), (r) => r.reconfigurations), parallelismOverOracle: Number.isFinite(over) ? over : null });
   }
   const variants = sweeps.map(ablationLabel);
   const colour = tunerColors(['streamtune']).range[0] as string;
@@ -291,22 +294,22 @@ export function ablations(episodes: Row[], sweeps: string[]): Figure {
  * One episode of one seed, every tuner: total parallelism over the episode (seconds from its rate change), one
  * row per tuner in its colour, the oracle's total as a dashed line, rescales as ticks.
  */
-export function episodeTimelines(timeline: Row[], episodes: Row[], o: { seed: string; episode: number; workload: string }): Figure {
+export function episodeTimelines(timeline: TimelineResult[], episodes: EpisodeResult[], o: { seed: number; episode: number; workload: string }): Figure {
   const ep = String(o.episode);
-  const rows = timeline.filter((t) => t.seed === o.seed && t.episode === ep && t.window !== '');
+  const rows = timeline.filter((t) => t.seed === o.seed && t.episode === o.episode && t.window !== undefined);
   const start = new Map<string, number>();
-  for (const r of rows) start.set(r.tuner as string, Math.min(start.get(r.tuner as string) ?? Infinity, num(r.time)));
-  const oracle = new Map(episodes.filter((e) => e.seed === o.seed && e.episode === ep).map((e) => [e.tuner as string, num(e.oracleTotalParallelism)]));
+  for (const r of rows) start.set(r.tuner, Math.min(start.get(r.tuner) ?? Infinity, r.time));
+  const oracle = new Map(episodes.filter((e) => e.seed === o.seed && e.episode === o.episode).map((e) => [e.tuner, e.oracleTotalParallelism ?? Number.NaN]));
   // Each window's parallelism is drawn from its start: time - window length; the first point at the rate change.
   const data: Datum[] = rows.map((r) => ({
-    tuner: r.tuner as string,
-    timeSec: num(r.time) - (start.get(r.tuner as string) ?? 0),
-    totalParallelism: num(r.totalParallelism),
-    event: r.event as string,
-    oracleTotalParallelism: Number.isFinite(oracle.get(r.tuner as string) ?? Number.NaN) ? (oracle.get(r.tuner as string) as number) : null,
+    tuner: r.tuner,
+    timeSec: r.time - (start.get(r.tuner) ?? 0),
+    totalParallelism: r.totalParallelism ?? Number.NaN,
+    event: r.event,
+    oracleTotalParallelism: Number.isFinite(oracle.get(r.tuner) ?? Number.NaN) ? (oracle.get(r.tuner) as number) : null,
   }));
   const tuners = tunerOrder(data.map((d) => String(d.tuner)));
-  const rate = num(episodes.find((e) => e.seed === o.seed && e.episode === ep)?.targetRate);
+  const rate = episodes.find((e) => e.seed === o.seed && e.episode === o.episode)?.targetRate ?? Number.NaN;
   const x = { field: 'timeSec', type: 'quantitative', title: 'Time since the rate change (s)' } as const;
   const spec = {
     $schema: SCHEMA,
@@ -346,7 +349,7 @@ export const FIDELITY_METRIC = ['metric', 'kind'] as const;
 const METRIC_NAMES: Record<string, string> = { busy: 'busy ratio (per operator)', rate: 'sustainable rate (records/s)' };
 
 /** Simulated against real, one panel per metric (own scales), colour by simulator model, with the identity line. */
-export function fidelityScatter(rows: Row[]): Figure {
+export function fidelityScatter(rows: TextRow[]): Figure {
   const metricColumn = FIDELITY_METRIC.find((c) => c in (rows[0] ?? {})) ?? 'metric';
   const data: Datum[] = rows
     .map((r) => ({ ...r, metric: METRIC_NAMES[r[metricColumn] ?? ''] ?? r[metricColumn] ?? '', model: r.model ?? 'simulator', real: num(r.real), simulated: num(r.simulated) }))

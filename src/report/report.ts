@@ -1,14 +1,15 @@
 /** Writes summary.md, charts/*.vl.json|.svg|.png and index.html for a run folder from its merged CSVs. */
 import { join } from 'node:path';
-import { readInputCsv, readInputJson } from '../io/read.js';
+import { readInputJson } from '../io/read.js';
 import { writeAtomic } from '../io/files.js';
 import type { Experiment } from '../experiment/schema.js';
 import { renderPng, renderSvg, parallelismSpec, reconfigurationsSpec, timelineSpec, tradeoffSpec } from './charts.js';
 import { existsSync } from 'node:fs';
-import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type FailedRun, type OracleMissing, type Row } from './summary.js';
+import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown, summaryNotes, type FailedRun, type OracleMissing } from './summary.js';
+import { readEpisodes, readTimeline, type EpisodeResult, type TimelineResult } from '../loop/rows.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { engineOf } from '../engines/registry.js';
-import { buildWorkload } from '../workloads/index.js';
+import { buildWorkload, workloadTitle } from '../workloads/index.js';
 
 /** The run folder's file of extrapolation notices (read by npm run figures for its manifest). */
 export const EXTRAPOLATION_FILE = 'extrapolation.json';
@@ -18,21 +19,19 @@ export const EXTRAPOLATION_FILE = 'extrapolation.json';
  * each episode ended in (every tuner's, the oracle's included) at its target rate, against the profile's
  * measuredRange (src/engines/simulator/range.ts). Timely mode: only parallelism, total rate, cores, load.
  */
-export function experimentExtrapolations(x: Experiment, episodes: readonly Row[]): string[] {
+export function experimentExtrapolations(x: Experiment, episodes: readonly EpisodeResult[]): string[] {
   const engine = engineOf(x.engine);
   if (engine.profile() === undefined) return [];
   const job = buildWorkload(x.workload).job;
-  const points = episodes.map((e) => ({ parallelism: Object.fromEntries((e.finalParallelism ?? '').split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])), rate: Number(e.targetRate) }));
+  const points = episodes.map((e) => ({ parallelism: Object.fromEntries(e.finalParallelism.split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])), rate: e.targetRate }));
   return engine.extrapolations(job, points);
 }
 
-const readRows = (file: string): Row[] => readInputCsv(file) as Row[];
-
 export async function writeReport(dir: string, x: Experiment, o: { charts: boolean; png: boolean; failed?: readonly FailedRun[] }): Promise<string[]> {
-  const episodes = readRows(join(dir, 'episodes.csv'));
-  const timeline = readRows(join(dir, 'timeline.csv'));
+  const episodes = readEpisodes(join(dir, 'episodes.csv'));
+  const timeline = readTimeline(join(dir, 'timeline.csv'));
   const summary = summarise(episodes);
-  const title = `${x.name}: ${x.workload.kind === 'nexmark' ? `Nexmark ${x.workload.query}` : x.workload.kind === 'wordcount' ? 'WordCount' : 'synthetic job'} on ${x.engine.kind}`;
+  const title = `${x.name}: ${workloadTitle(x.workload)} on ${x.engine.kind}`;
   const missing = readMissing(dir);
   const notes = [summaryNotes(x.slo), measuredOracleNotes(summary, missing)].filter((s) => s !== '').join('\n');
   const beyond = experimentExtrapolations(x, episodes);
@@ -49,9 +48,9 @@ export async function writeReport(dir: string, x: Experiment, o: { charts: boole
       ['tradeoff', tradeoffSpec(episodes)],
     ];
     // One timeline per tuner: its first run (first sweep point, first seed); the title names the seed.
-    const firstRun = new Map<string, Row>();
-    for (const t of timeline) if (!firstRun.has(t.tuner as string)) firstRun.set(t.tuner as string, t);
-    for (const [tuner, t] of firstRun) specs.push([`timeline-${tuner}`, timelineSpec(tuner, t.seed as string, timeline.filter((r) => r.run === t.run))]);
+    const firstRun = new Map<string, TimelineResult>();
+    for (const t of timeline) if (!firstRun.has(t.tuner)) firstRun.set(t.tuner, t);
+    for (const [tuner, t] of firstRun) specs.push([`timeline-${tuner}`, timelineSpec(tuner, String(t.seed), timeline.filter((r) => r.run === t.run))]);
     for (const [name, spec] of specs) {
       const svg = await renderSvg(spec);
       writeAtomic(join(dir, 'charts', `${name}.vl.json`), `${JSON.stringify(spec, null, 2)}\n`);

@@ -5,8 +5,7 @@
  * the per-seed values.
  */
 import { mean, median, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
-
-export type Row = Record<string, string>;
+import type { EpisodeResult } from '../loop/rows.js';
 
 export interface TunerSummary {
   sweep: string;
@@ -37,21 +36,18 @@ export interface TunerSummary {
   downtime: number;
 }
 
-const numbers = (rows: Row[], k: string): number[] =>
-  rows
-    .map((r) => r[k])
-    .filter((v): v is string => v !== '' && v !== undefined)
-    .map(Number)
-    .filter(Number.isFinite);
+/** One column's values over some episodes, the missing and non-finite left out. */
+const numbers = (rows: readonly EpisodeResult[], value: (r: EpisodeResult) => number | undefined): number[] =>
+  rows.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v));
 const safe = (f: (xs: number[]) => number, xs: number[]): number => (xs.length > 0 ? f(xs) : Number.NaN);
 const sd = (xs: number[]): number => (xs.length > 1 ? sampleStandardDeviation(xs) : Number.NaN);
 const p90 = (xs: number[]): number => quantileSorted([...xs].sort((a, b) => a - b), 0.9);
 
-export const isSustained = (r: Row): boolean => r.outcome === 'sustained';
-export const isInfeasible = (r: Row): boolean => r.outcome === 'infeasible';
+export const isSustained = (r: EpisodeResult): boolean => r.outcome === 'sustained';
+export const isInfeasible = (r: EpisodeResult): boolean => r.outcome === 'infeasible';
 
-export function summarise(episodes: Row[]): TunerSummary[] {
-  const groups = new Map<string, Row[]>();
+export function summarise(episodes: readonly EpisodeResult[]): TunerSummary[] {
+  const groups = new Map<string, EpisodeResult[]>();
   for (const e of episodes) {
     const k = `${e.sweep}\u0000${e.tuner}`;
     groups.set(k, [...(groups.get(k) ?? []), e]);
@@ -62,8 +58,8 @@ export function summarise(episodes: Row[]): TunerSummary[] {
     // Infeasible episodes (no configuration meets the SLO) are counted, not judged.
     const rows = all.filter((r) => !isInfeasible(r));
     const sustained = rows.filter(isSustained);
-    const perSeed = (f: (xs: Row[]) => number): number[] => seeds.map((s) => f(rows.filter((r) => r.seed === s))).filter(Number.isFinite);
-    const share = (xs: Row[]): number => (xs.length ? xs.filter(isSustained).length / xs.length : Number.NaN);
+    const perSeed = (f: (xs: EpisodeResult[]) => number): number[] => seeds.map((s) => f(rows.filter((r) => r.seed === s))).filter(Number.isFinite);
+    const share = (xs: EpisodeResult[]): number => (xs.length ? xs.filter(isSustained).length / xs.length : Number.NaN);
     return {
       sweep,
       tuner,
@@ -73,18 +69,18 @@ export function summarise(episodes: Row[]): TunerSummary[] {
       sustained: share(rows),
       sustainedSeedSd: sd(perSeed(share)),
       capped: rows.length ? rows.filter((r) => r.outcome === 'capped').length / rows.length : Number.NaN,
-      reconfigMean: safe(mean, numbers(rows, 'reconfigurations')),
-      reconfigMedian: safe(median, numbers(rows, 'reconfigurations')),
-      reconfigSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs, 'reconfigurations')))),
-      overOracle: safe(mean, numbers(sustained, 'parallelismOverOracle')),
-      oracleSource: [...new Set(rows.map((r) => r.oracleSource ?? '').filter((s) => s !== ''))].join(' and '),
-      overOracleSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs.filter(isSustained), 'parallelismOverOracle')))),
-      finalParallelism: safe(mean, numbers(sustained, 'finalTotalParallelism')),
-      timeToSloMedian: safe(median, numbers(sustained, 'timeToSloSec')),
-      timeToSloP90: safe(p90, numbers(sustained, 'timeToSloSec')),
-      lagIntegral: safe(mean, numbers(rows, 'lagIntegralRecordSec')),
-      lagEndSec: safe(mean, numbers(rows, 'lagEndSec')),
-      downtime: safe(mean, numbers(rows, 'downtimeSec')),
+      reconfigMean: safe(mean, numbers(rows, (r) => r.reconfigurations)),
+      reconfigMedian: safe(median, numbers(rows, (r) => r.reconfigurations)),
+      reconfigSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs, (r) => r.reconfigurations)))),
+      overOracle: safe(mean, numbers(sustained, (r) => r.parallelismOverOracle)),
+      oracleSource: [...new Set(rows.map((r) => r.oracleSource).filter((s) => s !== ''))].join(' and '),
+      overOracleSeedSd: sd(perSeed((xs) => safe(mean, numbers(xs.filter(isSustained), (r) => r.parallelismOverOracle)))),
+      finalParallelism: safe(mean, numbers(sustained, (r) => r.finalTotalParallelism)),
+      timeToSloMedian: safe(median, numbers(sustained, (r) => r.timeToSloSec)),
+      timeToSloP90: safe(p90, numbers(sustained, (r) => r.timeToSloSec)),
+      lagIntegral: safe(mean, numbers(rows, (r) => r.lagIntegralRecordSec)),
+      lagEndSec: safe(mean, numbers(rows, (r) => r.lagEndSec)),
+      downtime: safe(mean, numbers(rows, (r) => r.downtimeSec)),
     };
   });
 }

@@ -12,7 +12,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, SCHEMA, tunerColors } from './charts.js';
 import type { Datum, Figure } from './paper-charts.js';
-import type { Row } from './summary.js';
+import type { EpisodeResult } from '../loop/rows.js';
 
 /** Episodes of one workload in one Timely parallelism mode. */
 export interface ClaimSet {
@@ -20,7 +20,7 @@ export interface ClaimSet {
   mode: 'workers' | 'placement';
   /** The engine's label (e.g. 'simulator (Timely mode, uncalibrated)', 'real Timely'). */
   engine: string;
-  episodes: Row[];
+  episodes: EpisodeResult[];
 }
 
 /** The paper's figure for the Timely claim: the largest reduction it reports. */
@@ -45,31 +45,30 @@ export const CLAIM_COLUMNS = [
   'reductionVsDs2Max',
 ] as const;
 
-const num = (x: string | undefined): number => (x === undefined || x === '' ? Number.NaN : Number(x));
 const mean = (xs: number[]): number => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** The final configuration of an episode row ("a=1;b=3"): its sum of p_v and its largest p_v. */
-export function degreesOf(row: Row): { degrees: number; workers: number } {
-  const values = String(row.finalParallelism ?? '')
+export function degreesOf(row: Pick<EpisodeResult, 'finalParallelism'>): { degrees: number; workers: number } {
+  const values = row.finalParallelism
     .split(';')
     .filter((x) => x.includes('='))
     .map((x) => Number(x.slice(x.lastIndexOf('=') + 1)));
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new Error(`episode row without a final parallelism: '${row.finalParallelism ?? ''}'`);
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new Error(`episode row without a final parallelism: '${row.finalParallelism}'`);
   return { degrees: values.reduce((a, b) => a + b, 0), workers: Math.max(...values) };
 }
 
-const key = (r: Row): string => `${r.seed}/${r.episode}`;
+const key = (r: EpisodeResult): string => `${r.seed}/${r.episode}`;
 
 /** One row per (workload, tuner, mode): degrees, W, reconfigurations, SLO; the StreamTune rows carry the reduction. */
 export function claimData(sets: ClaimSet[]): Datum[] {
   const data: Datum[] = [];
   const workloads = [...new Set(sets.map((s) => s.workload))];
   for (const workload of workloads) {
-    const of = (tuner: string, mode: string): Row[] => sets.filter((s) => s.workload === workload && s.mode === mode).flatMap((s) => s.episodes.filter((e) => e.tuner === tuner));
+    const of = (tuner: string, mode: string): EpisodeResult[] => sets.filter((s) => s.workload === workload && s.mode === mode).flatMap((s) => s.episodes.filter((e) => e.tuner === tuner));
     const ds2 = new Map(of('ds2', CLAIM_PAIR.ds2).filter((r) => r.outcome === 'sustained').map((r) => [key(r), r]));
     for (const s of sets.filter((x) => x.workload === workload)) {
-      const tuners = [...new Set(s.episodes.map((e) => e.tuner ?? ''))];
+      const tuners = [...new Set(s.episodes.map((e) => e.tuner))];
       for (const tuner of tuners) {
         const rows = s.episodes.filter((e) => e.tuner === tuner);
         const shape = rows.map(degreesOf);
@@ -82,7 +81,7 @@ export function claimData(sets: ClaimSet[]): Datum[] {
           paired = both.length;
           if (both.length > 0) {
             const st = both.map((r) => degreesOf(r).degrees);
-            const base = both.map((r) => degreesOf(ds2.get(key(r)) as Row).degrees);
+            const base = both.map((r) => degreesOf(ds2.get(key(r)) as EpisodeResult).degrees);
             reduction = 1 - st.reduce((a, b) => a + b, 0) / base.reduce((a, b) => a + b, 0);
             reductionMax = Math.max(...st.map((x, i) => 1 - x / (base[i] as number)));
           }
@@ -95,9 +94,9 @@ export function claimData(sets: ClaimSet[]): Datum[] {
           episodes: rows.length,
           degrees: finite(mean(shape.map((x) => x.degrees))),
           workers: finite(mean(shape.map((x) => x.workers))),
-          reconfigurations: finite(mean(rows.map((r) => num(r.reconfigurations)))),
+          reconfigurations: finite(mean(rows.map((r) => r.reconfigurations))),
           sustainedShare: rows.length > 0 ? sustained.length / rows.length : null,
-          overOracle: finite(mean(sustained.map((r) => num(r.parallelismOverOracle)).filter(Number.isFinite))),
+          overOracle: finite(mean(sustained.map((r) => r.parallelismOverOracle ?? Number.NaN).filter(Number.isFinite))),
           pairedEpisodes: paired,
           reductionVsDs2: reduction,
           reductionVsDs2Max: reductionMax,

@@ -1,41 +1,11 @@
 /** The workload and rate-schedule sections of an experiment file (zod, every field documented and defaulted). */
 import { z } from 'zod';
-import { BOUNDS as B, MAX_PARALLELISM } from '../core/bounds.js';
-import { NEXMARK_QUERIES } from './nexmark/templates.js';
-import { SYNTHETIC_DEFAULTS as S } from './synthetic/generator.js';
+import { BOUNDS as B } from '../core/bounds.js';
 
-const maxParallelism = (d: number) => z.int().min(1).max(B.parallelism).default(d).describe('Max parallelism of every operator (the slots available)');
-const workloadUnit = z.number().positive().max(1e12).optional().describe('Override W_u (records/s at the sources): rates are multiples of it; scale it to the machine on a real engine');
+/** The workload section: one entry per workload in registry.ts. */
+export { workloadConfig, type WorkloadConfig } from './registry.js';
+
 const rate = z.number().min(0).max(B.rateUnits);
-
-export const workloadConfig = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('nexmark'),
-    query: z.enum(NEXMARK_QUERIES).describe('Nexmark query template'),
-    calibrated: z.boolean().default(false).describe('Use the operator costs and selectivities measured on real Flink (datasets/calibration/costs/flink/<query>.json, `npm run calibrate`); W_u is then rescaled to the machine'),
-    maxParallelism: maxParallelism(128),
-    workloadUnit,
-  }),
-  z.strictObject({
-    kind: z.literal('wordcount').describe("ContTune's WordCount: source, splitter, keyed counter"),
-    calibrated: z.boolean().default(false).describe('Use datasets/calibration/costs/flink/wordcount.json costs when present'),
-    maxParallelism: maxParallelism(128),
-    workloadUnit,
-  }),
-  z.strictObject({
-    kind: z.literal('synthetic'),
-    seed: z.int().default(S.seed).describe('Seed of the DAG generator (independent of the run seeds)'),
-    minOperators: z.int().min(3).max(40).default(S.minOperators),
-    maxOperators: z.int().min(3).max(40).default(S.maxOperators).describe('At least minOperators'),
-    costRange: z.tuple([z.number().positive().max(1e6), z.number().positive().max(1e6)]).default(S.costRange).describe('Per-record CPU cost range [low, high], microseconds'),
-    maxKeySkew: z.number().min(0).max(1).default(S.maxKeySkew).describe('Largest hot-key share of keyed operators'),
-    branchProbability: z.number().min(0).max(1).default(S.branchProbability),
-    joinProbability: z.number().min(0).max(1).default(S.joinProbability),
-    peakParallelism: z.number().positive().max(MAX_PARALLELISM).default(S.peakParallelism).describe('Instances the heaviest operator needs at 10 x W_u (sets W_u)'),
-    maxParallelism: maxParallelism(S.maxParallelism),
-    workloadUnit,
-  }),
-]);
 
 const duration = z.number().positive().max(B.episodeSec).default(900).describe('Longest an episode (rate phase) may run, seconds of engine time');
 export const ratesConfig = z.discriminatedUnion('kind', [
@@ -60,5 +30,4 @@ export const ratesConfig = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('trace'), file: z.string().min(1).max(B.pathLength).describe('CSV with columns time (s), rate (records/s); relative to the config file\'s folder, else the current folder'), durationSec: duration }),
 ]);
 
-export type WorkloadConfig = z.output<typeof workloadConfig>;
 export type RatesConfig = z.output<typeof ratesConfig>;

@@ -10,6 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { runExperiment } from '../../../src/experiment/experiment.js';
 import { writeReport } from '../../../src/report/report.js';
 import { summarise } from '../../../src/report/summary.js';
+import { parseEpisode } from '../../../src/loop/rows.js';
 
 describe('infeasible rates', () => {
   it('give infeasible rows for the oracle and a tuner, with the operator at its max; nothing of them in the sustained share or P / oracle', async () => {
@@ -37,7 +38,7 @@ describe('infeasible rates', () => {
       }
       // The oracle meets the same SLO: no sustained episode is below it.
       for (const r of rows.filter((x) => x.outcome === 'sustained')) assert.ok(Number(r.parallelismOverOracle) >= 1, `${r.tuner} episode ${r.episode}: ${r.parallelismOverOracle}`);
-      const s = summarise(rows);
+      const s = summarise(rows.map(parseEpisode));
       for (const t of s) {
         assert.equal(t.episodes, 2);
         assert.equal(t.infeasible, 1);

@@ -10,7 +10,7 @@ import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
 import { gate, LoopFailedError, runLoop, type GateState, type RecordedLoopInput } from '../../../src/loop/index.js';
 import { SLO_DEFAULTS, type LoopConfig, type SloConfig } from '../../../src/loop/config.js';
 import { withTolerance } from '../../../src/loop/slo.js';
-import type { EpisodeRow } from '../../../src/loop/rows.js';
+import { parseEpisode, type EpisodeRow } from '../../../src/loop/rows.js';
 import { summarise } from '../../../src/report/summary.js';
 import { createTuner } from '../../../src/tuners/registry.js';
 import type { Tuner, TunerView } from '../../../src/tuners/tuner.js';
@@ -106,7 +106,7 @@ describe('control loop: SLO-judged episodes', () => {
       assert.ok(n(e.durationSec) >= 600, 'observed until the time ran out');
     }
     assert.ok(timeline.every((t) => t.event === 'keep'));
-    const [s] = summarise(episodes.map(asRow));
+    const [s] = summarise(episodes.map(asRow).map(parseEpisode));
     assert.equal(s?.sustained, 0);
     assert.ok(Number.isNaN(s?.overOracle), 'nothing added to the sustained P / oracle');
   });

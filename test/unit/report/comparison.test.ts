@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseEpisode } from '../../../src/loop/rows.js';
 import { comparisonMarkdown, comparisonSpec, engineFigures, engineTau, kendallTau } from '../../../src/report/comparison.js';
 import { renderSvgMeasured } from '../../../src/report/measure.js';
 
@@ -11,7 +12,7 @@ describe('engine comparison', () => {
     assert.ok(Number.isNaN(kendallTau([1, 1], [2, 2])));
   });
 
-  const row = (engine: string, tuner: string, seed: string, outcome: string, reconf: number, over: string, source: string) => ({ sweep: engine, tuner, seed, outcome, reconfigurations: String(reconf), parallelismOverOracle: over, oracleSource: source });
+  const row = (engine: string, tuner: string, seed: string, outcome: string, reconf: number, over: string, source: string) => parseEpisode({ sweep: engine, tuner, seed, outcome, reconfigurations: String(reconf), parallelismOverOracle: over, oracleSource: source });
   const rows = [
     // timely: ds2 1.2 then 1.4 over seeds, 1 reconfiguration; conttune 2.0, 3 reconfigurations; one violated episode.
     row('timely', 'ds2', '1', 'sustained', 1, '1.2', 'measured'),

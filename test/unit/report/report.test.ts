@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { measuredOracleNotes, summarise, summaryCells, summaryHeader, summaryMarkdown } from '../../../src/report/summary.js';
 import { parallelismSpec, tradeoffSpec } from '../../../src/report/charts.js';
+import { parseEpisode } from '../../../src/loop/rows.js';
 
 // The paper figures' test is test/unit/paper/figures.test.ts.
 describe('report', () => {
   it('summaries give mean, median and the spread over seeds', () => {
-    const row = (seed: string, r: number) => ({ sweep: 'base', tuner: 'ds2', seed, reconfigurations: String(r), finalTotalParallelism: '10', parallelismOverOracle: '', outcome: 'sustained', timeToSloSec: '100' });
+    const row = (seed: string, r: number) => parseEpisode({ sweep: 'base', tuner: 'ds2', seed, reconfigurations: String(r), finalTotalParallelism: '10', parallelismOverOracle: '', outcome: 'sustained', timeToSloSec: '100' });
     const [s] = summarise([row('1', 1), row('1', 3), row('2', 4), row('2', 4)]);
     assert.ok(s);
     assert.equal(s.reconfigMean, 3);
@@ -15,7 +16,7 @@ describe('report', () => {
   });
 
   it('P / oracle and time to SLO are over sustained episodes only, the sustained share beside them', () => {
-    const row = (seed: string, outcome: string, ratio: string, t: string) => ({ sweep: 'base', tuner: 'ds2', seed, reconfigurations: '1', outcome, parallelismOverOracle: ratio, timeToSloSec: t, finalTotalParallelism: '9' });
+    const row = (seed: string, outcome: string, ratio: string, t: string) => parseEpisode({ sweep: 'base', tuner: 'ds2', seed, reconfigurations: '1', outcome, parallelismOverOracle: ratio, timeToSloSec: t, finalTotalParallelism: '9' });
     // A violated episode's row carries no ratio; even if a hand-edited CSV had one (0.9), it must not count.
     const [s] = summarise([row('1', 'sustained', '1.1', '100'), row('1', 'violated', '0.9', ''), row('2', 'sustained', '1.3', '300'), row('2', 'sustained', '1.2', '200')]);
     assert.ok(s);
@@ -27,7 +28,7 @@ describe('report', () => {
 });
 
 describe('report: the measured oracle', () => {
-  const row = (sweep: string, source: string, ratio: string) => ({ sweep, tuner: 'ds2', seed: '1', reconfigurations: '1', outcome: 'sustained', parallelismOverOracle: ratio, oracleSource: source, finalTotalParallelism: '6' });
+  const row = (sweep: string, source: string, ratio: string) => parseEpisode({ sweep, tuner: 'ds2', seed: '1', reconfigurations: '1', outcome: 'sustained', parallelismOverOracle: ratio, oracleSource: source, finalTotalParallelism: '6' });
   const col = (header: readonly string[]) => header.findIndex((h) => h.startsWith('P / '));
 
   it('is named "measured oracle" in the header, the notes and the charts when every oracle is measured', () => {
@@ -53,7 +54,7 @@ describe('report: the measured oracle', () => {
 });
 
 describe('trade-off chart', () => {
-  const episode = (tuner: string, seed: number, reconfigurations: number, pOverOracle: number) => ({
+  const episode = (tuner: string, seed: number, reconfigurations: number, pOverOracle: number) => parseEpisode({
     sweep: 'base',
     tuner,
     seed: String(seed),

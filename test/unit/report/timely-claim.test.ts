@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { claimData, claimMarkdown, degreesOf, timelyClaim, type ClaimSet } from '../../../src/report/timely-claim.js';
-import type { Row } from '../../../src/report/summary.js';
+import { parseEpisode, type EpisodeResult } from '../../../src/loop/rows.js';
 
-const row = (tuner: string, episode: number, final: string, outcome = 'sustained', reconfigurations = 1): Row => ({
+const row = (tuner: string, episode: number, final: string, outcome = 'sustained', reconfigurations = 1): EpisodeResult => parseEpisode({
   tuner,
   seed: '1',
   episode: String(episode),

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { NEXMARK_QUERIES, nexmark } from '../../../src/workloads/nexmark/templates.js';
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 import { rateSchedule } from '../../../src/workloads/rates.js';
+import { buildWorkload, workloadLabel, workloadProblem, workloadTitle, WORKLOADS } from '../../../src/workloads/index.js';
+import { workloadConfig } from '../../../src/workloads/config.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,5 +93,25 @@ describe('rate schedules', () => {
       { rate: 250, durationSec: 30 },
     ]);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the workload registry', () => {
+  it('each entry: its config (defaults applied) builds a job, with a title and a figure label', () => {
+    const given: Record<string, object> = { nexmark: { kind: 'nexmark', query: 'q5' }, wordcount: { kind: 'wordcount' }, synthetic: { kind: 'synthetic', seed: 3 } };
+    const expected: Record<string, [string, string]> = { nexmark: ['Nexmark q5', 'q5'], wordcount: ['WordCount', 'wordcount'], synthetic: ['synthetic job', 'synthetic'] };
+    assert.deepEqual(WORKLOADS.map((w) => w.config.shape.kind.value).sort(), Object.keys(given).sort());
+    for (const [kind, raw] of Object.entries(given)) {
+      const c = workloadConfig.parse(raw);
+      const w = buildWorkload(c);
+      assert.ok(w.job.operatorIds.length >= 3, kind);
+      assert.ok(w.workloadUnit > 0, kind);
+      assert.deepEqual([workloadTitle(c), workloadLabel(c)], expected[kind]);
+    }
+  });
+
+  it("an entry's own checks name the path below workload", () => {
+    assert.deepEqual(workloadProblem(workloadConfig.parse({ kind: 'synthetic', minOperators: 9, maxOperators: 5 })), { path: 'maxOperators', what: '5 is below workload.minOperators 9' });
+    assert.equal(workloadProblem(workloadConfig.parse({ kind: 'nexmark', query: 'q1' })), undefined);
   });
 });

@@ -70,10 +70,11 @@ describe('command-line edges', () => {
     rmSync(join(dir, 'res'), { recursive: true, force: true });
   });
   // Ctrl-C, and SIGTERM as a batch scheduler sends it on scancel or at the time limit.
-  for (const [signal, exit, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 143, 'terminated']] as const)
-    it(`an experiment stopped by ${signal} exits ${exit} and prints the folder to resume`, async () => {
+  // With --jobs 2 the runs are worker threads: the signal reaches the CLI alone (not its process group).
+  for (const [signal, exit, word, jobs] of [['SIGINT', 130, 'interrupted', 1], ['SIGTERM', 143, 'terminated', 1], ['SIGTERM', 143, 'terminated', 2]] as const)
+    it(`an experiment stopped by ${signal} (--jobs ${jobs}) exits ${exit} and prints the folder to resume`, async () => {
       writeFileSync(join(dir, 'long.json'), JSON.stringify({ ...tiny, name: 'long', rates: { kind: 'permutation', levels: 10, repeat: 2, durationSec: 900 }, seeds: [1, 2, 3, 4, 5, 6] }));
-      const child = startCli('src/cli/experiment.ts', ['long.json', '--out', 'long-out', '--jobs', '1'], dir);
+      const child = startCli('src/cli/experiment.ts', ['long.json', '--out', 'long-out', '--jobs', String(jobs)], dir);
       let stdout = '';
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

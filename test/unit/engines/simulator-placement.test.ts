@@ -5,13 +5,11 @@
 import assert from 'node:assert/strict';
 import { JobGraph } from '../../../src/core/job.js';
 import { totalParallelism, type Parallelism } from '../../../src/core/parallelism.js';
-import { Rng } from '../../../src/core/random.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
 import { PlacementTruth, slots, stagingOrder } from '../../../src/engines/simulator/placement.js';
 import { engineCapabilities, engineConfig } from '../../../src/engines/registry.js';
-import { runLoop } from '../../../src/loop/index.js';
-import { SLO_DEFAULTS, type LoopConfig } from '../../../src/loop/config.js';
-import { createTuner } from '../../../src/tuners/registry.js';
+import type { LoopConfig } from '../../../src/loop/config.js';
+import { oracleEpisodes } from '../../helpers/oracle-loop.js';
 import { NEXMARK_QUERIES, nexmark } from '../../../src/workloads/nexmark/templates.js';
 import { syntheticJob } from '../../../src/workloads/synthetic/generator.js';
 
@@ -161,20 +159,7 @@ describe('control loop: the oracle is exact in placement mode', () => {
   it(`${workers ? `${workers} workers` : 'W = the largest p_v'}: P / oracle 1.000 with 1 reconfiguration per episode, every episode sustained (${workloads.length} workloads)`, async () => {
     for (const w of workloads) {
       const engine = new SimulatorEngine({ seed: 1, mode: 'timely', parallelism: 'placement', ...(workers ? { workers } : {}) });
-      const oracle = createTuner('oracle', {});
-      await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
-      const { episodes } = await runLoop({
-        run: 'r',
-        sweep: 'base',
-        seed: 1,
-        job: w.job,
-        engine,
-        tuner: oracle,
-        schedule: rates.map((u) => ({ rate: u * w.workloadUnit, durationSec: 900 })),
-        loop: LOOP,
-        slo: SLO_DEFAULTS,
-        keepHistory: false,
-      });
+      const episodes = await oracleEpisodes(engine, w.job, rates.map((u) => u * w.workloadUnit), LOOP);
       const truth = engine.groundTruth(w.job) as PlacementTruth;
       for (const u of rates) {
         truth.oracle(u * w.workloadUnit);

@@ -6,13 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { totalParallelism, workersParallelism } from '../../../src/core/parallelism.js';
-import { Rng } from '../../../src/core/random.js';
 import { PlacementTruth } from '../../../src/engines/simulator/placement.js';
 import { SimulatorEngine } from '../../../src/engines/simulator/simulator.js';
 import type { TimelyTerms } from '../../../src/engines/simulator/timely-physics.js';
-import { runLoop } from '../../../src/loop/index.js';
-import { SLO_DEFAULTS, type LoopConfig } from '../../../src/loop/config.js';
-import { createTuner } from '../../../src/tuners/registry.js';
+import type { LoopConfig } from '../../../src/loop/config.js';
+import { oracleEpisodes } from '../../helpers/oracle-loop.js';
 import { nexmark } from '../../../src/workloads/nexmark/templates.js';
 
 const q1 = nexmark('q1', { calibration: null }).job;
@@ -106,20 +104,7 @@ describe('control loop: the oracle is exact in Timely mode under a Timely profil
     it(`${mode}: the oracle's answer is what the simulator sustains, every episode (q1, q3, q5)`, async () => {
       for (const w of workloads) {
         const engine = timely(profile(null), o);
-        const oracle = createTuner('oracle', {});
-        await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: engine.groundTruth(w.job) });
-        const { episodes } = await runLoop({
-          run: 'r',
-          sweep: 'base',
-          seed: 1,
-          job: w.job,
-          engine,
-          tuner: oracle,
-          schedule: rates.map((u) => ({ rate: u * w.workloadUnit, durationSec: 900 })),
-          loop: LOOP,
-          slo: SLO_DEFAULTS,
-          keepHistory: false,
-        });
+        const episodes = await oracleEpisodes(engine, w.job, rates.map((u) => u * w.workloadUnit), LOOP);
         const truth = engine.groundTruth(w.job);
         const shared = !('placement' in o);
         for (const e of episodes) {
@@ -153,9 +138,7 @@ describe('control loop: the oracle is exact in Timely mode under a Timely profil
     const truth = engine.groundTruth(w.job);
     const feasible = [0.5, 1, 1.5, 2, 3].filter((u) => truth.oracle(u * w.workloadUnit).feasible);
     assert.ok(feasible.length >= 2, `feasible: ${feasible.join(', ')}`);
-    const oracle = createTuner('oracle', {});
-    await oracle.prepare?.(w.job, { rng: new Rng(1), engineKind: 'simulator', groundTruth: truth });
-    const { episodes } = await runLoop({ run: 'r', sweep: 'base', seed: 1, job: w.job, engine, tuner: oracle, schedule: feasible.map((u) => ({ rate: u * w.workloadUnit, durationSec: 900 })), loop: LOOP, slo: SLO_DEFAULTS, keepHistory: false });
+    const episodes = await oracleEpisodes(engine, w.job, feasible.map((u) => u * w.workloadUnit), LOOP, truth);
     for (const e of episodes) {
       assert.equal(e.outcome, 'sustained', `episode ${e.episode}: ${e.violation}`);
       const rate = (feasible[Number(e.episode)] as number) * w.workloadUnit;

@@ -229,24 +229,4 @@ describe('hostile inputs: refused with one line, exit 2, before any run; tampere
     assert.notEqual(folders[0], folders[1]);
     assert.equal(readdirSync(at('twin-cli', 'tiny')).length, 2);
   });
-
-  it('SIGTERM to the CLI alone (not its group) with worker threads: exits 143 with the resume hint', async () => {
-    writeFileSync(at('long.json'), JSON.stringify({ ...tiny, name: 'long', rates: { kind: 'permutation', levels: 10, repeat: 2, durationSec: 900 }, seeds: [1, 2, 3, 4, 5, 6] }));
-    const child = startCli('src/cli/experiment.ts', ['long.json', '--out', 'long-out', '--jobs', '2'], dir);
-    let stdout = '';
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (/^work: /m.test(stdout)) resolve();
-      });
-      child.on('exit', () => resolve());
-    });
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));
-    const runDir = /run folder: (.*)/.exec(stdout)?.[1] as string;
-    assert.equal(code, 143, stderr);
-    assert.ok(stderr.includes(`terminated: finished runs are saved; continue with --resume ${runDir}`), stderr);
-  });
 });

@@ -67,7 +67,7 @@ export function scale(e: Errors): { p: number; channels: number } {
 
 export function fidelityLine(f: FidelityFigures, s?: { p: number; channels: number }): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  return `fidelity: median busy error ${pct(f.medianBusy)}, p90 ${pct(f.p90Busy)}, sustainable-rate error ${pct(f.sustainable)} over ${f.points} points${s ? `, p up to ${s.p}, channels up to ${s.channels}` : ''}`;
+  return `fidelity: median busy error ${pct(f.medianBusy)}, p90 ${pct(f.p90Busy)}, sustainable-rate error ${Number.isFinite(f.sustainable) ? pct(f.sustainable) : 'not measured (no held-out point fell behind its rate)'} over ${f.points} points${s ? `, p up to ${s.p}, channels up to ${s.channels}` : ''}`;
 }
 
 /** The identity line over the panel's range. */

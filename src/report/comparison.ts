@@ -137,7 +137,9 @@ export function comparisonSpec(figures: readonly EngineTunerFigures[], real: str
     );
   const panel = (k: Figure) => {
     // A share stays in [0, 1]: its whiskers are clipped there rather than stretching the axis.
-    const share = k === 'sustainedShare' ? { scale: { domain: [0, 1], clamp: true } } : {};
+    // A count that is 0 everywhere gets an axis up to 1, not the degenerate [0, 0] (labelled 0.000000).
+    const allZero = k === 'reconfigurations' && figures.every((f) => !(f.reconfigurations > 0));
+    const share = k === 'sustainedShare' ? { scale: { domain: [0, 1], clamp: true } } : allZero ? { scale: { domain: [0, 1] } } : {};
     return {
     width: 170,
     height: 160,
